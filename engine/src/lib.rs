@@ -1,0 +1,22 @@
+//! SmallMind: a pure-Rust tensor and transformer library.
+//!
+//! Layout (one concept a module):
+//! - [`simd`]: CPU feature detection and the tier (`scalar`, `avx2`, `avx512`) every kernel dispatches on.
+//! - [`pool`]: the buffer pool that makes steady-state work allocation-free.
+//! - [`tensor`]: f32 row-major tensors of rank 0–4 whose storage comes from the pool.
+//! - [`kernels`]: elementwise, broadcast, GELU, softmax, layer norm and reductions.
+//! - [`matmul`]: the BLIS-style sgemm, gemv and batched tensor matmul.
+//! - [`profile`]: per-op instrumentation (calls, time, bytes) that costs nothing when off.
+
+pub mod error;
+pub mod kernels;
+pub mod matmul;
+pub mod pool;
+pub mod profile;
+pub mod rng;
+pub mod simd;
+pub mod tensor;
+
+pub use error::{Error, Result};
+pub use simd::Tier;
+pub use tensor::Tensor;

@@ -1,0 +1,3 @@
+//! Deciding what changed between two results.
+
+pub mod model;

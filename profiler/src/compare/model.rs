@@ -1,0 +1,198 @@
+//! What a comparison decides: the data every report renders and `comparison.json` holds.
+//! Documented field by field in `docs/results-format.md`.
+
+use crate::result::{Better, CommitInfo, Env, Mode};
+use serde::{Deserialize, Serialize};
+
+/// The schema version of `comparison.json`.
+pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
+
+/// A full comparison of two results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub schema_version: u32,
+    pub created_at: String,
+    pub baseline: Side,
+    pub current: Side,
+    /// Environment fields that differ: figures may not be comparable.
+    pub env_differences: Vec<EnvDifference>,
+    /// The decision rules that were applied.
+    pub settings: DecisionSettings,
+    pub verdicts: Vec<Verdict>,
+    /// Workloads only in the current result.
+    pub added: Vec<String>,
+    /// Workloads only in the baseline.
+    pub removed: Vec<String>,
+    pub root_causes: Vec<RootCause>,
+    pub actions: Vec<Action>,
+    pub success_stories: Vec<SuccessStory>,
+    /// Counts of verdicts by kind and the one-line headline.
+    pub summary: ComparisonSummary,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    /// How the user named it (ref, name or path) and the short label shown.
+    pub reference: String,
+    pub label: String,
+    pub commit: Option<CommitInfo>,
+    pub env: Env,
+    pub created_at: String,
+}
+
+/// One environment field that differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvDifference {
+    pub field: String,
+    pub baseline: String,
+    pub current: String,
+}
+
+/// The rules a comparison applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionSettings {
+    /// False-discovery rate for Benjamini–Hochberg.
+    pub alpha: f64,
+    /// Default relative threshold for timing metrics (0.05 = 5 %).
+    pub threshold: f64,
+    /// Tolerance for deterministic counts (relative).
+    pub count_tolerance: f64,
+    /// Tolerance for deterministic byte metrics (relative).
+    pub bytes_tolerance: f64,
+    /// Tolerance for instruction counts (relative).
+    pub instructions_tolerance: f64,
+}
+
+/// The decision on one metric of one workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub workload: String,
+    pub group: String,
+    pub metric: String,
+    pub unit: String,
+    pub better: Better,
+    /// Median (or value) on each side.
+    pub baseline: f64,
+    pub current: f64,
+    /// Relative change of medians: current / baseline − 1.
+    pub change: f64,
+    /// 95 % interval of the relative change (hierarchical bootstrap), for sampled metrics.
+    pub ci95: Option<[f64; 2]>,
+    pub p_value: Option<f64>,
+    pub q_value: Option<f64>,
+    pub verdict: VerdictKind,
+    pub severity: Option<Severity>,
+    /// The relative threshold that applied and where it came from.
+    pub threshold: f64,
+    pub threshold_source: ThresholdSource,
+    /// Multimodal metrics: the modes on each side.
+    pub modes: Option<ModesPair>,
+    /// A waiver that accepted this regression, if any.
+    pub waiver: Option<String>,
+    /// True when the verdict lies close to a threshold (re-run to validate).
+    pub borderline: bool,
+}
+
+/// The verdict on one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    Regression,
+    Improvement,
+    Stable,
+    Unstable,
+}
+
+/// How large a change is, in the reference reports' vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    Improvement,
+    Good,
+    Excellent,
+    Outstanding,
+    Regression,
+    Critical,
+}
+
+impl Severity {
+    /// The label and emoji the reports print.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Improvement => "🟢 IMPROVEMENT",
+            Severity::Good => "🟢 GOOD",
+            Severity::Excellent => "🟢 EXCELLENT",
+            Severity::Outstanding => "🟢 OUTSTANDING",
+            Severity::Regression => "🔴 REGRESSION",
+            Severity::Critical => "🔴 CRITICAL",
+        }
+    }
+}
+
+/// Where a verdict's threshold came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThresholdSource {
+    Default,
+    Config,
+    Calibrated,
+}
+
+/// Modes of a multimodal metric on each side (None where unimodal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModesPair {
+    pub baseline: Option<Vec<Mode>>,
+    pub current: Option<Vec<Mode>>,
+}
+
+/// A finding of the root-cause analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootCause {
+    /// One line: "primary issue: matmul".
+    pub title: String,
+    /// `op`, `size_pattern`, `extra_copies`, `environment`, …
+    pub kind: String,
+    /// Workloads it explains.
+    pub workloads: Vec<String>,
+    /// Facts with figures that support it.
+    pub evidence: Vec<String>,
+}
+
+/// Priority of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Priority {
+    P0,
+    P1,
+    P2,
+}
+
+/// Something to do about the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub priority: Priority,
+    pub text: String,
+    /// A command to run (e.g. the exact `smprof bisect`), if any.
+    pub command: Option<String>,
+    /// Source files to look at.
+    pub files: Vec<String>,
+}
+
+/// A group of significant improvements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuccessStory {
+    pub group: String,
+    pub text: String,
+    pub workloads: Vec<String>,
+}
+
+/// Counts and headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonSummary {
+    pub regressions: u32,
+    pub improvements: u32,
+    pub stable: u32,
+    pub unstable: u32,
+    pub critical: u32,
+    pub headline: String,
+}

@@ -1,0 +1,103 @@
+//! `smprof.toml`: thresholds, critical workloads, α, pool target and waivers.
+//! Optional; every field has a documented default (docs/configuration.md).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// False-discovery rate for timing verdicts.
+    pub alpha: f64,
+    /// Default relative threshold for timing metrics, in percent.
+    pub threshold_pct: f64,
+    /// Relative tolerance for deterministic byte metrics, in percent.
+    pub bytes_tolerance_pct: f64,
+    /// Relative tolerance for deterministic counts, in percent.
+    pub count_tolerance_pct: f64,
+    /// Relative tolerance for instruction counts, in percent.
+    pub instructions_tolerance_pct: f64,
+    /// Pool reduction below this (0–1) raises a P2 action.
+    pub pool_reduction_target: f64,
+    /// Severity bands, in percent of change.
+    pub severity: SeverityBands,
+    /// Per-metric soft thresholds (percent), e.g. `time_ns = 5`.
+    pub metrics: BTreeMap<String, MetricRule>,
+    /// Per-workload rules, keyed by workload name.
+    pub workloads: BTreeMap<String, WorkloadRule>,
+    /// Accepted regressions.
+    pub waivers: Vec<Waiver>,
+}
+
+/// Severity bands (percent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeverityBands {
+    pub good_pct: f64,
+    pub excellent_pct: f64,
+    pub outstanding_pct: f64,
+    pub critical_pct: f64,
+}
+
+/// Thresholds for one metric.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricRule {
+    /// Soft relative threshold, percent.
+    pub threshold_pct: Option<f64>,
+    /// Hard absolute limit: a current value beyond it always fails.
+    pub max: Option<f64>,
+    pub min: Option<f64>,
+}
+
+/// Rules for one workload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadRule {
+    /// Any regression of a critical workload is CRITICAL.
+    pub critical: bool,
+    /// Per-metric rules for this workload (override the global ones).
+    pub metrics: BTreeMap<String, MetricRule>,
+}
+
+/// An accepted regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub workload: String,
+    pub metric: String,
+    pub reason: String,
+    /// YYYY-MM-DD; the waiver stops applying after this day.
+    pub expires: Option<String>,
+    /// A commit; the waiver stops applying once HEAD descends from it.
+    pub until_commit: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            alpha: 0.01,
+            threshold_pct: 5.0,
+            bytes_tolerance_pct: 1.0,
+            count_tolerance_pct: 0.0,
+            instructions_tolerance_pct: 1.0,
+            pool_reduction_target: 0.80,
+            severity: SeverityBands::default(),
+            metrics: BTreeMap::new(),
+            workloads: BTreeMap::new(),
+            waivers: Vec::new(),
+        }
+    }
+}
+
+impl Default for SeverityBands {
+    fn default() -> Self {
+        SeverityBands {
+            good_pct: 25.0,
+            excellent_pct: 50.0,
+            outstanding_pct: 90.0,
+            critical_pct: 50.0,
+        }
+    }
+}
