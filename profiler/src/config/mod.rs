@@ -101,3 +101,64 @@ impl Default for SeverityBands {
         }
     }
 }
+
+/// Calibrated noise floors for one environment fingerprint: the relative A/A
+/// spread of each workload's metric, measured by `smprof calibrate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoiseFloors {
+    pub fingerprint: String,
+    /// `workload` → `metric` → relative floor (0.03 = 3 %).
+    pub floors: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl NoiseFloors {
+    /// The floor for a workload's metric, if calibrated.
+    pub fn floor(&self, workload: &str, metric: &str) -> Option<f64> {
+        self.floors.get(workload).and_then(|m| m.get(metric)).copied()
+    }
+}
+
+impl Config {
+    /// Read `path`; a missing file means the documented defaults. A file that
+    /// does not parse is an error naming the file and the problem.
+    pub fn load_or_default(path: &std::path::Path) -> crate::Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(crate::Error::io(path, e)),
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| crate::Error::Config {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        config.validate().map_err(|reason| crate::Error::Config {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        Ok(config)
+    }
+
+    /// Range checks serde cannot express.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(format!("alpha = {} must lie in (0, 1)", self.alpha));
+        }
+        for (name, v) in [
+            ("threshold_pct", self.threshold_pct),
+            ("bytes_tolerance_pct", self.bytes_tolerance_pct),
+            ("count_tolerance_pct", self.count_tolerance_pct),
+            ("instructions_tolerance_pct", self.instructions_tolerance_pct),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("{name} = {v} must be a non-negative number"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.pool_reduction_target) {
+            return Err(format!(
+                "pool_reduction_target = {} must lie in [0, 1]",
+                self.pool_reduction_target
+            ));
+        }
+        Ok(())
+    }
+}

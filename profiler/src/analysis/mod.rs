@@ -1,0 +1,1 @@
+//! Explaining a comparison: root causes, actions, success stories.

@@ -1,0 +1,1 @@
+//! The CI gate: waivers, hard limits, confirmation.

@@ -1,0 +1,1 @@
+//! Results along the history of HEAD.

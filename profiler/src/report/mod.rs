@@ -1,0 +1,1 @@
+//! Rendering comparisons: terminal, markdown, JSON, HTML.
