@@ -78,11 +78,13 @@ pub struct OpStats {
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
-static TOTALS: Mutex<[OpStats; 12]> = Mutex::new([OpStats {
-    calls: 0,
-    time_ns: 0,
-    alloc_bytes: 0,
-}; 12]);
+static TOTALS: Mutex<[OpStats; 12]> = Mutex::new(
+    [OpStats {
+        calls: 0,
+        time_ns: 0,
+        alloc_bytes: 0,
+    }; 12],
+);
 
 struct Frame {
     op: Op,

@@ -19,7 +19,11 @@ pub fn layer_norm(
     same_len("layer_norm", x.len(), out.len())?;
     let rows = whole_rows("layer_norm", x.len(), cols)?;
     if mean.len() != rows || rstd.len() != rows {
-        return Err(Error::shape("layer_norm", &[rows], &[mean.len(), rstd.len()]));
+        return Err(Error::shape(
+            "layer_norm",
+            &[rows],
+            &[mean.len(), rstd.len()],
+        ));
     }
     for r in 0..rows {
         let xr = &x[r * cols..(r + 1) * cols];
@@ -53,7 +57,11 @@ pub fn layer_norm_backward(
     same_len("layer_norm_backward", cols, dbeta.len())?;
     let rows = whole_rows("layer_norm_backward", x.len(), cols)?;
     if mean.len() != rows || rstd.len() != rows {
-        return Err(Error::shape("layer_norm_backward", &[rows], &[mean.len(), rstd.len()]));
+        return Err(Error::shape(
+            "layer_norm_backward",
+            &[rows],
+            &[mean.len(), rstd.len()],
+        ));
     }
     for r in 0..rows {
         let (xr, gr) = (&x[r * cols..(r + 1) * cols], &dy[r * cols..(r + 1) * cols]);

@@ -31,11 +31,17 @@ pub(crate) fn whole_rows(op: &'static str, len: usize, cols: usize) -> Result<us
         return if len == 0 {
             Ok(0)
         } else {
-            Err(Error::arg(op, format!("{len} elements in rows of 0 columns")))
+            Err(Error::arg(
+                op,
+                format!("{len} elements in rows of 0 columns"),
+            ))
         };
     }
-    if len % cols != 0 {
-        return Err(Error::arg(op, format!("{len} elements are not whole rows of {cols}")));
+    if !len.is_multiple_of(cols) {
+        return Err(Error::arg(
+            op,
+            format!("{len} elements are not whole rows of {cols}"),
+        ));
     }
     Ok(len / cols)
 }

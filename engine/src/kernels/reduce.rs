@@ -18,6 +18,10 @@ pub fn mean(x: &[f32]) -> f32 {
 /// max x (−∞ for an empty slice; NaN if any element is NaN).
 pub fn max(x: &[f32]) -> f32 {
     x.iter().copied().fold(f32::NEG_INFINITY, |m, v| {
-        if v.is_nan() || m.is_nan() { f32::NAN } else { m.max(v) }
+        if v.is_nan() || m.is_nan() {
+            f32::NAN
+        } else {
+            m.max(v)
+        }
     })
 }

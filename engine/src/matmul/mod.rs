@@ -49,7 +49,11 @@ pub fn sgemm(
                 acc += at(i, p) * bt(p, j);
             }
             let cij = &mut c[i * ldc + j];
-            *cij = if beta == 0.0 { alpha * acc } else { alpha * acc + beta * *cij };
+            *cij = if beta == 0.0 {
+                alpha * acc
+            } else {
+                alpha * acc + beta * *cij
+            };
         }
     }
     Ok(())
@@ -73,13 +77,18 @@ fn check_operand(
         return Ok(());
     }
     if ld < sc {
-        return Err(Error::arg(op, format!("{name}: leading dimension {ld} < {sc} columns")));
+        return Err(Error::arg(
+            op,
+            format!("{name}: leading dimension {ld} < {sc} columns"),
+        ));
     }
     let need = (sr - 1) * ld + sc;
     if len < need {
         return Err(Error::arg(
             op,
-            format!("{name}: {sr}×{sc} with leading dimension {ld} needs {need} elements, got {len}"),
+            format!(
+                "{name}: {sr}×{sc} with leading dimension {ld} needs {need} elements, got {len}"
+            ),
         ));
     }
     Ok(())

@@ -119,7 +119,10 @@ impl Pool {
     /// (zeros when fresh, old values when reused); use [`Pool::rent_zeroed`] when it matters.
     pub fn rent(&'static self, len: usize) -> Buffer {
         let class = class_of(len);
-        assert!((class as usize) < CLASSES, "pool: {len} floats exceed the largest size class");
+        assert!(
+            (class as usize) < CLASSES,
+            "pool: {len} floats exceed the largest size class"
+        );
         self.rents.fetch_add(1, Ordering::Relaxed);
         self.bytes_requested
             .fetch_add(len as u64 * 4, Ordering::Relaxed);

@@ -182,12 +182,17 @@ mod tests {
         let r = t.reshape(&[3, 2]).unwrap();
         assert_eq!(r.dims(), &[3, 2]);
         let err = r.reshape(&[4, 2]).unwrap_err().to_string();
-        assert!(err.contains("reshape") && err.contains("[3, 2]") && err.contains("[4, 2]"), "{err}");
+        assert!(
+            err.contains("reshape") && err.contains("[3, 2]") && err.contains("[4, 2]"),
+            "{err}"
+        );
     }
 
     #[test]
     fn from_vec_checks_count() {
-        let err = Tensor::from_vec(vec![1.0; 5], &[2, 3]).unwrap_err().to_string();
+        let err = Tensor::from_vec(vec![1.0; 5], &[2, 3])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("from_vec"), "{err}");
     }
 

@@ -23,7 +23,11 @@ impl Shape {
                 reason: format!("rank {} exceeds the maximum of {MAX_RANK}", dims.len()),
             });
         }
-        if dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).is_none() {
+        if dims
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .is_none()
+        {
             return Err(Error::InvalidShape {
                 op,
                 shape: dims.to_vec(),

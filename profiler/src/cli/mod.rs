@@ -25,7 +25,12 @@ Environment:
 #[command(name = "smprof", version, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
     /// Directory holding results (one JSON file per commit) and named baselines.
-    #[arg(long, global = true, env = "SMPROF_BASELINES", default_value = "baselines")]
+    #[arg(
+        long,
+        global = true,
+        env = "SMPROF_BASELINES",
+        default_value = "baselines"
+    )]
     pub baselines_dir: PathBuf,
 
     /// Configuration file (thresholds, critical workloads, waivers).

@@ -114,7 +114,10 @@ pub struct NoiseFloors {
 impl NoiseFloors {
     /// The floor for a workload's metric, if calibrated.
     pub fn floor(&self, workload: &str, metric: &str) -> Option<f64> {
-        self.floors.get(workload).and_then(|m| m.get(metric)).copied()
+        self.floors
+            .get(workload)
+            .and_then(|m| m.get(metric))
+            .copied()
     }
 }
 
@@ -147,7 +150,10 @@ impl Config {
             ("threshold_pct", self.threshold_pct),
             ("bytes_tolerance_pct", self.bytes_tolerance_pct),
             ("count_tolerance_pct", self.count_tolerance_pct),
-            ("instructions_tolerance_pct", self.instructions_tolerance_pct),
+            (
+                "instructions_tolerance_pct",
+                self.instructions_tolerance_pct,
+            ),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(format!("{name} = {v} must be a non-negative number"));

@@ -15,7 +15,10 @@ pub fn open(dir: &Path) -> Option<git2::Repository> {
 pub fn head_info(repo: &git2::Repository) -> Result<Option<CommitInfo>> {
     let head = match repo.head() {
         Ok(h) => h,
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
             return Ok(None);
         }
         Err(e) => return Err(e.into()),
@@ -65,7 +68,12 @@ pub fn is_dirty(repo: &git2::Repository) -> Result<bool> {
 pub fn resolve_commit<'r>(repo: &'r git2::Repository, rev: &str) -> Result<git2::Commit<'r>> {
     repo.revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
-        .map_err(|e| Error::Git(format!("cannot resolve {rev:?} to a commit: {}", e.message())))
+        .map_err(|e| {
+            Error::Git(format!(
+                "cannot resolve {rev:?} to a commit: {}",
+                e.message()
+            ))
+        })
 }
 
 /// git's time as RFC 3339 in UTC.

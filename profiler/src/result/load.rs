@@ -53,10 +53,10 @@ pub fn from_str(text: &str, path: &Path) -> Result<RunResult> {
 
 /// Semantic checks serde cannot express.
 fn validate(r: &RunResult) -> std::result::Result<(), String> {
-    if let Some(c) = &r.commit {
-        if c.sha.len() != 40 || !c.sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("commit.sha {:?} is not 40 hex digits", c.sha));
-        }
+    if let Some(c) = &r.commit
+        && (c.sha.len() != 40 || !c.sha.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(format!("commit.sha {:?} is not 40 hex digits", c.sha));
     }
     let mut seen = std::collections::BTreeSet::new();
     for w in &r.workloads {
@@ -94,14 +94,14 @@ fn validate(r: &RunResult) -> std::result::Result<(), String> {
                     if xs.iter().any(|x| !x.is_finite() || *x < 0.0) {
                         return Err(ctx("samples must be finite and non-negative"));
                     }
-                    if let Some(p) = &metric.process {
-                        if p.len() != xs.len() {
-                            return Err(ctx(&format!(
-                                "process has {} entries for {} samples",
-                                p.len(),
-                                xs.len()
-                            )));
-                        }
+                    if let Some(p) = &metric.process
+                        && p.len() != xs.len()
+                    {
+                        return Err(ctx(&format!(
+                            "process has {} entries for {} samples",
+                            p.len(),
+                            xs.len()
+                        )));
                     }
                 }
                 (MetricKind::Deterministic, _) => {}

@@ -147,26 +147,26 @@ impl Store {
         if reference.eq_ignore_ascii_case("HEAD") {
             return self.resolve_head();
         }
-        if let Some(repo) = &self.repo {
-            if let Ok(commit) = crate::git::resolve_commit(repo, reference) {
-                let path = self.dir.join(format!("{}.json", commit.id()));
-                if path.is_file() {
-                    return found(path);
-                }
-                let dirty = self.dir.join(format!("{}-dirty.json", commit.id()));
-                if dirty.is_file() && reference.ends_with("-dirty") {
-                    return found(dirty);
-                }
-                return Err(Error::NotFound {
-                    reference: reference.to_string(),
-                    hint: format!(
-                        " (commit {}): no result stored in {}; run `smprof run` on that commit{}",
-                        &commit.id().to_string()[..10],
-                        self.dir.display(),
-                        self.available_hint()
-                    ),
-                });
+        if let Some(repo) = &self.repo
+            && let Ok(commit) = crate::git::resolve_commit(repo, reference)
+        {
+            let path = self.dir.join(format!("{}.json", commit.id()));
+            if path.is_file() {
+                return found(path);
             }
+            let dirty = self.dir.join(format!("{}-dirty.json", commit.id()));
+            if dirty.is_file() && reference.ends_with("-dirty") {
+                return found(dirty);
+            }
+            return Err(Error::NotFound {
+                reference: reference.to_string(),
+                hint: format!(
+                    " (commit {}): no result stored in {}; run `smprof run` on that commit{}",
+                    &commit.id().to_string()[..10],
+                    self.dir.display(),
+                    self.available_hint()
+                ),
+            });
         }
         // A key or key prefix among stored files (works outside git too).
         let hex = reference.trim_end_matches("-dirty");
@@ -174,7 +174,9 @@ impl Store {
             let matches: Vec<Entry> = self
                 .list()?
                 .into_iter()
-                .filter(|e| matches!(e.kind, "commit" | "dirty" | "time") && e.key.starts_with(reference))
+                .filter(|e| {
+                    matches!(e.kind, "commit" | "dirty" | "time") && e.key.starts_with(reference)
+                })
                 .collect();
             match matches.len() {
                 1 => return found(matches[0].path.clone()),
@@ -183,7 +185,11 @@ impl Store {
                         reference: reference.to_string(),
                         hint: format!(
                             ": ambiguous, {n} results match: {}",
-                            matches.iter().map(|e| e.key.as_str()).collect::<Vec<_>>().join(", ")
+                            matches
+                                .iter()
+                                .map(|e| e.key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     });
                 }
@@ -211,8 +217,12 @@ impl Store {
         for entry in read {
             let entry = entry.map_err(|e| Error::io(&self.dir, e))?;
             let path = entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            let Some(key) = name.strip_suffix(".json") else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(key) = name.strip_suffix(".json") else {
+                continue;
+            };
             if name.starts_with('.') {
                 continue;
             }
@@ -252,7 +262,12 @@ impl Store {
         };
         let mut names: Vec<String> = read
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(str::to_string))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".json"))
+                    .map(str::to_string)
+            })
             .filter(|n| !n.starts_with('.'))
             .collect();
         names.sort();
@@ -282,7 +297,10 @@ impl Store {
         if !valid_name(name) || !path.is_file() {
             return Err(Error::NotFound {
                 reference: name.to_string(),
-                hint: format!(": no such named baseline (names: {})", self.names()?.join(", ")),
+                hint: format!(
+                    ": no such named baseline (names: {})",
+                    self.names()?.join(", ")
+                ),
             });
         }
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))
