@@ -36,6 +36,8 @@ pub(crate) struct View<'a> {
     pub data: &'a [f32],
     pub rs: usize,
     pub cs: usize,
+    /// Whether the view is the transpose of the stored matrix (rs = 1).
+    pub t: Trans,
 }
 
 impl<'a> View<'a> {
@@ -45,11 +47,13 @@ impl<'a> View<'a> {
                 data,
                 rs: ld,
                 cs: 1,
+                t,
             },
             Trans::Yes => View {
                 data,
                 rs: 1,
                 cs: ld,
+                t,
             },
         }
     }
@@ -231,7 +235,8 @@ fn gemv_path(
         // c[0, j] = α·Σ_p A[0, p]·B[p, j] + β·c[0, j]; C's row 0 is contiguous.
         let x = gemv::gather(a.data, a.cs, k);
         let y = &mut c[..n];
-        if b.cs == 1 {
+        // Branch on the stored layout, not on a stride: with one row or column both strides can be 1.
+        if b.t == Trans::No {
             gemv::axpy(
                 tier,
                 Mat {
@@ -265,7 +270,7 @@ fn gemv_path(
                 y[i] = c[i * ldc];
             }
         }
-        if a.cs == 1 {
+        if a.t == Trans::No {
             gemv::dots(
                 tier,
                 Mat {
