@@ -229,7 +229,8 @@ fn threaded_results_are_bit_identical_run_to_run() {
             }
         });
         // A narrow C is split by rows instead.
-        let narrow = Case::new(ta, tb, (600, 40, 130), (1.0, 0.0), (0, 0, 0), 12);
+        assert!(700 * 40 * 200 >= PAR_MIN_MNK);
+        let narrow = Case::new(ta, tb, (700, 40, 200), (1.0, 0.0), (0, 0, 0), 12);
         for_each_available_tier(|tier| {
             let one = narrow.run(tier, 1);
             narrow.check(&one, tier.as_str());

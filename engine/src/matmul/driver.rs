@@ -26,9 +26,11 @@ use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
 
-/// Below this many multiply-adds (m·n·k) a product runs on one thread: waking a
-/// second one costs a few microseconds, which a smaller product cannot win back.
-pub const PAR_MIN_MNK: usize = 128 * 128 * 128;
+/// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
+/// to a second thread costs a few microseconds (a wake-up and a join), which a product
+/// under ~35 µs of single-thread work cannot win back. 128·128·256 (the MLP-shaped
+/// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
+pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
