@@ -229,7 +229,7 @@ fn threaded_results_are_bit_identical_run_to_run() {
             }
         });
         // A narrow C is split by rows instead.
-        assert!(700 * 40 * 200 >= PAR_MIN_MNK);
+        const { assert!(700 * 40 * 200 >= PAR_MIN_MNK) };
         let narrow = Case::new(ta, tb, (700, 40, 200), (1.0, 0.0), (0, 0, 0), 12);
         for_each_available_tier(|tier| {
             let one = narrow.run(tier, 1);
