@@ -6,6 +6,7 @@
 //! - [`tensor`]: f32 row-major tensors of rank 0–4 whose storage comes from the pool.
 //! - [`kernels`]: elementwise, broadcast, GELU, softmax, layer norm and reductions.
 //! - [`matmul`]: the BLIS-style sgemm, gemv and batched tensor matmul.
+//! - [`threads`]: the thread count (`SMALLMIND_THREADS`, [`threads::set_threads`]) and the team parallel kernels run on.
 //! - [`profile`]: per-op instrumentation (calls, time, bytes) that costs nothing when off.
 
 pub mod error;

@@ -56,12 +56,17 @@ pub fn set_threads(n: usize) -> Result<()> {
 
 /// The count `SMALLMIND_THREADS` asks for; `None` when unset or empty.
 pub fn threads_from_env() -> Result<Option<usize>> {
-    match std::env::var("SMALLMIND_THREADS") {
-        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
+    parse_threads(std::env::var("SMALLMIND_THREADS").ok().as_deref())
+}
+
+/// The value of `SMALLMIND_THREADS`: unset or blank → `None`, a whole number ≥ 1, else an error.
+pub fn parse_threads(value: Option<&str>) -> Result<Option<usize>> {
+    match value {
+        Some(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
             Ok(n) if n >= 1 => Ok(Some(n)),
             _ => Err(Error::BadEnv {
                 var: "SMALLMIND_THREADS",
-                value: v,
+                value: v.to_string(),
                 reason: "expected a whole number ≥ 1".into(),
             }),
         },
@@ -134,6 +139,20 @@ mod tests {
     fn zero_threads_is_an_error() {
         assert!(set_threads(0).is_err());
         assert!(threads() >= 1);
+    }
+
+    #[test]
+    fn env_values_parse_or_fail_clearly() {
+        assert_eq!(parse_threads(None).unwrap(), None);
+        assert_eq!(parse_threads(Some("  ")).unwrap(), None);
+        assert_eq!(parse_threads(Some(" 3 ")).unwrap(), Some(3));
+        for bad in ["0", "-1", "two", "1.5"] {
+            let err = parse_threads(Some(bad)).unwrap_err().to_string();
+            assert!(
+                err.contains("SMALLMIND_THREADS") && err.contains(bad),
+                "{err}"
+            );
+        }
     }
 
     #[test]

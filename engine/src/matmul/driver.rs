@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
-//! cut into one contiguous, tile-aligned part per thread, and each part runs the
-//! nest above on its own packing buffers. Every element of C is produced by the same
+//! cut into contiguous, tile-aligned chunks that the threads take in turn, and each
+//! chunk runs the nest above on its own packing buffers. Every element of C is produced by the same
 //! kernel arithmetic over the same KC passes whatever the split, so results are
 //! bit-identical for any thread count.
 
@@ -25,6 +25,7 @@ use super::inject::Injector;
 use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
 /// to a second thread costs a few microseconds (a wake-up and a join), which a product
@@ -122,25 +123,45 @@ pub(crate) fn gemm(
     };
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
-    let range = |t: usize| {
-        let (lo, hi) = (tiles * t / parts, tiles * (t + 1) / parts);
-        (lo * unit, (hi * unit).min(len))
+    // A is read in place when one B block spans all of C's columns (see `blocked`).
+    let a_in_place = n <= bl.nc;
+    // Chunks are handed out dynamically, so a thread the OS delays (the machine is
+    // shared) does not hold up the others. When A must be packed, each chunk packs it
+    // again, so then there is only one chunk per thread.
+    let chunks = if parts > 1 && (a_in_place || !split_cols) {
+        (3 * parts).min(tiles)
+    } else {
+        parts
     };
-    let run = |t: usize| {
-        let (lo, hi) = range(t);
+    let run = |ch: usize| {
+        let (lo, hi) = (tiles * ch / chunks, tiles * (ch + 1) / chunks);
+        let (lo, hi) = (lo * unit, (hi * unit).min(len));
         let (rows, cols) = if split_cols {
             ((0, m), (lo, hi))
         } else {
             ((lo, hi), (0, n))
         };
-        // SAFETY: parts cover disjoint column (or row) ranges of C, which `c` holds
+        // SAFETY: chunks cover disjoint column (or row) ranges of C, which `c` holds
         // (checked by sgemm's operand checks).
-        unsafe { blocked(tier, bl, kern, rows, cols, k, alpha, a, b, beta, out) };
+        unsafe {
+            blocked(
+                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place,
+            )
+        };
     };
     if parts == 1 {
         run(0);
     } else {
-        crate::threads::run_parts(parts, run);
+        let next = AtomicUsize::new(0);
+        crate::threads::run_parts(parts, |_| {
+            loop {
+                let ch = next.fetch_add(1, Ordering::Relaxed);
+                if ch >= chunks {
+                    break;
+                }
+                run(ch);
+            }
+        });
     }
 }
 
@@ -160,6 +181,7 @@ unsafe fn blocked(
     b: View<'_>,
     beta: f32,
     c: COut,
+    a_in_place: bool,
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
@@ -186,7 +208,7 @@ unsafe fn blocked(
             };
             // A is only worth copying when its panels are reused across several B blocks;
             // otherwise full panels are read in place and only a ragged last panel is packed.
-            let in_place = c1 - c0 <= nc;
+            let in_place = a_in_place && c1 - c0 <= nc;
             let full_panels = if in_place { mb / mr } else { 0 };
             let packed = Src {
                 x0: i0 + full_panels * mr,
