@@ -63,38 +63,40 @@ pub fn pack(tier: Tier, w: usize, src: &Src<'_>, dst: &mut [f32]) {
         // SAFETY: as above.
         Tier::Avx2 => unsafe { pack_avx2(w, src, dst) },
         // SAFETY: bounds checked above.
-        _ => unsafe { pack_body(w, src, dst) },
+        _ => unsafe { pack_body::<false>(w, src, dst) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn pack_avx512(w: usize, src: &Src<'_>, dst: &mut [f32]) {
-    // SAFETY: forwarded from `pack`.
-    unsafe { pack_body(w, src, dst) }
+    // SAFETY: forwarded from `pack`; AVX-512F here implies AVX2 (see simd::cpu).
+    unsafe { pack_body::<true>(w, src, dst) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn pack_avx2(w: usize, src: &Src<'_>, dst: &mut [f32]) {
     // SAFETY: forwarded from `pack`.
-    unsafe { pack_body(w, src, dst) }
+    unsafe { pack_body::<true>(w, src, dst) }
 }
 
+/// `AVX`: the caller runs with AVX2 enabled, so gathers can use 8×8 register transposes.
+///
 /// # Safety
-/// `src.in_bounds()` and `dst.len() >= src.packed_len(w)`.
+/// `src.in_bounds()` and `dst.len() >= src.packed_len(w)`; AVX2 available when `AVX`.
 #[inline(always)]
-unsafe fn pack_body(w: usize, src: &Src<'_>, dst: &mut [f32]) {
+unsafe fn pack_body<const AVX: bool>(w: usize, src: &Src<'_>, dst: &mut [f32]) {
     // The widths the kernels use get a body with a constant width, so the
     // per-row copies are straight vector moves instead of memcpy calls.
     // SAFETY: forwarded.
     unsafe {
         match w {
-            4 => pack_w::<4>(src, dst),
-            6 => pack_w::<6>(src, dst),
-            8 => pack_w::<8>(src, dst),
-            16 => pack_w::<16>(src, dst),
-            32 => pack_w::<32>(src, dst),
+            4 => pack_w::<4, AVX>(src, dst),
+            6 => pack_w::<6, AVX>(src, dst),
+            8 => pack_w::<8, AVX>(src, dst),
+            16 => pack_w::<16, AVX>(src, dst),
+            32 => pack_w::<32, AVX>(src, dst),
             _ => pack_any(w, src, dst),
         }
     }
@@ -103,7 +105,7 @@ unsafe fn pack_body(w: usize, src: &Src<'_>, dst: &mut [f32]) {
 /// # Safety
 /// As [`pack_body`] with w = W.
 #[inline(always)]
-unsafe fn pack_w<const W: usize>(src: &Src<'_>, dst: &mut [f32]) {
+unsafe fn pack_w<const W: usize, const AVX: bool>(src: &Src<'_>, dst: &mut [f32]) {
     let (s, d) = (src.data.as_ptr(), dst.as_mut_ptr());
     let (sx, sp, kc) = (src.sx, src.sp, src.kc);
     let full = src.xn / W;
@@ -120,6 +122,13 @@ unsafe fn pack_w<const W: usize>(src: &Src<'_>, dst: &mut [f32]) {
                     for xx in 0..W {
                         *to.add(xx) = *from.add(xx);
                     }
+                }
+            } else if sp == 1 && AVX && W % 8 == 0 {
+                // A gather along W contiguous source rows, 8×8 blocks at a time through
+                // registers (compilers otherwise emit vgather, which is slow on current x86).
+                #[cfg(target_arch = "x86_64")]
+                for xb in (0..W).step_by(8) {
+                    transpose_rows_8(base.add(xb * sx), sx, kc, out.add(xb), W);
                 }
             } else if sp == 1 {
                 // A gather along W contiguous source rows.
@@ -147,6 +156,60 @@ unsafe fn pack_w<const W: usize>(src: &Src<'_>, dst: &mut [f32]) {
         };
         // SAFETY: the tail block is a sub-block of `src`; its panel starts where the full ones end.
         unsafe { pack_any(W, &tail, &mut dst[full * kc * W..]) }
+    }
+}
+
+/// Copy 8 source rows (`src + r·sx`, `kc` floats each) into 8 columns of a panel
+/// with row stride `w`: `out[p·w + r] = src[r·sx + p]`.
+///
+/// # Safety
+/// The 8 rows of `kc` floats are readable, the kc × 8 destination block is writable, AVX2 is available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn transpose_rows_8(src: *const f32, sx: usize, kc: usize, out: *mut f32, w: usize) {
+    use core::arch::x86_64::*;
+    let main = kc - kc % 8;
+    // SAFETY: every access is row r < 8 at p < kc, or panel row p < kc, column < 8.
+    unsafe {
+        let mut p = 0;
+        while p < main {
+            let r: [__m256; 8] = core::array::from_fn(|i| _mm256_loadu_ps(src.add(i * sx + p)));
+            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            let cols = [
+                _mm256_permute2f128_ps::<0x20>(u0, u4),
+                _mm256_permute2f128_ps::<0x20>(u1, u5),
+                _mm256_permute2f128_ps::<0x20>(u2, u6),
+                _mm256_permute2f128_ps::<0x20>(u3, u7),
+                _mm256_permute2f128_ps::<0x31>(u0, u4),
+                _mm256_permute2f128_ps::<0x31>(u1, u5),
+                _mm256_permute2f128_ps::<0x31>(u2, u6),
+                _mm256_permute2f128_ps::<0x31>(u3, u7),
+            ];
+            for (q, col) in cols.into_iter().enumerate() {
+                _mm256_storeu_ps(out.add((p + q) * w), col);
+            }
+            p += 8;
+        }
+        for p in main..kc {
+            for r in 0..8 {
+                *out.add(p * w + r) = *src.add(r * sx + p);
+            }
+        }
     }
 }
 
@@ -191,7 +254,14 @@ mod tests {
         let data: Vec<f32> = (0..40 * 40).map(|v| v as f32).collect();
         for_each_available_tier(|tier| {
             for (sx, sp) in [(1, 40), (40, 1), (3, 41)] {
-                for (x0, xn, p0, kc, w) in [(0, 8, 0, 5, 8), (2, 13, 1, 7, 4), (5, 3, 9, 9, 16)] {
+                for (x0, xn, p0, kc, w) in [
+                    (0, 8, 0, 5, 8),
+                    (2, 13, 1, 7, 4),
+                    (5, 3, 9, 9, 16),
+                    (0, 32, 2, 20, 32),
+                    (1, 35, 3, 17, 16),
+                    (0, 16, 0, 24, 8),
+                ] {
                     let src = Src {
                         data: &data,
                         sx,
