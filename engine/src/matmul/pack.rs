@@ -123,7 +123,7 @@ unsafe fn pack_w<const W: usize, const AVX: bool>(src: &Src<'_>, dst: &mut [f32]
                         *to.add(xx) = *from.add(xx);
                     }
                 }
-            } else if sp == 1 && AVX && W % 8 == 0 {
+            } else if sp == 1 && AVX && W.is_multiple_of(8) {
                 // A gather along W contiguous source rows, 8×8 blocks at a time through
                 // registers (compilers otherwise emit vgather, which is slow on current x86).
                 #[cfg(target_arch = "x86_64")]
