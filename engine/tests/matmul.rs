@@ -145,7 +145,7 @@ fn scalars() -> impl Strategy<Value = (f32, f32)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn random_shapes_match_the_reference_on_every_tier(
