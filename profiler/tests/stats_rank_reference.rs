@@ -34,11 +34,21 @@ fn matches_scipy_asymptotic_two_sided() {
         14.5,
         0.03800251584234408,
     );
-    let x: Vec<f64> = (0..30).map(|i| 1.00 + 0.013 * ((i * 7) % 11) as f64).collect();
-    let y: Vec<f64> = (0..30).map(|i| 1.04 + 0.013 * ((i * 5) % 13) as f64).collect();
+    let x: Vec<f64> = (0..30)
+        .map(|i| 1.00 + 0.013 * ((i * 7) % 11) as f64)
+        .collect();
+    let y: Vec<f64> = (0..30)
+        .map(|i| 1.04 + 0.013 * ((i * 5) % 13) as f64)
+        .collect();
     check("timings_30", &x, &y, 195.0, 0.00016603220150610337);
     let y: Vec<f64> = (0..40).map(|i| (9 + i % 9) as f64).collect();
-    check("unequal_3_40", &[10.0, 11.0, 12.5], &y, 40.0, 0.3496374244621804);
+    check(
+        "unequal_3_40",
+        &[10.0, 11.0, 12.5],
+        &y,
+        40.0,
+        0.3496374244621804,
+    );
     let x: Vec<f64> = (0..30).map(|i| 1.0 + 0.001 * i as f64).collect();
     let y: Vec<f64> = (0..30).map(|i| 5.0 + 0.001 * i as f64).collect();
     check("far_apart_30", &x, &y, 0.0, 3.019859359162157e-11);

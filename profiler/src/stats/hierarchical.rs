@@ -156,8 +156,14 @@ mod tests {
         let b: Vec<f64> = (0..30).map(|i| 100.0 + (i % 7) as f64).collect();
         let c: Vec<f64> = b.iter().map(|x| 2.0 * x).collect();
         let ci = ratio_of_medians_ci(flat(&b), flat(&c), 1000, 7).unwrap();
-        assert!(ci[0] < 2.0 && ci[1] > 2.0 && ci[0] > 1.9 && ci[1] < 2.1, "{ci:?}");
-        assert_eq!(ci, ratio_of_medians_ci(flat(&b), flat(&c), 1000, 7).unwrap());
+        assert!(
+            ci[0] < 2.0 && ci[1] > 2.0 && ci[0] > 1.9 && ci[1] < 2.1,
+            "{ci:?}"
+        );
+        assert_eq!(
+            ci,
+            ratio_of_medians_ci(flat(&b), flat(&c), 1000, 7).unwrap()
+        );
     }
 
     #[test]
