@@ -16,6 +16,7 @@ pub mod profile;
 pub mod rng;
 pub mod simd;
 pub mod tensor;
+pub mod threads;
 
 pub use error::{Error, Result};
 pub use simd::Tier;
