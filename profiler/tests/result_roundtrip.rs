@@ -54,7 +54,8 @@ fn corrupt_json_names_the_line() {
 #[test]
 fn semantic_damage_is_rejected() {
     let base = serde_json::to_value(sample_result()).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Damage = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Damage)> = vec![
         (
             "process has",
             Box::new(|v| {
