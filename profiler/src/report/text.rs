@@ -51,12 +51,14 @@ pub fn center(s: &str, width: usize) -> String {
 
 /// Escape text from results (commit subjects, names) for markdown, so it can
 /// neither format nor inject HTML or links, and cannot break a table cell.
+/// `[` is escaped, so `(` cannot start a link and stays readable.
 pub fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|'
-            | '~' => {
+            // Inline markup, links and table cells; block markers (#, +, -) only
+            // act at the start of a line, where result text is never placed.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -92,7 +94,7 @@ mod tests {
             escape_md("*online* max | sum <b>"),
             "\\*online\\* max \\| sum &lt;b&gt;"
         );
-        assert_eq!(escape_md("[x](javascript:y)"), "\\[x\\]\\(javascript:y\\)");
+        assert_eq!(escape_md("[x](javascript:y)"), "\\[x\\](javascript:y)");
         assert_eq!(escape_md("a\nb"), "a b");
     }
 }
