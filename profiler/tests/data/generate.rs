@@ -204,6 +204,7 @@ fn summary_of(xs: &[f64]) -> Summary {
     let n = xs.len();
     let mut s = xs.to_vec();
     let median = median_in_place(&mut s);
+    s.sort_by(f64::total_cmp);
     let mean = xs.iter().sum::<f64>() / n as f64;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64;
     let mut dev: Vec<f64> = xs.iter().map(|x| (x - median).abs()).collect();
