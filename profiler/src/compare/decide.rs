@@ -259,6 +259,7 @@ fn base_verdict(w: &WorkloadResult, name: &str, bm: &Metric, cm: &Metric) -> Ver
     Verdict {
         workload: w.name.clone(),
         group: w.group.clone(),
+        suite: w.suite.clone(),
         metric: name.to_string(),
         unit: cm.unit.clone(),
         better: cm.better,
