@@ -1,1 +1,2 @@
 //! Rendering comparisons: terminal, markdown, JSON, HTML.
+pub mod html;
