@@ -18,6 +18,7 @@ pub mod profile;
 pub mod rng;
 pub mod simd;
 pub mod tensor;
+pub mod threads;
 pub mod train;
 
 pub use error::{Error, Result};
