@@ -86,6 +86,9 @@ fn a_regression_then_its_fix_gives_two_change_points() {
     let cps = detect(&xs, &Settings::default()).unwrap();
     let idx: Vec<usize> = cps.iter().map(|c| c.index).collect();
     assert_eq!(cps.len(), 2, "{cps:?}");
-    assert!((idx[0] as i64 - 20).abs() <= 1 && (idx[1] as i64 - 35).abs() <= 1, "{idx:?}");
+    assert!(
+        (idx[0] as i64 - 20).abs() <= 1 && (idx[1] as i64 - 35).abs() <= 1,
+        "{idx:?}"
+    );
     assert!(cps[0].change > 0.2 && cps[1].change < -0.15);
 }

@@ -15,10 +15,19 @@ fn push_and_pull_share_results_through_a_bare_remote() {
     git2::Repository::init_bare(&bare).unwrap();
     a.remote("origin", bare.to_str().unwrap()).unwrap();
     // Share the commits themselves.
-    a.find_remote("origin").unwrap().push(&["refs/heads/master:refs/heads/master"], None).unwrap();
+    a.find_remote("origin")
+        .unwrap()
+        .push(&["refs/heads/master:refs/heads/master"], None)
+        .unwrap();
 
-    let r0 = result_for(Some((&a, ids[0])), &[("matmul/64", vec![100.0, 101.0, 99.0])]);
-    let r1 = result_for(Some((&a, ids[1])), &[("matmul/64", vec![120.0, 121.0, 119.0])]);
+    let r0 = result_for(
+        Some((&a, ids[0])),
+        &[("matmul/64", vec![100.0, 101.0, 99.0])],
+    );
+    let r1 = result_for(
+        Some((&a, ids[1])),
+        &[("matmul/64", vec![120.0, 121.0, 119.0])],
+    );
     notes::write(&a, &r0).unwrap();
     notes::write(&a, &r1).unwrap();
     let s = notes::push(&a, "origin").unwrap();
@@ -31,10 +40,18 @@ fn push_and_pull_share_results_through_a_bare_remote() {
     let s = notes::pull(&b, "origin").unwrap();
     assert_eq!(s.fetched, 2);
     assert_eq!(notes::read(&b, ids[1]).unwrap().unwrap(), r1);
-    let store = Store::with_repo(&b_dir.join("baselines"), Some(git2::Repository::open(&b_dir).unwrap()));
+    let store = Store::with_repo(
+        &b_dir.join("baselines"),
+        Some(git2::Repository::open(&b_dir).unwrap()),
+    );
     let resolved = store.resolve(&ids[0].to_string()[..10]).unwrap();
     assert_eq!(resolved.result, r0);
-    assert!(resolved.path.to_string_lossy().starts_with(notes::NOTES_REF));
+    assert!(
+        resolved
+            .path
+            .to_string_lossy()
+            .starts_with(notes::NOTES_REF)
+    );
 
     // Both sides add notes concurrently: pushes merge instead of overwriting.
     let r2 = result_for(Some((&b, ids[2])), &[("matmul/64", vec![90.0, 91.0])]);
@@ -58,13 +75,29 @@ fn a_damaged_note_is_a_clear_error_and_dirty_results_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (repo, ids) = repo_with_commits(tmp.path(), 1);
     let sig = git2::Signature::now("t", "t@t").unwrap();
-    repo.note(&sig, &sig, Some(notes::NOTES_REF), ids[0], "{not json", true).unwrap();
+    repo.note(
+        &sig,
+        &sig,
+        Some(notes::NOTES_REF),
+        ids[0],
+        "{not json",
+        true,
+    )
+    .unwrap();
     let err = notes::read(&repo, ids[0]).unwrap_err().to_string();
-    assert!(err.contains("refs/notes/smprof") && err.contains("invalid JSON"), "{err}");
+    assert!(
+        err.contains("refs/notes/smprof") && err.contains("invalid JSON"),
+        "{err}"
+    );
 
     let mut dirty = result_for(Some((&repo, ids[0])), &[("gelu/1k", vec![5.0])]);
     dirty.commit.as_mut().unwrap().dirty = true;
-    assert!(notes::write(&repo, &dirty).unwrap_err().to_string().contains("dirty"));
+    assert!(
+        notes::write(&repo, &dirty)
+            .unwrap_err()
+            .to_string()
+            .contains("dirty")
+    );
 }
 
 #[test]

@@ -143,12 +143,8 @@ pub fn push(repo: &Repository, remote: &str) -> Result<SyncSummary> {
         });
         let mut opts = git2::PushOptions::new();
         opts.remote_callbacks(callbacks);
-        r.push(&[refspec.as_str()], Some(&mut opts)).map_err(|e| {
-            Error::Git(format!(
-                "pushing {NOTES_REF} to {remote}: {}",
-                e.message()
-            ))
-        })?;
+        r.push(&[refspec.as_str()], Some(&mut opts))
+            .map_err(|e| Error::Git(format!("pushing {NOTES_REF} to {remote}: {}", e.message())))?;
     }
     if let Some(why) = rejected.into_inner() {
         return Err(Error::Git(format!("{remote} rejected {why}")));

@@ -271,7 +271,9 @@ mod tests {
     #[test]
     fn incremental_statistic_matches_the_definition() {
         let mut rng = SplitMix64(7);
-        let x: Vec<f64> = (0..23).map(|i| rng.normal() + if i > 9 { 2.0 } else { 0.0 }).collect();
+        let x: Vec<f64> = (0..23)
+            .map(|i| rng.normal() + if i > 9 { 2.0 } else { 0.0 })
+            .collect();
         let (tau, q) = best_split(&x, 3).unwrap();
         let brute = (3..=20)
             .flat_map(|t| (t + 3..=23).map(move |k| (t, k)))
@@ -297,7 +299,11 @@ mod tests {
     #[test]
     fn constant_and_short_series_have_no_change_point() {
         assert!(detect(&[5.0; 30], &Settings::default()).unwrap().is_empty());
-        assert!(detect(&[1.0, 9.0, 1.0], &Settings::default()).unwrap().is_empty());
+        assert!(
+            detect(&[1.0, 9.0, 1.0], &Settings::default())
+                .unwrap()
+                .is_empty()
+        );
         assert!(detect(&[], &Settings::default()).unwrap().is_empty());
         assert!(detect(&[1.0, f64::NAN], &Settings::default()).is_none());
     }

@@ -13,7 +13,12 @@ use std::path::Path;
 /// Returns the commit ids, oldest first.
 pub fn repo_with_commits(dir: &Path, n: usize) -> (git2::Repository, Vec<git2::Oid>) {
     let repo = git2::Repository::init(dir).unwrap();
-    let sig = git2::Signature::new("Tester", "t@example.invalid", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let sig = git2::Signature::new(
+        "Tester",
+        "t@example.invalid",
+        &git2::Time::new(1_700_000_000, 0),
+    )
+    .unwrap();
     let mut ids = Vec::new();
     for i in 0..n {
         std::fs::write(dir.join("file.txt"), format!("version {i}\n")).unwrap();
@@ -21,11 +26,27 @@ pub fn repo_with_commits(dir: &Path, n: usize) -> (git2::Repository, Vec<git2::O
         index.add_path(Path::new("file.txt")).unwrap();
         index.write().unwrap();
         let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let parents: Vec<git2::Commit> = ids.last().map(|&p| repo.find_commit(p).unwrap()).into_iter().collect();
+        let parents: Vec<git2::Commit> = ids
+            .last()
+            .map(|&p| repo.find_commit(p).unwrap())
+            .into_iter()
+            .collect();
         let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
-        let sig_i = git2::Signature::new("Tester", "t@example.invalid", &git2::Time::new(1_700_000_000 + i as i64 * 60, 0)).unwrap();
+        let sig_i = git2::Signature::new(
+            "Tester",
+            "t@example.invalid",
+            &git2::Time::new(1_700_000_000 + i as i64 * 60, 0),
+        )
+        .unwrap();
         let id = repo
-            .commit(Some("HEAD"), &sig_i, &sig, &format!("commit {i}"), &tree, &parent_refs)
+            .commit(
+                Some("HEAD"),
+                &sig_i,
+                &sig,
+                &format!("commit {i}"),
+                &tree,
+                &parent_refs,
+            )
             .unwrap();
         drop(tree);
         ids.push(id);
@@ -37,7 +58,11 @@ fn summary_of(xs: &[f64]) -> Summary {
     let mut s = xs.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    let median = if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 };
+    let median = if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    };
     let mean = s.iter().sum::<f64>() / n as f64;
     Summary {
         n: n as u32,
@@ -81,7 +106,10 @@ pub fn instructions_metric(v: f64) -> Metric {
 }
 
 /// A result for `commit` with the given workloads (name → time samples).
-pub fn result_for(commit: Option<(&git2::Repository, git2::Oid)>, workloads: &[(&str, Vec<f64>)]) -> RunResult {
+pub fn result_for(
+    commit: Option<(&git2::Repository, git2::Oid)>,
+    workloads: &[(&str, Vec<f64>)],
+) -> RunResult {
     let commit = commit.map(|(repo, id)| {
         let c = repo.find_commit(id).unwrap();
         CommitInfo {
@@ -95,7 +123,10 @@ pub fn result_for(commit: Option<(&git2::Repository, git2::Oid)>, workloads: &[(
     });
     RunResult {
         schema_version: smprof::result::SCHEMA_VERSION,
-        tool: Tool { name: "smprof".into(), version: "0.1.0".into() },
+        tool: Tool {
+            name: "smprof".into(),
+            version: "0.1.0".into(),
+        },
         created_at: "2026-11-21T20:00:00Z".into(),
         commit,
         env: Env {
