@@ -145,7 +145,7 @@ pub fn assemble(
                         metrics.insert(
                             name.to_string(),
                             derived(unit, Better::Higher, t, |ns| {
-                                work_per_op / (ns.max(1e-3) * 1e-9)
+                                work_per_op * 1e9 / ns.max(1e-3)
                             }),
                         );
                     }
