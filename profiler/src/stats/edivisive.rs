@@ -58,6 +58,9 @@ pub struct ChangePoint {
     pub change: f64,
 }
 
+/// An accepted split: (index, p-value, statistic).
+type Split = (usize, f64, f64);
+
 /// Change points of `xs`, in index order. Non-finite values are a caller error:
 /// they are rejected with `None` rather than silently skewing the statistic.
 pub fn detect(xs: &[f64], settings: &Settings) -> Option<Vec<ChangePoint>> {
@@ -66,9 +69,9 @@ pub fn detect(xs: &[f64], settings: &Settings) -> Option<Vec<ChangePoint>> {
     }
     let min = settings.min_size.max(2);
     // Accepted splits with their p-value and statistic.
-    let mut accepted: Vec<(usize, f64, f64)> = Vec::new();
+    let mut accepted: Vec<Split> = Vec::new();
     // Each segment's tested candidate: a segment keeps its verdict until it is split.
-    let mut tested: std::collections::HashMap<(usize, usize), Option<(usize, f64, f64)>> =
+    let mut tested: std::collections::HashMap<(usize, usize), Option<Split>> =
         std::collections::HashMap::new();
     loop {
         let mut bounds: Vec<usize> = accepted.iter().map(|a| a.0).collect();
@@ -210,7 +213,7 @@ fn permutation_p(seg: &[f64], min: usize, observed: f64, s: &Settings, seed: u64
 /// Fisher–Yates.
 fn shuffle(xs: &mut [f64], rng: &mut SplitMix64) {
     for i in (1..xs.len()).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         xs.swap(i, j);
     }
 }
@@ -220,7 +223,7 @@ fn shuffle(xs: &mut [f64], rng: &mut SplitMix64) {
 pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -230,7 +233,7 @@ impl SplitMix64 {
 
     /// Uniform in (0, 1).
     pub fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
     /// Standard normal (Box–Muller).
