@@ -5,6 +5,7 @@
 //! (embedded, overridable with `--templates DIR`) place it on the page.
 
 pub mod bars;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod templates;
