@@ -44,9 +44,16 @@ pub fn plan(
 
     for v in &regressions {
         let critical = v.severity == Some(Severity::Critical);
+        // The finding that explains this metric best: ops for time, copies for
+        // allocations, then whatever names the workload (environment, size pattern).
+        let preferred = if v.metric.contains("alloc") {
+            "extra_copies"
+        } else {
+            "op"
+        };
         let cause = causes
             .iter()
-            .find(|c| c.kind == "op" && c.workloads.contains(&v.workload))
+            .find(|c| c.kind == preferred && c.workloads.contains(&v.workload))
             .or_else(|| causes.iter().find(|c| c.workloads.contains(&v.workload)));
         let mut files = files_of(&v.workload);
         if let Some(c) = cause.filter(|c| c.kind == "op") {
@@ -70,11 +77,10 @@ pub fn plan(
             }
         }
         let why = cause
-            .map(|c| format!("; {}", lower_first(&c.title)))
+            .map(|c| format!(" — {}", lower_first(&c.title)))
             .unwrap_or_default();
         let text = format!(
-            "Fix the {}regression of {}: {} {} → {} ({}, {}){why}",
-            if critical { "critical " } else { "" },
+            "{}: {} {} → {} ({}, {}){why}",
             v.workload,
             v.metric,
             fmt::value(v.baseline, &v.unit),
@@ -195,7 +201,13 @@ pub fn plan(
     for s in stories {
         out.push(Action {
             priority: Priority::P2,
-            text: format!("Document the {} improvement: {}", s.group, s.text),
+            text: format!(
+                "Document the {} improvement: {}",
+                s.group,
+                s.text
+                    .strip_prefix(&format!("{}: ", s.group))
+                    .unwrap_or(&s.text)
+            ),
             command: None,
             files: Vec::new(),
         });

@@ -42,7 +42,7 @@ pub fn find(cmp: &Comparison) -> Vec<SuccessStory> {
                 .iter()
                 .filter_map(|v| v.severity)
                 .max()
-                .map(|s| format!(", up to {}", s.label()))
+                .map(|s| format!(" (up to {})", s.label()))
                 .unwrap_or_default();
             let what = if metric == "time_ns" {
                 "faster".to_string()
@@ -50,7 +50,7 @@ pub fn find(cmp: &Comparison) -> Vec<SuccessStory> {
                 format!("better {metric}")
             };
             let text = format!(
-                "{group}: {} of {of} workload{} {what} ({range}{best})",
+                "{group}: {} of {of} workload{} {what}, {range}{best}",
                 members.len(),
                 if of == 1 { "" } else { "s" }
             );

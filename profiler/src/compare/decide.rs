@@ -93,7 +93,7 @@ pub fn decide_all(
         let Some(cw) = current.workload(&bw.name) else {
             continue;
         };
-        let critical = config.workloads.get(&bw.name).is_some_and(|r| r.critical);
+        let critical = config.is_critical(&bw.name);
         for name in metric_order(bw, cw) {
             let (bm, cm) = (&bw.metrics[&name], &cw.metrics[&name]);
             let mut v = base_verdict(bw, &name, bm, cm);
@@ -150,10 +150,7 @@ pub fn decide_all(
         let v = &mut verdicts[t.index];
         let q = if q.is_nan() { None } else { Some(q) };
         v.q_value = q;
-        let critical = config
-            .workloads
-            .get(&v.workload)
-            .is_some_and(|r| r.critical);
+        let critical = config.is_critical(&v.workload);
         decide_sampled(
             v,
             baseline,
@@ -259,6 +256,7 @@ fn base_verdict(w: &WorkloadResult, name: &str, bm: &Metric, cm: &Metric) -> Ver
     Verdict {
         workload: w.name.clone(),
         group: w.group.clone(),
+        suite: w.suite.clone(),
         metric: name.to_string(),
         unit: cm.unit.clone(),
         better: cm.better,

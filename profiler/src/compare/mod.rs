@@ -102,6 +102,7 @@ pub fn side_of(reference: &str, r: &RunResult) -> Side {
         commit: r.commit.clone(),
         env: r.env.clone(),
         created_at: r.created_at.clone(),
+        settings: Some(r.settings.clone()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a comparison decides: the data every report renders and `comparison.json` holds.
-//! Documented field by field in `docs/results-format.md`.
+//! Documented field by field in `docs/comparison-format.md`.
 
-use crate::result::{Better, CommitInfo, Env, MetricKind, Mode};
+use crate::result::{Better, CommitInfo, Env, MetricKind, Mode, RunSettings};
 use serde::{Deserialize, Serialize};
 
 /// The schema version of `comparison.json`.
@@ -39,6 +39,9 @@ pub struct Side {
     pub commit: Option<CommitInfo>,
     pub env: Env,
     pub created_at: String,
+    /// How that side was measured (processes, samples, suites) (added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RunSettings>,
 }
 
 /// One environment field that differs.
@@ -69,6 +72,9 @@ pub struct DecisionSettings {
 pub struct Verdict {
     pub workload: String,
     pub group: String,
+    /// The workload's suite, `code` or `alloc` (added).
+    #[serde(default)]
+    pub suite: String,
     pub metric: String,
     pub unit: String,
     pub better: Better,

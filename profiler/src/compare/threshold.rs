@@ -44,9 +44,8 @@ pub fn timing_threshold(
     metric: &str,
 ) -> (f64, ThresholdSource) {
     let rule = config
-        .workloads
-        .get(workload)
-        .and_then(|w| w.metrics.get(metric))
+        .workload_rule(workload)
+        .and_then(|(_, w)| w.metrics.get(metric))
         .and_then(|r| r.threshold_pct)
         .or_else(|| config.metrics.get(metric).and_then(|r| r.threshold_pct));
     let (pct, source) = match rule {
