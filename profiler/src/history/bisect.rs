@@ -62,8 +62,8 @@ pub struct Step {
 pub enum Outcome {
     /// The first commit measured bad after one measured (or given) good.
     Found {
-        first_bad: CommitInfo,
-        last_good: CommitInfo,
+        first_bad: Box<CommitInfo>,
+        last_good: Box<CommitInfo>,
         /// The metric before and after the step, and the relative step.
         before: f64,
         after: f64,
@@ -187,8 +187,8 @@ pub fn bisect(
         )
     };
     Ok(Outcome::Found {
-        first_bad: cands[hi as usize].clone(),
-        last_good,
+        first_bad: Box::new(cands[hi as usize].clone()),
+        last_good: Box::new(last_good),
         before,
         after,
         step: if before != 0.0 {
