@@ -1,0 +1,297 @@
+//! The BLIS-style loop nest around the micro-kernels, and the split among threads.
+//!
+//! ```text
+//! // op(A): (m, k), op(B): (k, n), C: (m, n) row stride ldc
+//! for i0 in rows of C, step MC:            A block of MC rows
+//!   for p0 in 0..k, step KC:               one pass over depth KC
+//!     pack op(A)[i0.., p0..]  → Ã (MC×KC, MR-row micro-panels)
+//!     for j0 in columns of C, step NC:
+//!       pack op(B)[p0.., j0..] → B̃ (KC×NC, NR-column micro-panels; stays in L2)
+//!       for each MR-row micro-panel of Ã:   (stays in L1 while …)
+//!         for each NR-column micro-panel of B̃:   (… these stream from L2)
+//!           C tile (MR×NR) = α·Ã·B̃ + β'·C tile    β' = β on the first pass, then 1
+//! ```
+//!
+//! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
+//! cut into one contiguous, tile-aligned part per thread, and each part runs the
+//! nest above on its own packing buffers. Every element of C is produced by the same
+//! kernel arithmetic over the same KC passes whatever the split, so results are
+//! bit-identical for any thread count.
+
+use super::Trans;
+use super::blocking::{Blocking, balanced};
+use super::gemv::{self, Mat};
+use super::inject::Injector;
+use super::kernel::{self, KernelFn};
+use super::pack::{Src, pack};
+use crate::simd::Tier;
+
+/// Below this many multiply-adds (m·n·k) a product runs on one thread: waking a
+/// second one costs a few microseconds, which a smaller product cannot win back.
+pub const PAR_MIN_MNK: usize = 128 * 128 * 128;
+
+/// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> View<'a> {
+    pub fn new(data: &'a [f32], t: Trans, ld: usize) -> View<'a> {
+        match t {
+            Trans::No => View {
+                data,
+                rs: ld,
+                cs: 1,
+            },
+            Trans::Yes => View {
+                data,
+                rs: 1,
+                cs: ld,
+            },
+        }
+    }
+}
+
+/// C viewed through a raw pointer so that threads can write disjoint tiles of it.
+#[derive(Debug, Clone, Copy)]
+struct COut {
+    ptr: *mut f32,
+    ld: usize,
+}
+// SAFETY: parts write disjoint tiles of C (the split below guarantees it), and the
+// slice C comes from outlives the parallel section.
+unsafe impl Send for COut {}
+unsafe impl Sync for COut {}
+
+/// C = α·op(A)·op(B) + β·C on `threads` threads, operands already checked.
+pub(crate) fn gemm(
+    tier: Tier,
+    threads: usize,
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    a: View<'_>,
+    b: View<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || alpha == 0.0 {
+        // No product to add: C = β·C, and β = 0 writes zeros without reading.
+        for i in 0..m {
+            let row = &mut c[i * ldc..i * ldc + n];
+            if beta == 0.0 {
+                row.fill(0.0);
+            } else if beta != 1.0 {
+                row.iter_mut().for_each(|x| *x *= beta);
+            }
+        }
+        return;
+    }
+    if m == 1 || n == 1 {
+        return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
+    }
+    let bl = Blocking::of(tier);
+    let kern = kernel::of(tier);
+    let out = COut {
+        ptr: c.as_mut_ptr(),
+        ld: ldc,
+    };
+    let parts = if threads > 1 && m * n * k >= PAR_MIN_MNK {
+        threads
+    } else {
+        1
+    };
+    // Prefer splitting columns (each part packs only its share of B); fall back to rows.
+    let (split_cols, unit, len) = if n.div_ceil(bl.nr) >= 2 * parts || m.div_ceil(bl.mr) < 2 * parts
+    {
+        (true, bl.nr, n)
+    } else {
+        (false, bl.mr, m)
+    };
+    let tiles = len.div_ceil(unit);
+    let parts = parts.min(tiles).max(1);
+    let range = |t: usize| {
+        let (lo, hi) = (tiles * t / parts, tiles * (t + 1) / parts);
+        (lo * unit, (hi * unit).min(len))
+    };
+    let run = |t: usize| {
+        let (lo, hi) = range(t);
+        let (rows, cols) = if split_cols {
+            ((0, m), (lo, hi))
+        } else {
+            ((lo, hi), (0, n))
+        };
+        // SAFETY: parts cover disjoint column (or row) ranges of C, which `c` holds
+        // (checked by sgemm's operand checks).
+        unsafe { blocked(tier, bl, kern, rows, cols, k, alpha, a, b, beta, out) };
+    };
+    if parts == 1 {
+        run(0);
+    } else {
+        crate::threads::run_parts(parts, run);
+    }
+}
+
+/// The loop nest over rows `r0..r1` and columns `c0..c1` of C.
+///
+/// # Safety
+/// The tile range lies inside C, no other thread touches it meanwhile, and `tier` is available.
+unsafe fn blocked(
+    tier: Tier,
+    bl: Blocking,
+    kern: KernelFn,
+    (r0, r1): (usize, usize),
+    (c0, c1): (usize, usize),
+    k: usize,
+    alpha: f32,
+    a: View<'_>,
+    b: View<'_>,
+    beta: f32,
+    c: COut,
+) {
+    let (mr, nr) = (bl.mr, bl.nr);
+    let kc = balanced(k, bl.kc, 8);
+    let mc = balanced(r1 - r0, bl.mc, mr);
+    let nc = balanced(c1 - c0, bl.nc, nr);
+    let mut abuf = crate::pool::rent(mc.div_ceil(mr) * mr * kc);
+    let mut bbuf = crate::pool::rent(nc.div_ceil(nr) * nr * kc);
+    let mut inj = Injector::from_env();
+    let mut scratch = [0.0f32; 512];
+    debug_assert!(mr * nr <= scratch.len());
+    for i0 in (r0..r1).step_by(mc) {
+        let mb = mc.min(r1 - i0);
+        for p0 in (0..k).step_by(kc) {
+            let kb = kc.min(k - p0);
+            let beta_pass = if p0 == 0 { beta } else { 1.0 };
+            let asrc = Src {
+                data: a.data,
+                sx: a.rs,
+                sp: a.cs,
+                x0: i0,
+                xn: mb,
+                p0,
+                kc: kb,
+            };
+            pack(tier, mr, &asrc, &mut abuf);
+            for j0 in (c0..c1).step_by(nc) {
+                let nb = nc.min(c1 - j0);
+                let bsrc = Src {
+                    data: b.data,
+                    sx: b.cs,
+                    sp: b.rs,
+                    x0: j0,
+                    xn: nb,
+                    p0,
+                    kc: kb,
+                };
+                pack(tier, nr, &bsrc, &mut bbuf);
+                for ir in 0..mb.div_ceil(mr) {
+                    let ap = abuf[ir * mr * kb..].as_ptr();
+                    let mr_eff = mr.min(mb - ir * mr);
+                    for jr in 0..nb.div_ceil(nr) {
+                        let bp = bbuf[jr * nr * kb..].as_ptr();
+                        let nr_eff = nr.min(nb - jr * nr);
+                        // SAFETY: the panels hold kb·mr and kb·nr packed floats; B panels start
+                        // at multiples of nr·kb floats in a 64-byte aligned pool buffer, and
+                        // nr floats are a whole number of 64-byte lines for the SIMD tiers, so the
+                        // kernels' aligned loads are aligned. The tile lies inside this part's range of C.
+                        unsafe {
+                            let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
+                            kern(kb, alpha, ap, bp, beta_pass, ct, c.ld, mr_eff, nr_eff);
+                            for _ in 0..inj.repeats() {
+                                kern(kb, alpha, ap, bp, 0.0, scratch.as_mut_ptr(), nr, mr, nr);
+                                std::hint::black_box(&mut scratch);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// m = 1 or n = 1: stream the matrix once (see `gemv.rs`).
+fn gemv_path(
+    tier: Tier,
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    a: View<'_>,
+    b: View<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    if m == 1 {
+        // c[0, j] = α·Σ_p A[0, p]·B[p, j] + β·c[0, j]; C's row 0 is contiguous.
+        let x = gemv::gather(a.data, a.cs, k);
+        let y = &mut c[..n];
+        if b.cs == 1 {
+            gemv::axpy(
+                tier,
+                Mat {
+                    data: b.data,
+                    ld: b.rs,
+                },
+                &x,
+                alpha,
+                beta,
+                y,
+            );
+        } else {
+            gemv::dots(
+                tier,
+                Mat {
+                    data: b.data,
+                    ld: b.cs,
+                },
+                &x,
+                alpha,
+                beta,
+                y,
+            );
+        }
+    } else {
+        // n = 1: c[i, 0] = α·Σ_p A[i, p]·B[p, 0] + β·c[i, 0]; C's column 0 has stride ldc.
+        let x = gemv::gather(b.data, b.rs, k);
+        let mut y = crate::pool::rent(m);
+        if beta != 0.0 {
+            for i in 0..m {
+                y[i] = c[i * ldc];
+            }
+        }
+        if a.cs == 1 {
+            gemv::dots(
+                tier,
+                Mat {
+                    data: a.data,
+                    ld: a.rs,
+                },
+                &x,
+                alpha,
+                beta,
+                &mut y,
+            );
+        } else {
+            gemv::axpy(
+                tier,
+                Mat {
+                    data: a.data,
+                    ld: a.cs,
+                },
+                &x,
+                alpha,
+                beta,
+                &mut y,
+            );
+        }
+        for i in 0..m {
+            c[i * ldc] = y[i];
+        }
+    }
+}
