@@ -34,9 +34,6 @@ fn resolve(cli: &Cli, args: &CompareArgs) -> anyhow::Result<Resolved> {
     if args.format == FormatArg::Csv {
         bail!("--format csv is not available for compare (use table, json or markdown)");
     }
-    if args.html {
-        bail!("--html is not available yet: the HTML report is being built");
-    }
     if let Some(t) = &args.templates
         && !t.is_dir()
     {
@@ -95,6 +92,15 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
             dir.display(),
             written.len()
         );
+    }
+
+    if args.html {
+        let dir = r
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| report::default_dir(std::path::Path::new("reports"), &cmp));
+        let path = super::history::write_compare_html(&cmp, &store, &dir, r.templates.as_deref())?;
+        eprintln!("html report: {}", path.display());
     }
 
     let out = match r.format {

@@ -403,13 +403,15 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
             ]);
         }
         // Extra copies in the backward pass cost time as well.
-        if scenario == Scenario::Mixed && current && spec.name.starts_with("matmul_backward") {
-            if let Some(s) = time.samples.as_mut() {
-                for x in s.iter_mut() {
-                    *x = sig(*x * 1.12);
-                }
-                time.summary = summary_of(s);
+        if scenario == Scenario::Mixed
+            && current
+            && spec.name.starts_with("matmul_backward")
+            && let Some(s) = time.samples.as_mut()
+        {
+            for x in s.iter_mut() {
+                *x = sig(*x * 1.12);
             }
+            time.summary = summary_of(s);
         }
         let time_median = time.summary.median;
         metrics.insert("time_ns".into(), time);
