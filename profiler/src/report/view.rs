@@ -27,6 +27,7 @@ pub struct View {
     pub env_warning: String,
     pub env_warning_md: String,
     pub headline: String,
+    pub headline_md: String,
     pub counts: Counts,
     pub settings: SettingsView,
     /// Pre-laid lines of the summary's OVERALL block.
@@ -395,6 +396,7 @@ impl View {
             env_warning,
             env_rows,
             headline: cmp.summary.headline.clone(),
+            headline_md: escape_md(&cmp.summary.headline),
             counts: Counts {
                 regressions: cmp.summary.regressions,
                 improvements: cmp.summary.improvements,
