@@ -49,6 +49,7 @@ fn history_table_csv_json_and_html() {
     let (_repo, ids) = measured_repo(tmp.path());
     let out = smprof(tmp.path()).args(["history"]).assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    eprintln!("{text}");
     assert!(text.contains("19 measured commits"), "{text}");
     let c10 = &ids[10].to_string()[..7];
     assert!(
