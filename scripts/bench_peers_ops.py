@@ -54,6 +54,15 @@ WORKLOADS = [
 ]
 
 
+def default_anchors():
+    """The shared anchors next to the checkout (main) or two levels up (a worktree)."""
+    for rel in (("..",), ("..", "..")):
+        p = os.path.join(ROOT, *rel, "shared", "anchors", "results.jsonl")
+        if os.path.exists(p):
+            return os.path.normpath(p)
+    return "/work/shared/anchors/results.jsonl"
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -186,7 +195,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-engine", action="store_true")
-    ap.add_argument("--anchors", default=os.path.join(ROOT, "..", "shared", "anchors", "results.jsonl"))
+    ap.add_argument("--anchors", default=default_anchors(), help="PyTorch anchor results.jsonl")
     ap.add_argument("--out", help="also write the markdown here")
     args = ap.parse_args()
 

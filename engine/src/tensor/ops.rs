@@ -31,7 +31,7 @@ impl Tensor {
         let tier = simd::active();
         if self.dims() == other.dims() {
             let mut out = Tensor::uninit(self.dims())?;
-            elementwise::binary(tier, op, &self.data, &other.data, &mut out.data);
+            elementwise::binary_with(tier, op, &self.data, &other.data, &mut out.data)?;
             return Ok(out);
         }
         let (plan, shape) = Plan::new(op.name(), self.dims(), other.dims())?;
