@@ -9,15 +9,18 @@
 //! - [`threads`]: the thread count (`SMALLMIND_THREADS`, [`threads::set_threads`]) and the team parallel kernels run on.
 //! - [`profile`]: per-op instrumentation (calls, time, bytes) that costs nothing when off.
 
+pub mod autograd;
 pub mod error;
 pub mod kernels;
 pub mod matmul;
+pub mod nn;
 pub mod pool;
 pub mod profile;
 pub mod rng;
 pub mod simd;
 pub mod tensor;
 pub mod threads;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use simd::Tier;

@@ -5,6 +5,11 @@ mod cli;
 mod commands;
 
 use clap::Parser;
+
+/// The system allocator, switched to dhat's in allocation-pass workers only
+/// (see `smprof::measure::alloc`: one relaxed load per allocation otherwise).
+#[global_allocator]
+static ALLOC: smprof::measure::alloc::SwitchAlloc = smprof::measure::alloc::SwitchAlloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -1,8 +1,246 @@
-//! `smprof run`.
+//! `smprof run`: resolve the arguments into a [`Plan`], measure, save the result
+//! for the current commit, print a table.
+//!
+//! Exit codes: 0 measured (and saved), 2 error, 130 interrupted by Ctrl-C (no
+//! file written: results are written atomically, only after a complete run).
 
-use crate::cli::Cli;
+use crate::cli::{Cli, FormatArg, MetricModeArg, RunArgs, SuiteArg};
+use anyhow::Context;
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use smprof::measure::{self, MetricMode, Plan, orchestrate::fmt_ns};
+use smprof::result::{Metric, RunResult};
+use smprof::store::Store;
+use smprof::workloads::Suite;
 use std::process::ExitCode;
 
-pub fn run(_cli: &Cli, _args: &crate::cli::RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`smprof run` is being built")
+/// Validate the arguments into a plan.
+pub fn plan_from_args(args: &RunArgs) -> anyhow::Result<Plan> {
+    let suites: &[Suite] = match args.suite {
+        SuiteArg::Code => &[Suite::Code],
+        SuiteArg::Alloc => &[Suite::Alloc],
+        SuiteArg::All => &[Suite::Code, Suite::Alloc],
+    };
+    let mut plan = Plan::select(suites, args.filter.as_deref())?;
+    if args.quick {
+        plan = plan.quick();
+    }
+    if let Some(s) = args.samples {
+        anyhow::ensure!(s >= 1, "--samples must be at least 1");
+        plan.samples_per_process = s;
+        plan.mode = "custom".into();
+    }
+    if let Some(p) = args.processes {
+        anyhow::ensure!(p >= 1, "--processes must be at least 1");
+        plan.processes = p;
+        plan.mode = "custom".into();
+    }
+    anyhow::ensure!(
+        (1..=256).contains(&args.threads),
+        "--threads must be between 1 and 256"
+    );
+    plan.threads = args.threads;
+    plan.metric = match args.metric {
+        MetricModeArg::Time => MetricMode::Time,
+        MetricModeArg::Instructions => MetricMode::Instructions,
+    };
+    Ok(plan)
+}
+
+pub fn run(cli: &Cli, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let plan = plan_from_args(args)?;
+    let store = Store::open(&cli.baselines_dir);
+    match store.repo() {
+        None => eprintln!(
+            "warning: not in a git repository: the result will be keyed by time, not by commit"
+        ),
+        Some(repo) => {
+            if let Some(info) = smprof::git::head_info(repo)?
+                && info.dirty
+            {
+                eprintln!(
+                    "note: the work tree has uncommitted changes: the result is saved as {}-dirty, apart from the commit's",
+                    info.short
+                );
+            }
+        }
+    }
+    match plan.metric {
+        MetricMode::Time => eprintln!(
+            "measuring {} workloads: {} processes × {} samples{}, {} thread(s)",
+            plan.workloads.len(),
+            plan.processes,
+            plan.samples_per_process,
+            if plan.alloc_pass {
+                ", then the allocation pass"
+            } else {
+                ""
+            },
+            plan.threads
+        ),
+        MetricMode::Instructions => eprintln!(
+            "counting instructions of {} workloads under callgrind ({} operations each){}",
+            plan.workloads.len(),
+            plan.samples_per_process,
+            if plan.alloc_pass {
+                ", then the allocation pass"
+            } else {
+                ""
+            },
+        ),
+    }
+    let exec = match measure::execute_detailed(&plan, true) {
+        Ok(e) => e,
+        Err(e) if measure::interrupted() => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(130));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let result = exec.result;
+    let bytes = serde_json::to_vec_pretty(&result)?;
+    if let Some(out) = &args.out {
+        smprof::result::write_atomic(out, &bytes)
+            .with_context(|| format!("writing {}", out.display()))?;
+        eprintln!("wrote {}", out.display());
+    }
+    if !args.no_save {
+        let path = store.save(&result)?;
+        eprintln!("saved {} ({})", path.display(), result.label());
+    }
+    for (w, scopes, overhead) in measure::assemble::instrumentation_overheads(&exec.lines) {
+        eprintln!(
+            "instrumentation off on {w}: {scopes:.0} scopes/op, at most {:.4} % of the operation",
+            overhead * 100.0
+        );
+    }
+    match args.format {
+        FormatArg::Json => println!("{}", String::from_utf8_lossy(&bytes)),
+        _ => println!(
+            "{}",
+            result_table(&result, args.format == FormatArg::Markdown)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / (1024.0 * 1024.0))
+    } else if b >= 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
+    }
+}
+
+fn fmt_value(m: &Metric) -> String {
+    let v = m.value();
+    let scaled = if v.abs() >= 1e9 {
+        format!("{:.2} G", v / 1e9)
+    } else if v.abs() >= 1e6 {
+        format!("{:.2} M", v / 1e6)
+    } else if v.abs() >= 1e3 {
+        format!("{:.2} k", v / 1e3)
+    } else {
+        format!("{v:.2} ")
+    };
+    format!("{scaled}{}", m.unit)
+}
+
+/// The results table printed by `run` and `baseline show`.
+pub fn result_table(r: &RunResult, markdown: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(if markdown {
+        presets::ASCII_MARKDOWN
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    })
+    .set_content_arrangement(ContentArrangement::Dynamic)
+    .set_header(vec![
+        "workload",
+        "time/op (median)",
+        "95% CI",
+        "MAD",
+        "throughput",
+        "alloc/op",
+        "peak",
+        "pool",
+        "notes",
+    ]);
+    for w in &r.workloads {
+        let time = w.metrics.get("time_ns");
+        let (median, ci, mad) = match time {
+            Some(m) => {
+                let s = &m.summary;
+                let rel = |x: f64| {
+                    if s.median > 0.0 {
+                        format!("{:.1}%", 100.0 * x / s.median)
+                    } else {
+                        "-".into()
+                    }
+                };
+                (
+                    fmt_ns(s.median),
+                    format!(
+                        "-{} / +{}",
+                        rel(s.median - s.ci95[0]),
+                        rel(s.ci95[1] - s.median)
+                    ),
+                    rel(s.mad),
+                )
+            }
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let throughput = w
+            .metrics
+            .iter()
+            .filter(|(_, m)| m.derived_from.as_deref() == Some("time_ns"))
+            .map(|(_, m)| fmt_value(m))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let get = |k: &str| w.metrics.get(k).map(|m| m.value());
+        let mut notes = Vec::new();
+        if let Some(m) = time {
+            if let Some(modes) = m.modes.as_ref().filter(|ms| ms.len() > 1) {
+                notes.push(format!(
+                    "UNSTABLE: modes {}",
+                    modes
+                        .iter()
+                        .map(|md| format!("{} ({:.0}%)", fmt_ns(md.center), md.weight * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if m.summary.outliers > 0 {
+                notes.push(format!("{} outliers", m.summary.outliers));
+            }
+        }
+        t.add_row(vec![
+            w.name.clone(),
+            median,
+            ci,
+            mad,
+            if throughput.is_empty() {
+                "-".into()
+            } else {
+                throughput
+            },
+            get("alloc_bytes").map_or("-".into(), |b| {
+                format!(
+                    "{} ({:.0})",
+                    fmt_bytes(b),
+                    get("alloc_count").unwrap_or(0.0)
+                )
+            }),
+            get("peak_bytes").map_or("-".into(), fmt_bytes),
+            get("pool_reduction").map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
+            notes.join("; "),
+        ]);
+    }
+    for i in 1..=7 {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
 }

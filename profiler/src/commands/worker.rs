@@ -1,8 +1,24 @@
-//! `smprof worker`.
+//! `smprof worker` (hidden): one worker process of `smprof run`. Prints one JSON
+//! line per workload on stdout; the orchestrator reads them.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, WorkerArgs};
+use anyhow::Context;
+use smprof::measure::worker::{self, Pass, Spec};
 use std::process::ExitCode;
 
-pub fn run(_cli: &Cli, _args: &crate::cli::WorkerArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`smprof worker` is being built")
+pub fn run(_cli: &Cli, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
+    let pass: Pass = args.pass.parse()?;
+    if args.samples == 0 {
+        anyhow::bail!("--samples must be at least 1");
+    }
+    let spec = Spec {
+        workloads: args.workloads.clone(),
+        pass,
+        samples: args.samples,
+        process: args.process,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    worker::run(&spec, &mut out).context("worker")?;
+    Ok(ExitCode::SUCCESS)
 }

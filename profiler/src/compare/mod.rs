@@ -1,3 +1,187 @@
 //! Deciding what changed between two results.
+//!
+//! [`compare`] is the one entry point (the gate and bisect call it): it pairs
+//! the workloads and metrics of both sides, decides each metric
+//! ([`decide`]), controls the false-discovery rate across every test of the
+//! comparison, then lets [`crate::analysis`] explain the result.
 
+mod decide;
+mod env_diff;
 pub mod model;
+pub mod severity;
+mod threshold;
+
+pub use decide::{effect, is_significant_change};
+pub use env_diff::env_differences;
+pub use threshold::Tolerance;
+
+use crate::config::{Config, NoiseFloors};
+use crate::result::RunResult;
+use crate::store::Resolved;
+use model::{Comparison, ComparisonSummary, DecisionSettings, Side, VerdictKind};
+
+/// Compare `current` against `baseline` under `config` (α, thresholds,
+/// severity bands, critical workloads) and calibrated noise `floors`, if any.
+/// Pure apart from the `created_at` timestamp.
+pub fn compare(
+    baseline: &Resolved,
+    current: &Resolved,
+    config: &Config,
+    floors: Option<&NoiseFloors>,
+) -> Comparison {
+    compare_results(
+        side(baseline),
+        side(current),
+        &baseline.result,
+        &current.result,
+        config,
+        floors,
+        crate::timefmt::rfc3339(crate::timefmt::now_unix()),
+    )
+}
+
+/// The comparison of two loaded results, with explicit sides and timestamp
+/// (for tests and callers that do not go through the store).
+pub fn compare_results(
+    baseline_side: Side,
+    current_side: Side,
+    baseline: &RunResult,
+    current: &RunResult,
+    config: &Config,
+    floors: Option<&NoiseFloors>,
+    created_at: String,
+) -> Comparison {
+    let env_differences = env_differences(&baseline.env, &current.env);
+    let decided = decide::decide_all(baseline, current, config, floors);
+    let mut cmp = Comparison {
+        schema_version: model::COMPARISON_SCHEMA_VERSION,
+        created_at,
+        baseline: baseline_side,
+        current: current_side,
+        env_differences,
+        settings: DecisionSettings {
+            alpha: config.alpha,
+            threshold: config.threshold_pct / 100.0,
+            count_tolerance: config.count_tolerance_pct / 100.0,
+            bytes_tolerance: config.bytes_tolerance_pct / 100.0,
+            instructions_tolerance: config.instructions_tolerance_pct / 100.0,
+        },
+        verdicts: decided.verdicts,
+        added: decided.added,
+        removed: decided.removed,
+        root_causes: Vec::new(),
+        actions: Vec::new(),
+        success_stories: Vec::new(),
+        summary: ComparisonSummary {
+            regressions: 0,
+            improvements: 0,
+            stable: 0,
+            unstable: 0,
+            critical: 0,
+            headline: String::new(),
+        },
+    };
+    let explained = crate::analysis::explain(&cmp, baseline, current, config);
+    cmp.root_causes = explained.root_causes;
+    cmp.actions = explained.actions;
+    cmp.success_stories = explained.success_stories;
+    cmp.summary = summarise(&cmp);
+    cmp
+}
+
+/// A side as reports show it.
+pub fn side(r: &Resolved) -> Side {
+    side_of(&r.reference, &r.result)
+}
+
+/// A side from a reference string and its result.
+pub fn side_of(reference: &str, r: &RunResult) -> Side {
+    Side {
+        reference: reference.to_string(),
+        label: r.label(),
+        commit: r.commit.clone(),
+        env: r.env.clone(),
+        created_at: r.created_at.clone(),
+        settings: Some(r.settings.clone()),
+    }
+}
+
+/// Counts of independent decisions (derived metrics share their source's
+/// decision and are not counted twice) and the one-line headline.
+fn summarise(cmp: &Comparison) -> ComparisonSummary {
+    let primary = cmp
+        .verdicts
+        .iter()
+        .filter(|v| v.kind != crate::result::MetricKind::Derived);
+    let mut s = ComparisonSummary {
+        regressions: 0,
+        improvements: 0,
+        stable: 0,
+        unstable: 0,
+        critical: 0,
+        headline: String::new(),
+    };
+    for v in primary {
+        match v.verdict {
+            VerdictKind::Regression => s.regressions += 1,
+            VerdictKind::Improvement => s.improvements += 1,
+            VerdictKind::Stable => s.stable += 1,
+            VerdictKind::Unstable => s.unstable += 1,
+        }
+        if v.severity == Some(model::Severity::Critical) {
+            s.critical += 1;
+        }
+    }
+    let mut parts = Vec::new();
+    let regressed = workloads_with(cmp, VerdictKind::Regression);
+    if regressed.is_empty() {
+        parts.push("no regression".to_string());
+    } else {
+        parts.push(format!(
+            "{} regression{} ({} critical) in {} workload{}",
+            s.regressions,
+            plural(s.regressions as usize),
+            s.critical,
+            regressed.len(),
+            plural(regressed.len())
+        ));
+    }
+    parts.push(format!(
+        "{} improvement{}",
+        s.improvements,
+        plural(s.improvements as usize)
+    ));
+    parts.push(format!("{} stable", s.stable));
+    if s.unstable > 0 {
+        parts.push(format!("{} unstable", s.unstable));
+    }
+    let mut headline = parts.join(", ");
+    if !cmp.env_differences.is_empty() {
+        let fields: Vec<&str> = cmp
+            .env_differences
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect();
+        headline.push_str(&format!(
+            " — environments differ ({}): figures may not be comparable",
+            fields.join(", ")
+        ));
+    }
+    s.headline = headline;
+    s
+}
+
+/// Distinct workloads having at least one verdict of `kind`, in verdict order.
+pub fn workloads_with(cmp: &Comparison, kind: VerdictKind) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for v in &cmp.verdicts {
+        if v.verdict == kind && !out.contains(&v.workload.as_str()) {
+            out.push(&v.workload);
+        }
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

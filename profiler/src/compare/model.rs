@@ -1,7 +1,7 @@
 //! What a comparison decides: the data every report renders and `comparison.json` holds.
-//! Documented field by field in `docs/results-format.md`.
+//! Documented field by field in `docs/comparison-format.md`.
 
-use crate::result::{Better, CommitInfo, Env, Mode};
+use crate::result::{Better, CommitInfo, Env, MetricKind, Mode, RunSettings};
 use serde::{Deserialize, Serialize};
 
 /// The schema version of `comparison.json`.
@@ -39,6 +39,9 @@ pub struct Side {
     pub commit: Option<CommitInfo>,
     pub env: Env,
     pub created_at: String,
+    /// How that side was measured (processes, samples, suites) (added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RunSettings>,
 }
 
 /// One environment field that differs.
@@ -69,6 +72,9 @@ pub struct DecisionSettings {
 pub struct Verdict {
     pub workload: String,
     pub group: String,
+    /// The workload's suite, `code` or `alloc` (added).
+    #[serde(default)]
+    pub suite: String,
     pub metric: String,
     pub unit: String,
     pub better: Better,
@@ -92,6 +98,20 @@ pub struct Verdict {
     pub waiver: Option<String>,
     /// True when the verdict lies close to a threshold (re-run to validate).
     pub borderline: bool,
+    /// How the metric was obtained (added): sampled metrics are tested, derived
+    /// ones share their source's decision, deterministic ones use a tolerance.
+    #[serde(default = "default_metric_kind")]
+    pub kind: MetricKind,
+    /// For derived metrics, the metric whose decision they share (added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
+    /// Number of samples on each side (1 for deterministic metrics) (added).
+    #[serde(default)]
+    pub n: [u32; 2],
+}
+
+fn default_metric_kind() -> MetricKind {
+    MetricKind::Sampled
 }
 
 /// The verdict on one metric.

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod load;
+pub use load::{ResolvedRule, pattern_matches};
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -165,6 +168,6 @@ impl Config {
                 self.pool_reduction_target
             ));
         }
-        Ok(())
+        self.validate_rules()
     }
 }

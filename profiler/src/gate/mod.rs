@@ -1,1 +1,15 @@
-//! The CI gate: waivers, hard limits, confirmation.
+//! The CI gate, as pure functions over a [`crate::compare::model::Comparison`]:
+//! [`waivers`] accept known regressions until they expire, [`limits`] enforce
+//! hard budgets, [`decision`] says what fails and the exit code, [`confirm`]
+//! records re-measurements of wall-time regressions, [`calibration`] turns
+//! repeated runs of one commit into per-workload noise floors, [`render`]
+//! prints the outcome.
+
+pub mod calibration;
+pub mod confirm;
+pub mod decision;
+pub mod limits;
+pub mod render;
+pub mod waivers;
+
+pub use decision::{GateDecision, GateOptions, decide};

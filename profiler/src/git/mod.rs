@@ -5,6 +5,8 @@ use crate::error::{Error, Result};
 use crate::result::CommitInfo;
 use std::path::Path;
 
+pub mod notes;
+
 /// Open the repository that contains `dir`, if any.
 pub fn open(dir: &Path) -> Option<git2::Repository> {
     git2::Repository::discover(dir).ok()

@@ -1,3 +1,260 @@
-//! Measurement: timing pass in worker processes, allocation pass, instruction counts.
+//! Measurement: the timing pass in fresh worker processes, the allocation pass
+//! (dhat and pool statistics), per-op attribution, and instruction counts.
+//!
+//! - [`timing`]: warm-up, calibration, per-operation samples inside one worker;
+//! - [`worker`]: the hidden `smprof worker` side: runs workloads, prints JSON lines;
+//! - [`orchestrate`]: spawns workers of the current executable and merges them;
+//! - [`alloc`]: heap statistics per operation (dhat) and pool reduction;
+//! - [`attribution`]: time, calls and bytes by engine op for composite workloads;
+//! - [`callgrind`]: instruction counts under valgrind (the gate's deterministic mode);
+//! - [`assemble`]: worker lines → a [`RunResult`].
 
+pub mod alloc;
+pub mod assemble;
+pub mod attribution;
 pub mod callgrind;
+pub mod orchestrate;
+pub mod timing;
+pub mod worker;
+
+use crate::error::{Error, Result};
+use crate::result::RunResult;
+use crate::workloads::{self, Suite, Workload};
+use std::path::PathBuf;
+
+/// Default worker processes and samples per process of a run.
+pub const DEFAULT_PROCESSES: u32 = 5;
+pub const DEFAULT_SAMPLES: u32 = 6;
+/// `--quick`: fewer processes and samples.
+pub const QUICK_PROCESSES: u32 = 3;
+pub const QUICK_SAMPLES: u32 = 4;
+
+/// What the timing pass measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricMode {
+    /// Wall-clock time per operation from several fresh processes.
+    Time,
+    /// Instructions per operation under callgrind (deterministic, slow).
+    Instructions,
+}
+
+impl MetricMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricMode::Time => "time",
+            MetricMode::Instructions => "instructions",
+        }
+    }
+}
+
+/// What to measure and how: the validated form of `smprof run`'s arguments,
+/// also built by `calibrate`, `ab`, `bisect` and `gate`.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Workload names, in catalogue order (the order each worker uses is shuffled per process).
+    pub workloads: Vec<String>,
+    /// Suites selected (recorded in the result's settings).
+    pub suites: Vec<Suite>,
+    /// Fresh worker processes in the timing pass.
+    pub processes: u32,
+    /// Samples each process takes per workload.
+    pub samples_per_process: u32,
+    /// Engine threads (exported to workers as `SMALLMIND_THREADS` and `RAYON_NUM_THREADS`).
+    pub threads: u32,
+    pub metric: MetricMode,
+    /// The executable whose `worker` subcommand measures (default: this one).
+    pub exe: PathBuf,
+    /// `default`, `quick` or `custom` (recorded).
+    pub mode: String,
+    /// The `--filter` pattern that chose the workloads (recorded).
+    pub filter: Option<String>,
+    /// Run the allocation pass (heap statistics, pool reduction, attribution).
+    pub alloc_pass: bool,
+    /// Where to read the commit being measured from (default: the current directory).
+    pub repo_dir: PathBuf,
+    /// Seed of the per-process workload orders.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// A default plan (5 processes × 6 samples, 1 thread, time) for these workloads;
+    /// every name must be in the catalogue.
+    pub fn new(workloads: Vec<String>) -> Result<Plan> {
+        let mut suites = Vec::new();
+        for name in &workloads {
+            let def = workloads::find(name).ok_or_else(|| unknown_workload(name))?;
+            if !suites.contains(&def.suite) {
+                suites.push(def.suite);
+            }
+        }
+        let exe = std::env::current_exe().map_err(|e| Error::Other {
+            what: "locating the smprof executable for worker processes".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(Plan {
+            workloads,
+            suites,
+            processes: DEFAULT_PROCESSES,
+            samples_per_process: DEFAULT_SAMPLES,
+            threads: 1,
+            metric: MetricMode::Time,
+            exe,
+            mode: "default".into(),
+            filter: None,
+            alloc_pass: true,
+            repo_dir: PathBuf::from("."),
+            seed: 0x736d_7072_6f66,
+        })
+    }
+
+    /// The catalogue's workloads in `suites` whose names match `filter`
+    /// (see [`matches_filter`]); an error when nothing matches.
+    pub fn select(suites: &[Suite], filter: Option<&str>) -> Result<Plan> {
+        let names: Vec<String> = workloads::catalogue()
+            .into_iter()
+            .filter(|d| suites.contains(&d.suite))
+            .filter(|d| filter.is_none_or(|f| matches_filter(f, d.name)))
+            .map(|d| d.name.to_string())
+            .collect();
+        if names.is_empty() {
+            let all: Vec<&str> = workloads::catalogue().iter().map(|d| d.name).collect();
+            return Err(Error::Other {
+                what: format!(
+                    "--filter {:?} with suites {}",
+                    filter.unwrap_or(""),
+                    suites
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                reason: format!("no workload matches; the catalogue: {}", all.join(", ")),
+            });
+        }
+        let mut plan = Plan::new(names)?;
+        plan.suites = suites.to_vec();
+        plan.filter = filter.map(str::to_string);
+        Ok(plan)
+    }
+
+    /// Switch to quick mode (3 processes × 4 samples).
+    pub fn quick(mut self) -> Plan {
+        self.processes = QUICK_PROCESSES;
+        self.samples_per_process = QUICK_SAMPLES;
+        self.mode = "quick".into();
+        self
+    }
+}
+
+fn unknown_workload(name: &str) -> Error {
+    let all: Vec<&str> = workloads::catalogue().iter().map(|d| d.name).collect();
+    Error::Workload {
+        workload: name.to_string(),
+        reason: format!("not in the catalogue ({})", all.join(", ")),
+    }
+}
+
+/// Does a workload name match a filter? Comma-separated alternatives; each is a
+/// glob when it contains `*` (matching any run of characters), else a substring.
+pub fn matches_filter(filter: &str, name: &str) -> bool {
+    filter
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| {
+            if p.contains('*') {
+                glob(p.as_bytes(), name.as_bytes())
+            } else {
+                name.contains(p)
+            }
+        })
+}
+
+/// `*`-only glob matching, iterative with backtracking to the last star.
+fn glob(pat: &[u8], s: &[u8]) -> bool {
+    let (mut p, mut i) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, i));
+            p += 1;
+        } else if p < pat.len() && pat[p] == s[i] {
+            p += 1;
+            i += 1;
+        } else if let Some((sp, si)) = star {
+            p = sp + 1;
+            i = si + 1;
+            star = Some((sp, si + 1));
+        } else {
+            return false;
+        }
+    }
+    pat[p..].iter().all(|&c| c == b'*')
+}
+
+/// The one function every timed or counted operation goes through. Never inlined,
+/// so that callgrind can toggle collection on it (`--toggle-collect`) and count
+/// exactly the workload's operations, not setup or the harness.
+#[inline(never)]
+pub fn measured_op(w: &mut dyn Workload) -> Result<()> {
+    w.run()
+}
+
+/// Measure a plan: the timing pass (or instruction counts), then the allocation
+/// pass, in worker processes of `plan.exe`; returns the assembled result for the
+/// commit in `plan.repo_dir`. `progress` draws bars on stderr.
+pub fn execute(plan: &Plan, progress: bool) -> Result<RunResult> {
+    execute_detailed(plan, progress).map(|e| e.result)
+}
+
+/// A run's result with the raw worker lines (attribution details, instrumentation cost).
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub result: RunResult,
+    pub lines: Vec<worker::Line>,
+}
+
+/// [`execute`], keeping the workers' lines.
+pub fn execute_detailed(plan: &Plan, progress: bool) -> Result<Execution> {
+    for name in &plan.workloads {
+        if workloads::find(name).is_none() {
+            return Err(unknown_workload(name));
+        }
+    }
+    if plan.processes == 0 || plan.samples_per_process == 0 {
+        return Err(Error::Other {
+            what: "run plan".into(),
+            reason: "processes and samples per process must be at least 1".into(),
+        });
+    }
+    if plan.threads == 0 {
+        return Err(Error::Other {
+            what: "run plan".into(),
+            reason: "threads must be at least 1".into(),
+        });
+    }
+    orchestrate::run(plan, progress).map(|(result, lines)| Execution { result, lines })
+}
+
+/// Whether a Ctrl-C interrupted a run in this process.
+pub fn interrupted() -> bool {
+    orchestrate::interrupted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_match_substrings_and_globs() {
+        assert!(matches_filter("matmul", "matmul/512"));
+        assert!(matches_filter("matmul", "matmul_backward/128x256x128"));
+        assert!(!matches_filter("matmul/*", "matmul_backward/128x256x128"));
+        assert!(matches_filter("matmul/*", "matmul/512"));
+        assert!(matches_filter("*/1k", "gelu/1k"));
+        assert!(!matches_filter("*/1k", "gelu/10k"));
+        assert!(matches_filter("gelu/1k,softmax/256", "softmax/256"));
+        assert!(matches_filter("s*max*2*", "softmax/2048"));
+        assert!(!matches_filter("", "gelu/1k"));
+    }
+}

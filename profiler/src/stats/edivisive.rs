@@ -1,1 +1,313 @@
-//! (in progress)
+//! Change points by E-divisive means (Matteson & James 2014) with a permutation
+//! significance test, as Apache Otava (formerly Hunter) applies it to performance
+//! histories.
+//!
+//! For a segment `x[0..n)` and a split `τ`, with left `A = x[..τ]` (m points) and right
+//! `B = x[τ..]` (k points), the energy statistic is
+//!
+//! ```text
+//! Q(τ) = m·k/n · ( 2/(m·k) Σ|a−b|  −  1/C(m,2) Σ|a−a'|  −  1/C(k,2) Σ|b−b'| )
+//! ```
+//!
+//! The best split maximises `Q`. It is accepted when the permutation p-value
+//! `(1 + #{perm: max Q ≥ observed}) / (1 + perms)` is at most `alpha`; segments are
+//! split recursively until no candidate is significant. Permutations stop early as
+//! soon as significance is out of reach, so step-free series cost a handful of them.
+
+/// Settings of the detector.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Largest p-value accepted (Otava's default is 0.001).
+    pub alpha: f64,
+    /// Maximum number of permutations per test (≥ 1/alpha − 1 for alpha to be reachable).
+    pub permutations: u32,
+    /// Fewest points on either side of a change point.
+    pub min_size: usize,
+    /// Smallest relative shift of the segment means reported (0 = any significant shift).
+    pub min_magnitude: f64,
+    /// Seed of the permutation generator (results are reproducible).
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            alpha: 0.001,
+            permutations: 999,
+            min_size: 3,
+            min_magnitude: 0.0,
+            seed: 0x5eed_cafe_f00d_d00d,
+        }
+    }
+}
+
+/// A detected shift of level.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChangePoint {
+    /// Index of the first point of the new level.
+    pub index: usize,
+    /// Permutation p-value of the split when it was accepted.
+    pub p_value: f64,
+    /// The energy statistic `Q` at the split.
+    pub statistic: f64,
+    /// Mean of the segment before (from the previous change point).
+    pub mean_before: f64,
+    /// Mean of the segment after (to the next change point).
+    pub mean_after: f64,
+    /// Relative shift: `mean_after / mean_before − 1`.
+    pub change: f64,
+}
+
+/// An accepted split: (index, p-value, statistic).
+type Split = (usize, f64, f64);
+
+/// Change points of `xs`, in index order. Non-finite values are a caller error:
+/// they are rejected with `None` rather than silently skewing the statistic.
+pub fn detect(xs: &[f64], settings: &Settings) -> Option<Vec<ChangePoint>> {
+    if xs.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let min = settings.min_size.max(2);
+    // Accepted splits with their p-value and statistic.
+    let mut accepted: Vec<Split> = Vec::new();
+    // Each segment's tested candidate: a segment keeps its verdict until it is split.
+    let mut tested: std::collections::HashMap<(usize, usize), Option<Split>> =
+        std::collections::HashMap::new();
+    loop {
+        let mut bounds: Vec<usize> = accepted.iter().map(|a| a.0).collect();
+        bounds.push(0);
+        bounds.push(xs.len());
+        bounds.sort_unstable();
+        let mut best: Option<(usize, f64, f64)> = None;
+        for w in bounds.windows(2) {
+            let (lo, hi) = (w[0], w[1]);
+            if hi - lo < 2 * min {
+                continue;
+            }
+            let candidate = *tested.entry((lo, hi)).or_insert_with(|| {
+                let seg = &xs[lo..hi];
+                let (tau, q) = best_split(seg, min)?;
+                let seed = settings.seed ^ ((lo as u64) << 32) ^ hi as u64;
+                let p = permutation_p(seg, min, q, settings, seed);
+                (p <= settings.alpha).then_some((lo + tau, p, q))
+            });
+            if let Some(c) = candidate
+                && best.is_none_or(|b| c.2 > b.2)
+            {
+                best = Some(c);
+            }
+        }
+        match best {
+            Some(b) => accepted.push(b),
+            None => break,
+        }
+    }
+    accepted.sort_by_key(|a| a.0);
+    let mut out = Vec::with_capacity(accepted.len());
+    for (i, &(index, p_value, statistic)) in accepted.iter().enumerate() {
+        let start = if i == 0 { 0 } else { accepted[i - 1].0 };
+        let end = accepted.get(i + 1).map_or(xs.len(), |a| a.0);
+        let mean_before = mean(&xs[start..index]);
+        let mean_after = mean(&xs[index..end]);
+        let change = if mean_before != 0.0 {
+            mean_after / mean_before - 1.0
+        } else {
+            0.0
+        };
+        if change.abs() < settings.min_magnitude {
+            continue;
+        }
+        out.push(ChangePoint {
+            index,
+            p_value,
+            statistic,
+            mean_before,
+            mean_after,
+            change,
+        });
+    }
+    Some(out)
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// The split maximising `Q` with at least `min` points on each side: `(τ, Q)`.
+///
+/// As in Matteson & James, the right part may end before the segment does
+/// (`B = x[τ..κ)`): a regression that is later fixed is a bump that no split with
+/// `κ = n` isolates well. `d[κ][t] = Σ_{i<t} |x_i − x_κ|` makes every `(τ, κ)` O(1).
+pub fn best_split(x: &[f64], min: usize) -> Option<(usize, f64)> {
+    best_split_in(x, min, &mut Vec::new())
+}
+
+/// [`best_split`] with a reusable scratch buffer (permutations call it often).
+fn best_split_in(x: &[f64], min: usize, prefix: &mut Vec<f64>) -> Option<(usize, f64)> {
+    let n = x.len();
+    if n < 2 * min || min < 2 {
+        return None;
+    }
+    // prefix[k * (n + 1) + t] = Σ_{i<t} |x_i − x_k|.
+    prefix.clear();
+    prefix.resize(n * (n + 1), 0.0);
+    for k in 0..n {
+        let row = &mut prefix[k * (n + 1)..(k + 1) * (n + 1)];
+        for i in 0..n {
+            row[i + 1] = row[i] + (x[i] - x[k]).abs();
+        }
+    }
+    let at = |k: usize, t: usize| prefix[k * (n + 1) + t];
+    let mut best: Option<(usize, f64)> = None;
+    // Within-left sum of x[..τ], grown as τ moves right.
+    let mut w_left = 0.0;
+    for tau in 1..n {
+        w_left += at(tau - 1, tau - 1);
+        if tau < min || n - tau < min {
+            continue;
+        }
+        let m = tau as f64;
+        let within_left = w_left / (m * (m - 1.0) / 2.0);
+        let (mut between, mut w_right) = (0.0, 0.0);
+        for kappa in tau..n {
+            // Add x[κ] to the right part B = x[τ..=κ].
+            between += at(kappa, tau);
+            w_right += at(kappa, kappa) - at(kappa, tau);
+            let k = (kappa + 1 - tau) as f64;
+            if (kappa + 1 - tau) < min {
+                continue;
+            }
+            let e = 2.0 * between / (m * k) - within_left - w_right / (k * (k - 1.0) / 2.0);
+            let q = m * k / (m + k) * e;
+            if best.is_none_or(|b| q > b.1) {
+                best = Some((tau, q));
+            }
+        }
+    }
+    best
+}
+
+/// Permutation p-value of the best split's statistic `observed` in `seg`.
+fn permutation_p(seg: &[f64], min: usize, observed: f64, s: &Settings, seed: u64) -> f64 {
+    let perms = s.permutations.max(1);
+    // Once (exceed + 1) / (perms + 1) > alpha, more permutations cannot make it significant.
+    let limit = s.alpha * f64::from(perms + 1);
+    let mut rng = SplitMix64(seed);
+    let mut buf = seg.to_vec();
+    let mut exceed = 0u32;
+    let mut scratch = Vec::new();
+    for done in 1..=perms {
+        shuffle(&mut buf, &mut rng);
+        let q = best_split_in(&buf, min, &mut scratch).map_or(f64::NEG_INFINITY, |b| b.1);
+        // A relative tolerance: ties (e.g. a constant series) count as exceeding.
+        if q >= observed - 1e-12 * observed.abs() {
+            exceed += 1;
+            if f64::from(exceed + 1) > limit {
+                return f64::from(exceed + 1) / f64::from(done + 1);
+            }
+        }
+    }
+    f64::from(exceed + 1) / f64::from(perms + 1)
+}
+
+/// Fisher–Yates.
+fn shuffle(xs: &mut [f64], rng: &mut SplitMix64) {
+    for i in (1..xs.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        xs.swap(i, j);
+    }
+}
+
+/// SplitMix64: small, fast, good enough for permutations; seeded for reproducibility.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1).
+    pub fn unit(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit(), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_q(x: &[f64], tau: usize) -> f64 {
+        let (a, b) = x.split_at(tau);
+        let (m, k, n) = (a.len() as f64, b.len() as f64, x.len() as f64);
+        let mut between = 0.0;
+        for p in a {
+            for q in b {
+                between += (p - q).abs();
+            }
+        }
+        let within = |s: &[f64]| {
+            let mut t = 0.0;
+            for i in 0..s.len() {
+                for j in 0..i {
+                    t += (s[i] - s[j]).abs();
+                }
+            }
+            t
+        };
+        m * k / n
+            * (2.0 * between / (m * k)
+                - within(a) / (m * (m - 1.0) / 2.0)
+                - within(b) / (k * (k - 1.0) / 2.0))
+    }
+
+    #[test]
+    fn incremental_statistic_matches_the_definition() {
+        let mut rng = SplitMix64(7);
+        let x: Vec<f64> = (0..23)
+            .map(|i| rng.normal() + if i > 9 { 2.0 } else { 0.0 })
+            .collect();
+        let (tau, q) = best_split(&x, 3).unwrap();
+        let brute = (3..=20)
+            .flat_map(|t| (t + 3..=23).map(move |k| (t, k)))
+            .map(|(t, k)| (t, brute_q(&x[..k], t)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap();
+        assert_eq!(tau, brute.0);
+        assert!((q - brute.1).abs() < 1e-9 * brute.1.abs().max(1.0));
+    }
+
+    #[test]
+    fn a_clear_step_is_found_where_it_is() {
+        let mut rng = SplitMix64(11);
+        let x: Vec<f64> = (0..40)
+            .map(|i| 100.0 * (1.0 + 0.02 * rng.normal()) * if i >= 25 { 1.2 } else { 1.0 })
+            .collect();
+        let cps = detect(&x, &Settings::default()).unwrap();
+        assert_eq!(cps.len(), 1, "{cps:?}");
+        assert!((cps[0].index as i64 - 25).abs() <= 1);
+        assert!((cps[0].change - 0.2).abs() < 0.03, "{}", cps[0].change);
+    }
+
+    #[test]
+    fn constant_and_short_series_have_no_change_point() {
+        assert!(detect(&[5.0; 30], &Settings::default()).unwrap().is_empty());
+        assert!(
+            detect(&[1.0, 9.0, 1.0], &Settings::default())
+                .unwrap()
+                .is_empty()
+        );
+        assert!(detect(&[], &Settings::default()).unwrap().is_empty());
+        assert!(detect(&[1.0, f64::NAN], &Settings::default()).is_none());
+    }
+}

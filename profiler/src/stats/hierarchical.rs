@@ -1,1 +1,211 @@
-//! (in progress)
+//! Seeded hierarchical bootstrap of the ratio of medians (current / baseline).
+//!
+//! Samples from one worker process share that process's luck (frequency,
+//! placement, page layout), so resampling samples alone understates the
+//! spread. Each replicate resamples processes with replacement, then samples
+//! within each chosen process, on both sides independently; the interval is
+//! the 2.5th and 97.5th percentile of the replicate ratios.
+
+/// A labelled sample set: values and the worker process of each.
+#[derive(Debug, Clone, Copy)]
+pub struct Grouped<'a> {
+    pub values: &'a [f64],
+    /// Process index per value; `None` means a single process.
+    pub process: Option<&'a [u32]>,
+}
+
+/// Replicates used by [`ratio_of_medians_ci`].
+pub const DEFAULT_REPLICATES: usize = 2000;
+
+/// SplitMix64: small, fast, and good enough to drive resampling; seeded so
+/// every report is reproducible.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n (n > 0), by Lemire's multiply-shift (bias < n/2⁶⁴).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+}
+
+/// A stable 64-bit seed from a string (FNV-1a), so each metric gets its own stream.
+pub fn seed_for(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
+/// Samples split by process (processes in order of first appearance).
+fn groups(g: Grouped<'_>) -> Vec<Vec<f64>> {
+    match g.process {
+        None => vec![g.values.to_vec()],
+        Some(p) => {
+            let mut ids: Vec<u32> = Vec::new();
+            let mut out: Vec<Vec<f64>> = Vec::new();
+            for (&v, &id) in g.values.iter().zip(p) {
+                match ids.iter().position(|&x| x == id) {
+                    Some(k) => out[k].push(v),
+                    None => {
+                        ids.push(id);
+                        out.push(vec![v]);
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Median of a slice, reordering it in place. Empty → NaN.
+pub fn median_in_place(xs: &mut [f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    // Selection, not a sort: this runs thousands of times per metric.
+    let n = xs.len();
+    let (lower, upper, _) = xs.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        0.5 * (below + upper)
+    }
+}
+
+/// Linear-interpolated quantile of sorted data (type 7, as numpy's default).
+fn quantile_sorted(xs: &[f64], q: f64) -> f64 {
+    let h = (xs.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    xs[lo] + (h - lo as f64) * (xs[hi] - xs[lo])
+}
+
+fn one_replicate(groups: &[Vec<f64>], rng: &mut SplitMix64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    for _ in 0..groups.len() {
+        let g = &groups[rng.below(groups.len())];
+        for _ in 0..g.len() {
+            buf.push(g[rng.below(g.len())]);
+        }
+    }
+    median_in_place(buf)
+}
+
+/// 95 % interval of median(current) / median(baseline) by hierarchical
+/// bootstrap. `None` when a side is empty or a replicate's baseline median is
+/// zero (the ratio is undefined).
+pub fn ratio_of_medians_ci(
+    baseline: Grouped<'_>,
+    current: Grouped<'_>,
+    replicates: usize,
+    seed: u64,
+) -> Option<[f64; 2]> {
+    if baseline.values.is_empty() || current.values.is_empty() || replicates < 2 {
+        return None;
+    }
+    let (gb, gc) = (groups(baseline), groups(current));
+    let mut rng = SplitMix64::new(seed);
+    let mut buf = Vec::new();
+    let mut ratios = Vec::with_capacity(replicates);
+    for _ in 0..replicates {
+        let b = one_replicate(&gb, &mut rng, &mut buf);
+        let c = one_replicate(&gc, &mut rng, &mut buf);
+        if b == 0.0 || !b.is_finite() || !c.is_finite() {
+            return None;
+        }
+        ratios.push(c / b);
+    }
+    ratios.sort_by(f64::total_cmp);
+    Some([
+        quantile_sorted(&ratios, 0.025),
+        quantile_sorted(&ratios, 0.975),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(v: &[f64]) -> Grouped<'_> {
+        Grouped {
+            values: v,
+            process: None,
+        }
+    }
+
+    #[test]
+    fn identical_constant_sides_give_ratio_one() {
+        let v = [5.0; 12];
+        let ci = ratio_of_medians_ci(flat(&v), flat(&v), 500, 1).unwrap();
+        assert_eq!(ci, [1.0, 1.0]);
+    }
+
+    #[test]
+    fn doubled_side_contains_two_and_is_seeded() {
+        let b: Vec<f64> = (0..30).map(|i| 100.0 + (i % 7) as f64).collect();
+        let c: Vec<f64> = b.iter().map(|x| 2.0 * x).collect();
+        let ci = ratio_of_medians_ci(flat(&b), flat(&c), 1000, 7).unwrap();
+        assert!(
+            ci[0] < 2.0 && ci[1] > 2.0 && ci[0] > 1.9 && ci[1] < 2.1,
+            "{ci:?}"
+        );
+        assert_eq!(
+            ci,
+            ratio_of_medians_ci(flat(&b), flat(&c), 1000, 7).unwrap()
+        );
+    }
+
+    #[test]
+    fn between_process_spread_widens_the_interval() {
+        // Five processes whose levels differ by ±5 %, tight within each process.
+        let mut vals = Vec::new();
+        let mut procs = Vec::new();
+        for p in 0..5u32 {
+            let level = 100.0 * (1.0 + 0.05 * (p as f64 - 2.0));
+            for s in 0..6 {
+                vals.push(level + 0.01 * s as f64);
+                procs.push(p);
+            }
+        }
+        let naive = ratio_of_medians_ci(flat(&vals), flat(&vals), 2000, 3).unwrap();
+        let g = Grouped {
+            values: &vals,
+            process: Some(&procs),
+        };
+        let hier = ratio_of_medians_ci(g, g, 2000, 3).unwrap();
+        assert!(
+            hier[1] - hier[0] > naive[1] - naive[0],
+            "hierarchical {hier:?} naive {naive:?}"
+        );
+    }
+
+    #[test]
+    fn zero_baseline_or_empty_is_none() {
+        assert!(ratio_of_medians_ci(flat(&[0.0; 4]), flat(&[1.0; 4]), 100, 1).is_none());
+        assert!(ratio_of_medians_ci(flat(&[]), flat(&[1.0]), 100, 1).is_none());
+    }
+
+    #[test]
+    fn below_stays_in_range() {
+        let mut r = SplitMix64::new(42);
+        for n in 1..50 {
+            for _ in 0..100 {
+                assert!(r.below(n) < n);
+            }
+        }
+    }
+}

@@ -116,6 +116,15 @@ impl Store {
                 });
             }
         }
+        if let Ok(oid) = git2::Oid::from_str(&info.sha)
+            && let Some(result) = crate::git::notes::read(repo, oid)?
+        {
+            return Ok(Resolved {
+                reference: "HEAD".into(),
+                path: crate::git::notes::note_path(oid),
+                result,
+            });
+        }
         Err(Error::NotFound {
             reference: format!("HEAD ({})", info.short),
             hint: format!(
@@ -157,6 +166,14 @@ impl Store {
             let dirty = self.dir.join(format!("{}-dirty.json", commit.id()));
             if dirty.is_file() && reference.ends_with("-dirty") {
                 return found(dirty);
+            }
+            // Shared through git notes (`smprof baseline pull`).
+            if let Some(result) = crate::git::notes::read(repo, commit.id())? {
+                return Ok(Resolved {
+                    reference: reference.to_string(),
+                    path: crate::git::notes::note_path(commit.id()),
+                    result,
+                });
             }
             return Err(Error::NotFound {
                 reference: reference.to_string(),

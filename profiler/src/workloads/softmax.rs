@@ -1,5 +1,61 @@
-use super::Def;
+//! `softmax/N`: a numerically stable softmax of one row of N floats.
+
+use super::{Def, Derived, Suite, Workload};
+use crate::error::Result;
+use smallmind::kernels::softmax::softmax_rows;
+use smallmind::rng::Rng;
 
 pub fn defs() -> Vec<Def> {
-    Vec::new()
+    [
+        ("softmax/256", 256usize, (|| setup(256)) as fn() -> _),
+        ("softmax/512", 512, || setup(512)),
+        ("softmax/1024", 1024, || setup(1024)),
+        ("softmax/2048", 2048, || setup(2048)),
+    ]
+    .into_iter()
+    .map(|(name, n, setup)| Def {
+        name,
+        suite: Suite::Code,
+        group: "softmax",
+        description: match n {
+            256 => "softmax of one row of 256 f32",
+            512 => "softmax of one row of 512 f32",
+            1024 => "softmax of one row of 1,024 f32",
+            _ => "softmax of one row of 2,048 f32",
+        },
+        files: &["engine/src/kernels/softmax.rs"],
+        derived: vec![Derived::Throughput {
+            name: "elements_per_s",
+            unit: "elem/s",
+            work_per_op: n as f64,
+        }],
+        setup,
+    })
+    .collect()
+}
+
+struct Softmax {
+    n: usize,
+    x: Vec<f32>,
+    out: Vec<f32>,
+}
+
+fn setup(n: usize) -> Result<Box<dyn Workload>> {
+    let mut rng = Rng::new(0x736f_6674 + n as u64);
+    // Logits of attention scale: a few units of spread.
+    let x = (0..n).map(|_| 3.0 * rng.normal()).collect();
+    Ok(Box::new(Softmax {
+        n,
+        x,
+        out: vec![0.0; n],
+    }))
+}
+
+impl Workload for Softmax {
+    fn run(&mut self) -> Result<()> {
+        // x, out: (1, N)
+        softmax_rows(std::hint::black_box(&self.x), &mut self.out, self.n)?;
+        std::hint::black_box(&mut self.out);
+        Ok(())
+    }
 }

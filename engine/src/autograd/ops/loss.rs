@@ -1,0 +1,93 @@
+//! Cross-entropy of logits against target ids, averaged over rows.
+
+use super::with_grad;
+use crate::autograd::{Graph, Node, Var};
+use crate::error::{Error, Result};
+use crate::profile::{self, Op};
+use crate::tensor::Tensor;
+use std::ops::Range;
+
+impl Graph {
+    /// mean over rows of −log softmax(logits)[target]: logits (…, V), targets (rows) → scalar.
+    pub fn cross_entropy(&mut self, logits: Var, targets: &[u32]) -> Result<Var> {
+        let _scope = profile::scope(Op::CrossEntropy);
+        let ld = self.value(logits).dims();
+        let v = *ld.last().unwrap_or(&0);
+        let rows = self.value(logits).numel().checked_div(v).unwrap_or(0);
+        if rows != targets.len() || rows == 0 {
+            return Err(Error::shape("cross_entropy", ld, &[targets.len()]));
+        }
+        if let Some(&bad) = targets.iter().find(|&&t| t as usize >= v) {
+            return Err(Error::arg(
+                "cross_entropy",
+                format!("target {bad} is outside the {v} classes"),
+            ));
+        }
+        // logits: (N, V), probs: (N, V)
+        let mut probs = Tensor::uninit(&[rows, v])?;
+        let mut total = 0.0f64;
+        for ((lr, pr), &tg) in self
+            .value(logits)
+            .data()
+            .chunks_exact(v)
+            .zip(probs.data_mut().chunks_exact_mut(v))
+            .zip(targets)
+        {
+            let m = lr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0f32;
+            for (p, &x) in pr.iter_mut().zip(lr) {
+                *p = (x - m).exp();
+                sum += *p;
+            }
+            let inv = 1.0 / sum;
+            pr.iter_mut().for_each(|p| *p *= inv);
+            total += (m + sum.ln() - lr[tg as usize]) as f64;
+        }
+        let loss = Tensor::full(&[], (total / rows as f64) as f32)?;
+        let o = self.push_out(loss, &[logits]);
+        if self.needs_grad(o) {
+            let r = self.push_ids(targets);
+            self.record(
+                Node::CrossEntropy {
+                    logits,
+                    targets: r,
+                    probs,
+                    out: o,
+                },
+                o,
+            );
+        }
+        Ok(o)
+    }
+}
+
+pub(super) fn cross_entropy_backward(
+    g: &mut Graph,
+    logits: Var,
+    targets: Range<usize>,
+    probs: &Tensor,
+    gout: &Tensor,
+) -> Result<()> {
+    let _scope = profile::scope(Op::CrossEntropy);
+    let v = probs.dims()[1];
+    let rows = probs.dims()[0];
+    let s = gout.data()[0] / rows as f32;
+    let arena = std::mem::take(&mut g.ids);
+    // dlogits (N, V) += (probs − onehot(target)) · dloss / N
+    let r = with_grad(g, logits, |_, dl| {
+        for ((dr, pr), &tg) in dl
+            .data_mut()
+            .chunks_exact_mut(v)
+            .zip(probs.data().chunks_exact(v))
+            .zip(&arena[targets])
+        {
+            for (d, &p) in dr.iter_mut().zip(pr) {
+                *d += s * p;
+            }
+            dr[tg as usize] -= s;
+        }
+        Ok(())
+    });
+    g.ids = arena;
+    r
+}

@@ -1,0 +1,205 @@
+//! Matrix product with an optional bias: the linear layer.
+
+use super::with_grad;
+use crate::autograd::{Graph, Node, Var};
+use crate::error::{Error, Result};
+use crate::matmul::{Trans, sgemm};
+use crate::tensor::{MAX_RANK, Tensor};
+
+impl Graph {
+    /// out = a @ b: a (…, M, K), b (K, N) → (…, M, N). Leading axes of a are batch rows.
+    pub fn matmul(&mut self, a: Var, b: Var) -> Result<Var> {
+        self.linear_impl(a, b, false, None)
+    }
+
+    /// out = x @ w + bias: x (…, K), w (K, N) (Conv1D layout, as GPT-2 stores it), bias (N).
+    pub fn linear(&mut self, x: Var, w: Var, bias: Option<Var>) -> Result<Var> {
+        self.linear_impl(x, w, false, bias)
+    }
+
+    /// out = x @ wᵀ + bias: x (…, K), w (N, K) (nn.Linear layout: the LM head), bias (N).
+    pub fn linear_t(&mut self, x: Var, w: Var, bias: Option<Var>) -> Result<Var> {
+        self.linear_impl(x, w, true, bias)
+    }
+
+    fn linear_impl(&mut self, a: Var, b: Var, trans_b: bool, bias: Option<Var>) -> Result<Var> {
+        const OP: &str = "matmul";
+        let (ad, bd) = (self.value(a).dims(), self.value(b).dims());
+        if ad.is_empty() || bd.len() != 2 {
+            return Err(Error::shape(OP, ad, bd));
+        }
+        let k = ad[ad.len() - 1];
+        let (bk, n) = if trans_b {
+            (bd[1], bd[0])
+        } else {
+            (bd[0], bd[1])
+        };
+        if bk != k {
+            return Err(Error::shape(OP, ad, bd));
+        }
+        if let Some(bias) = bias
+            && self.value(bias).dims() != [n]
+        {
+            return Err(Error::shape("linear bias", &[n], self.value(bias).dims()));
+        }
+        let m = self.value(a).numel().checked_div(k).unwrap_or(0);
+        let mut dims = [0; MAX_RANK];
+        dims[..ad.len()].copy_from_slice(ad);
+        dims[ad.len() - 1] = n;
+        let mut out = Tensor::uninit(&dims[..ad.len()])?;
+        // a: (M, K), b: (K, N) or (N, K), out: (M, N)
+        forward(
+            self.value(a).data(),
+            self.value(b).data(),
+            trans_b,
+            bias.map(|v| self.value(v).data()),
+            out.data_mut(),
+            m,
+            k,
+            n,
+        )?;
+        let inputs = [a, b, bias.unwrap_or(a)];
+        let o = self.push_out(out, &inputs);
+        self.record(
+            Node::Matmul {
+                a,
+                b,
+                trans_b,
+                bias,
+                out: o,
+            },
+            o,
+        );
+        Ok(o)
+    }
+}
+
+/// out (M, N) = a (M, K) @ b (K, N | N, K if trans_b) + bias (N).
+pub(crate) fn forward(
+    a: &[f32],
+    b: &[f32],
+    trans_b: bool,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Result<()> {
+    let (tb, ldb) = if trans_b {
+        (Trans::Yes, k)
+    } else {
+        (Trans::No, n)
+    };
+    match bias {
+        Some(bias) => {
+            for row in out.chunks_exact_mut(n.max(1)) {
+                row.copy_from_slice(bias);
+            }
+            sgemm(Trans::No, tb, m, n, k, 1.0, a, k, b, ldb, 1.0, out, n)
+        }
+        None => sgemm(Trans::No, tb, m, n, k, 1.0, a, k, b, ldb, 0.0, out, n),
+    }
+}
+
+pub(super) fn backward(
+    g: &mut Graph,
+    a: Var,
+    b: Var,
+    trans_b: bool,
+    bias: Option<Var>,
+    out: Var,
+    gout: &Tensor,
+) -> Result<()> {
+    let _ = out;
+    let k = *g.value(a).dims().last().unwrap_or(&0);
+    let n = *gout.dims().last().unwrap_or(&0);
+    let m = gout.numel().checked_div(n).unwrap_or(0);
+    let dy = gout.data();
+    // da (M, K) += dy (M, N) @ bᵀ
+    with_grad(g, a, |vals, da| {
+        let bw = vals[b.idx()].data();
+        if trans_b {
+            sgemm(
+                Trans::No,
+                Trans::No,
+                m,
+                k,
+                n,
+                1.0,
+                dy,
+                n,
+                bw,
+                k,
+                1.0,
+                da.data_mut(),
+                k,
+            )
+        } else {
+            sgemm(
+                Trans::No,
+                Trans::Yes,
+                m,
+                k,
+                n,
+                1.0,
+                dy,
+                n,
+                bw,
+                n,
+                1.0,
+                da.data_mut(),
+                k,
+            )
+        }
+    })?;
+    // db (K, N) += aᵀ @ dy, or db (N, K) += dyᵀ @ a
+    with_grad(g, b, |vals, db| {
+        let x = vals[a.idx()].data();
+        if trans_b {
+            sgemm(
+                Trans::Yes,
+                Trans::No,
+                n,
+                k,
+                m,
+                1.0,
+                dy,
+                n,
+                x,
+                k,
+                1.0,
+                db.data_mut(),
+                k,
+            )
+        } else {
+            sgemm(
+                Trans::Yes,
+                Trans::No,
+                k,
+                n,
+                m,
+                1.0,
+                x,
+                k,
+                dy,
+                n,
+                1.0,
+                db.data_mut(),
+                n,
+            )
+        }
+    })?;
+    // dbias (N) += column sums of dy
+    if let Some(bias) = bias {
+        with_grad(g, bias, |_, db| {
+            let db = db.data_mut();
+            for row in dy.chunks_exact(n.max(1)) {
+                for (d, &v) in db.iter_mut().zip(row) {
+                    *d += v;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! The orchestrator: spawn fresh worker processes of the smprof executable, each
+//! running the workloads in its own seeded order, read their JSON lines as they
+//! arrive (progress bars), and hand the lines to [`super::assemble`].
+//!
+//! Why several processes: on a shared machine the spread *between* processes
+//! (memory layout, allocator state, frequency) is larger than within one, so
+//! samples from one process understate the noise and raise false alarms.
+//!
+//! Ctrl-C: the handler kills the running worker and the run stops with an error;
+//! nothing is written (results are only written, atomically, after a complete run).
+
+use super::assemble;
+use super::worker::{Line, Pass};
+use super::{MetricMode, Plan, callgrind};
+use crate::error::{Error, Result};
+use crate::result::RunResult;
+use crate::stats::bootstrap::SplitMix64;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
+use std::time::Instant;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CHILD: Mutex<Option<Child>> = Mutex::new(None);
+static HANDLER: Once = Once::new();
+
+/// Whether Ctrl-C interrupted a run in this process.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Install the Ctrl-C handler once. If the host program already installed one,
+/// ours is not installed and Ctrl-C behaves as the host decides.
+fn install_handler() {
+    HANDLER.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            if let Ok(mut guard) = CHILD.lock()
+                && let Some(child) = guard.as_mut()
+            {
+                let _ = child.kill();
+            }
+        });
+    });
+}
+
+fn interrupted_error() -> Error {
+    Error::Other {
+        what: "smprof run".into(),
+        reason: "interrupted (Ctrl-C); no result was written".into(),
+    }
+}
+
+/// The order process `process` runs the workloads in: a seeded Fisher–Yates shuffle.
+pub fn order_for(workloads: &[String], seed: u64, process: u32) -> Vec<String> {
+    let mut v = workloads.to_vec();
+    let mut rng = SplitMix64::new(seed ^ (0x9E37_79B9u64.wrapping_mul(process as u64 + 1)));
+    for i in (1..v.len()).rev() {
+        let j = rng.below(i + 1);
+        v.swap(i, j);
+    }
+    v
+}
+
+/// Progress: one bar per workload (its processes and passes done) and an overall bar with ETA.
+struct Progress {
+    _multi: MultiProgress,
+    total: ProgressBar,
+    bars: BTreeMap<String, ProgressBar>,
+}
+
+impl Progress {
+    fn new(plan: &Plan, per_workload: u64, show: bool) -> Progress {
+        let multi = MultiProgress::with_draw_target(if show {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        let width = plan.workloads.iter().map(|n| n.len()).max().unwrap_or(10);
+        let bar_style = ProgressStyle::with_template(&format!(
+            "{{prefix:<{width}}} [{{bar:24}}] {{pos}}/{{len}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let total_style = ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] [{bar:40}] {pos}/{len} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let total = multi.add(
+            ProgressBar::new(per_workload * plan.workloads.len() as u64)
+                .with_style(total_style)
+                .with_prefix("total"),
+        );
+        let bars = plan
+            .workloads
+            .iter()
+            .map(|n| {
+                let b = multi.add(
+                    ProgressBar::new(per_workload)
+                        .with_style(bar_style.clone())
+                        .with_prefix(n.clone()),
+                );
+                (n.clone(), b)
+            })
+            .collect();
+        Progress {
+            _multi: multi,
+            total,
+            bars,
+        }
+    }
+
+    fn advance(&self, line: &Line) {
+        if let Some(b) = self.bars.get(&line.workload) {
+            b.inc(1);
+            if line.pass == Pass::Time && !line.samples_ns.is_empty() {
+                let med = crate::stats::summary::median(&line.samples_ns);
+                b.set_message(format!("{} ({} process)", fmt_ns(med), line.process));
+            }
+            if b.position() >= b.length().unwrap_or(0) {
+                b.finish();
+            }
+        }
+        self.total.inc(1);
+    }
+
+    /// Advance a workload's bar by `steps` (a pass that reports per workload, not per line).
+    fn tick(&self, workload: &str, steps: u64) {
+        if let Some(b) = self.bars.get(workload) {
+            b.inc(steps);
+        }
+        self.total.inc(steps);
+    }
+
+    fn finish(&self) {
+        self.total.finish_and_clear();
+        for b in self.bars.values() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// A duration in ns, human-sized.
+pub fn fmt_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.3} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Run the plan's timing pass and allocation pass; assemble the result.
+pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
+    install_handler();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let per_workload = plan.processes as u64 + u64::from(plan.alloc_pass);
+    let progress = Progress::new(plan, per_workload, show_progress);
+    let started = Instant::now();
+    let mut lines = Vec::new();
+    let mut instructions = None;
+    let outcome = (|| -> Result<()> {
+        match plan.metric {
+            MetricMode::Time => {
+                for p in 0..plan.processes {
+                    let order = order_for(&plan.workloads, plan.seed, p);
+                    lines.extend(run_worker(
+                        plan,
+                        &order,
+                        Pass::Time,
+                        plan.samples_per_process,
+                        p,
+                        &progress,
+                    )?);
+                }
+            }
+            MetricMode::Instructions => {
+                // Counts do not depend on parallel valgrind jobs; wall time does.
+                let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let done =
+                    |c: &callgrind::Counted| progress.tick(&c.workload, plan.processes as u64);
+                instructions = Some(callgrind::count_all(
+                    &plan.exe,
+                    &plan.workloads,
+                    plan.samples_per_process,
+                    jobs,
+                    &done,
+                )?);
+            }
+        }
+        if plan.alloc_pass {
+            lines.extend(run_worker(
+                plan,
+                &plan.workloads,
+                Pass::Alloc,
+                1,
+                0,
+                &progress,
+            )?);
+        }
+        Ok(())
+    })();
+    progress.finish();
+    outcome?;
+    let total_s = started.elapsed().as_secs_f64();
+    let result = assemble::assemble(plan, &lines, instructions.as_ref(), total_s)?;
+    Ok((result, lines))
+}
+
+/// Spawn one worker, stream its lines, and check how it ended.
+pub fn run_worker(
+    plan: &Plan,
+    order: &[String],
+    pass: Pass,
+    samples: u32,
+    process: u32,
+    progress_hook: &dyn ProgressHook,
+) -> Result<Vec<Line>> {
+    if interrupted() {
+        return Err(interrupted_error());
+    }
+    let mut cmd = Command::new(&plan.exe);
+    cmd.arg("worker")
+        .arg("--workloads")
+        .arg(order.join(","))
+        .arg("--pass")
+        .arg(pass.as_str())
+        .arg("--samples")
+        .arg(samples.to_string())
+        .arg("--threads")
+        .arg(plan.threads.to_string())
+        .arg("--process")
+        .arg(process.to_string())
+        .env("SMALLMIND_THREADS", plan.threads.to_string())
+        .env("RAYON_NUM_THREADS", plan.threads.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let what = || {
+        format!(
+            "worker process {process} ({} pass, {})",
+            pass.as_str(),
+            plan.exe.display()
+        )
+    };
+    let mut child = cmd.spawn().map_err(|e| Error::Other {
+        what: what(),
+        reason: format!("could not start: {e}"),
+    })?;
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    *CHILD.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+    // Drain stderr on a thread so a chatty worker cannot block on a full pipe.
+    let err_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut e) = stderr {
+            let _ = e.read_to_string(&mut text);
+        }
+        text
+    });
+    let mut lines = Vec::new();
+    let mut bad: Option<Error> = None;
+    if let Some(out) = stdout {
+        for raw in BufReader::new(out).lines() {
+            let Ok(raw) = raw else { break };
+            if raw.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Line>(&raw) {
+                Ok(line) => {
+                    if let Some(e) = &line.error {
+                        bad.get_or_insert(Error::Workload {
+                            workload: line.workload.clone(),
+                            reason: e.clone(),
+                        });
+                    } else {
+                        progress_hook.advance(&line);
+                        lines.push(line);
+                    }
+                }
+                Err(e) => {
+                    bad.get_or_insert(Error::Other {
+                        what: what(),
+                        reason: format!("unreadable output line {raw:?}: {e}"),
+                    });
+                }
+            }
+        }
+    }
+    let status = loop {
+        let mut guard = CHILD.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(child) = guard.as_mut() else {
+            break None;
+        };
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                *guard = None;
+                break Some(status);
+            }
+            Ok(None) => {
+                drop(guard);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(_) => {
+                let _ = child.kill();
+                *guard = None;
+                break None;
+            }
+        }
+    };
+    let stderr_text = err_thread.join().unwrap_or_default();
+    if interrupted() {
+        return Err(interrupted_error());
+    }
+    if let Some(e) = bad {
+        return Err(e);
+    }
+    match status {
+        Some(s) if s.success() => {}
+        other => {
+            let tail: Vec<&str> = stderr_text.lines().rev().take(8).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(Error::Other {
+                what: what(),
+                reason: format!(
+                    "exited with {}{}",
+                    other.map_or("an unknown status".to_string(), |s| s.to_string()),
+                    if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", tail.join(" | "))
+                    }
+                ),
+            });
+        }
+    }
+    let missing: Vec<&String> = order
+        .iter()
+        .filter(|n| !lines.iter().any(|l| &l.workload == *n))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Other {
+            what: what(),
+            reason: format!("no figures for {missing:?}"),
+        });
+    }
+    Ok(lines)
+}
+
+/// Something told about each line as it arrives (progress bars, or nothing).
+pub trait ProgressHook {
+    fn advance(&self, line: &Line);
+}
+
+impl ProgressHook for Progress {
+    fn advance(&self, line: &Line) {
+        Progress::advance(self, line)
+    }
+}
+
+/// No progress reporting.
+#[derive(Debug)]
+pub struct NoProgress;
+
+impl ProgressHook for NoProgress {
+    fn advance(&self, _line: &Line) {}
+}

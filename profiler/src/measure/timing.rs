@@ -1,0 +1,111 @@
+//! Timing inside one worker: warm-up, calibration of iterations per sample,
+//! then per-operation samples.
+//!
+//! A sample is the mean time of `iters` back-to-back operations, with `iters`
+//! chosen so that a sample lasts at least [`Config::min_sample`]: long enough
+//! for the clock's resolution and for one interrupt not to dominate.
+
+use super::measured_op;
+use crate::error::Result;
+use crate::workloads::Workload;
+use std::time::{Duration, Instant};
+
+/// Timing parameters of one worker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Warm-up: run at least this long (and at least one operation) before sampling.
+    pub warmup: Duration,
+    /// A sample lasts at least this long.
+    pub min_sample: Duration,
+    /// Samples to take.
+    pub samples: u32,
+}
+
+impl Config {
+    /// Defaults: 50 ms warm-up, samples of ≥ 5 ms.
+    pub fn new(samples: u32) -> Config {
+        Config {
+            warmup: Duration::from_millis(50),
+            min_sample: Duration::from_millis(5),
+            samples,
+        }
+    }
+}
+
+/// The samples of one workload in one process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Samples {
+    /// Nanoseconds per operation, one entry per sample.
+    pub per_op_ns: Vec<f64>,
+    /// Operations per sample.
+    pub iters: u64,
+}
+
+/// Iterations per sample so that one sample lasts at least `min_sample`, given an
+/// estimate of one operation's duration.
+pub fn iterations_for(per_op: Duration, min_sample: Duration) -> u64 {
+    let per = per_op.as_nanos().max(1);
+    min_sample.as_nanos().div_ceil(per).clamp(1, 1 << 40) as u64
+}
+
+/// Warm up, calibrate and sample `w`.
+pub fn measure(w: &mut dyn Workload, cfg: &Config) -> Result<Samples> {
+    let start = Instant::now();
+    let mut ops: u64 = 0;
+    loop {
+        measured_op(w)?;
+        ops += 1;
+        if start.elapsed() >= cfg.warmup {
+            break;
+        }
+    }
+    let per_op = start.elapsed() / ops.min(u32::MAX as u64) as u32;
+    let iters = iterations_for(per_op, cfg.min_sample);
+    let mut per_op_ns = Vec::with_capacity(cfg.samples as usize);
+    for _ in 0..cfg.samples {
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            measured_op(w)?;
+        }
+        per_op_ns.push(t0.elapsed().as_nanos() as f64 / iters as f64);
+    }
+    Ok(Samples { per_op_ns, iters })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iterations_reach_the_minimum_sample_length() {
+        let ms = Duration::from_millis(1);
+        assert_eq!(iterations_for(Duration::from_micros(3), ms), 334);
+        assert_eq!(iterations_for(Duration::from_millis(7), ms), 1);
+        assert_eq!(iterations_for(Duration::ZERO, ms), 1_000_000);
+    }
+
+    struct Sleep;
+    impl Workload for Sleep {
+        fn run(&mut self) -> Result<()> {
+            std::thread::sleep(Duration::from_micros(200));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn samples_are_per_operation() {
+        let cfg = Config {
+            warmup: Duration::from_millis(2),
+            min_sample: Duration::from_millis(1),
+            samples: 3,
+        };
+        let s = measure(&mut Sleep, &cfg).unwrap();
+        assert_eq!(s.per_op_ns.len(), 3);
+        assert!(s.iters >= 1 && s.iters <= 5, "{}", s.iters);
+        assert!(
+            s.per_op_ns.iter().all(|&t| t >= 200_000.0),
+            "{:?}",
+            s.per_op_ns
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Golden files (insta) of every report, rendered from the checked-in pair of
+//! results `tests/data/{baseline,current}.json` and the scalar-tier pair. A
+//! change to a report shows up as a snapshot diff to review.
+
+use smprof::compare::model::Comparison;
+use smprof::compare::{compare_results, side_of};
+use smprof::config::Config;
+use smprof::report::{self, templates::Templates, view::View};
+use std::path::Path;
+
+fn comparison(base: &str, cur: &str) -> Comparison {
+    let load = |n: &str| {
+        smprof::result::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(n),
+        )
+        .unwrap()
+    };
+    let (b, c) = (load(base), load(cur));
+    compare_results(
+        side_of(&format!("baselines/{base}"), &b),
+        side_of(&format!("baselines/{cur}"), &c),
+        &b,
+        &c,
+        &Config::default(),
+        None,
+        "2026-11-21T12:00:00Z".into(),
+    )
+}
+
+fn render(cmp: &Comparison, name: &str) -> String {
+    Templates::load(None)
+        .unwrap()
+        .render(name, &View::new(cmp))
+        .unwrap()
+}
+
+#[test]
+fn mixed_pair_reports() {
+    let cmp = comparison("baseline.json", "current.json");
+    insta::assert_snapshot!("mixed_SUMMARY.txt", render(&cmp, "SUMMARY.txt"));
+    insta::assert_snapshot!(
+        "mixed_COMPARISON_CHART.md",
+        render(&cmp, "COMPARISON_CHART.md")
+    );
+    insta::assert_snapshot!(
+        "mixed_METRICS_SUMMARY.md",
+        render(&cmp, "METRICS_SUMMARY.md")
+    );
+    insta::assert_snapshot!("mixed_ROOT_CAUSE.md", render(&cmp, "ROOT_CAUSE.md"));
+    insta::assert_snapshot!("mixed_INDEX.md", render(&cmp, "INDEX.md"));
+    insta::assert_snapshot!("mixed_PR_COMMENT.md", render(&cmp, "PR_COMMENT.md"));
+    insta::assert_snapshot!("mixed_terminal.txt", report::terminal::render(&cmp, false));
+    insta::assert_snapshot!(
+        "mixed_comparison.json",
+        report::json::to_json(&cmp).unwrap()
+    );
+}
+
+#[test]
+fn scalar_pair_reports() {
+    let cmp = comparison("scalar_avx512.json", "scalar_scalar.json");
+    let summary = render(&cmp, "SUMMARY.txt");
+    // The environment difference is at the top of every output.
+    assert!(summary.find("ENVIRONMENTS DIFFER").unwrap() < summary.find("OVERALL").unwrap());
+    insta::assert_snapshot!("scalar_SUMMARY.txt", summary);
+    insta::assert_snapshot!("scalar_ROOT_CAUSE.md", render(&cmp, "ROOT_CAUSE.md"));
+    insta::assert_snapshot!("scalar_PR_COMMENT.md", render(&cmp, "PR_COMMENT.md"));
+    let term = report::terminal::render(&cmp, false);
+    assert!(term.starts_with("⚠️  Environments differ"));
+}
+
+#[test]
+fn commit_subjects_are_escaped_in_markdown_only() {
+    let cmp = comparison("baseline.json", "current.json");
+    let raw = "softmax: *online* max | sum in one pass <fused> [#42]";
+    let escaped = "softmax: \\*online\\* max \\| sum in one pass &lt;fused&gt; \\[#42\\]";
+    for name in ["INDEX.md", "COMPARISON_CHART.md"] {
+        let md = render(&cmp, name);
+        assert!(md.contains(escaped), "{name} does not escape the subject");
+        assert!(!md.contains(raw), "{name} holds the raw subject");
+    }
+    assert!(render(&cmp, "SUMMARY.txt").contains(raw));
+}
+
+#[test]
+fn a_over_a_reports_say_nothing_changed() {
+    let cmp = comparison("aa_first.json", "aa_second.json");
+    let summary = render(&cmp, "SUMMARY.txt");
+    assert!(summary.contains("No regression to explain."));
+    assert!(summary.contains("No significant improvement."));
+    assert!(!summary.contains("🔴"));
+    assert!(render(&cmp, "PR_COMMENT.md").contains("Every metric is stable"));
+}
+
+#[test]
+fn write_all_writes_every_report_atomically() {
+    let cmp = comparison("baseline.json", "current.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nested/report");
+    let written = report::write_all(&cmp, &out, None).unwrap();
+    assert_eq!(written.len(), report::REPORT_FILES.len());
+    for name in report::REPORT_FILES {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!text.is_empty(), "{name} is empty");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("comparison.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["schema_version"], 1);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+    assert_eq!(
+        report::default_dir(Path::new("reports"), &cmp),
+        Path::new("reports/20261121-120000-3f9c2a71d4-vs-b71e04c95a")
+    );
+}
+
+#[test]
+fn templates_can_be_overridden_and_errors_are_clear() {
+    let cmp = comparison("baseline.json", "current.json");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("SUMMARY.txt.tera"),
+        "{{ baseline.short }} -> {{ current.short }}: {{ headline }}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    report::write_all(&cmp, &out, Some(dir.path())).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.join("SUMMARY.txt")).unwrap(),
+        format!("3f9c2a71d4 -> b71e04c95a: {}\n", cmp.summary.headline)
+    );
+    // Templates not overridden stay the embedded ones.
+    assert!(
+        std::fs::read_to_string(out.join("INDEX.md"))
+            .unwrap()
+            .starts_with("# SmallMind Profiling Results")
+    );
+
+    std::fs::write(dir.path().join("INDEX.md.tera"), "{{ no_such_field }}").unwrap();
+    let err = report::write_all(&cmp, &out, Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("template INDEX.md:"), "{err}");
+    assert!(err.contains("no_such_field"), "{err}");
+
+    std::fs::write(dir.path().join("INDEX.md.tera"), "{% for %}").unwrap();
+    let err = Templates::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(err.starts_with("template INDEX.md:"), "{err}");
+
+    let err = Templates::load(Some(&dir.path().join("missing")))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}

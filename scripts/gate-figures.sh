@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Produce the gate figures of docs/PERFORMANCE.md (## Gate) on this machine:
+#   1. A/A false alarms, wall time: AA_RUNS gate runs, each comparing two fresh
+#      --quick runs of the same commit (confirmation on, as in CI);
+#   2. A/A, instructions: two instruction-count runs of the code suite — counts
+#      identical, gate passes; the time of one whole-suite instructions run;
+#   3. detection, instructions: SMALLMIND_INJECT_SLOWDOWN_PCT=10 on matmul/* against
+#      a normal run, DETECT_INSTR_RUNS times;
+#   4. detection, wall time: the same slowdown, DETECT_RUNS gate runs on matmul/*.
+#
+# Knobs (environment): AA_RUNS=20 DETECT_RUNS=20 DETECT_INSTR_RUNS=3
+#   AA_FILTER='' (whole code suite) DETECT_FILTER='matmul/*' INSTR_SAMPLES=2 SLOWDOWN_PCT=10
+#   SKIP='' (space-separated figure numbers to skip)
+# Writes the table to stdout and reports/gate-figures-<time>/figures.md, with the
+# per-run gate outputs beside it.
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+AA_RUNS=${AA_RUNS:-20}
+DETECT_RUNS=${DETECT_RUNS:-20}
+DETECT_INSTR_RUNS=${DETECT_INSTR_RUNS:-3}
+AA_FILTER=${AA_FILTER:-}
+DETECT_FILTER=${DETECT_FILTER:-matmul/*}
+INSTR_SAMPLES=${INSTR_SAMPLES:-2}
+SLOWDOWN_PCT=${SLOWDOWN_PCT:-10}
+SKIP=${SKIP:-}
+
+cargo build --release --quiet -p smprof
+bin=target/release/smprof
+out="reports/gate-figures-$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+export NO_COLOR=1
+skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+run() { # run FILE FILTER [extra run args…]
+  local file=$1 filter=$2; shift 2
+  local fa=(); [ -n "$filter" ] && fa=(--filter "$filter")
+  "$bin" run --suite code "${fa[@]}" --no-save --format json --out "$file" "$@" > /dev/null
+}
+gate() { # gate BASE CUR LOG → prints the exit code
+  set +e; "$bin" gate --baseline "$1" --current "$2" > "$3" 2>&1; local c=$?; set -e; echo "$c"
+}
+rows=()
+
+if ! skip 1; then
+  fails=0; errors=0
+  for i in $(seq 1 "$AA_RUNS"); do
+    run "$out/aa-$i-a.json" "$AA_FILTER" --quick
+    run "$out/aa-$i-b.json" "$AA_FILTER" --quick
+    c=$(gate "$out/aa-$i-a.json" "$out/aa-$i-b.json" "$out/aa-$i.txt")
+    case $c in 0) ;; 1) fails=$((fails + 1)) ;; *) errors=$((errors + 1)) ;; esac
+    echo "A/A wall time $i/$AA_RUNS: exit $c" >&2
+  done
+  rows+=("| A/A wall time (--quick, ${AA_FILTER:-whole code suite}) | $AA_RUNS gate runs | $fails failed, $errors errors |")
+fi
+
+if ! skip 2; then
+  s=$(date +%s.%N)
+  run "$out/instr-a.json" "" --metric instructions --samples "$INSTR_SAMPLES"
+  e=$(date +%s.%N)
+  run "$out/instr-b.json" "" --metric instructions --samples "$INSTR_SAMPLES"
+  same=$(python3 - "$out/instr-a.json" "$out/instr-b.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ca = {w["name"]: w["metrics"]["instructions"]["summary"]["median"] for w in a["workloads"]}
+cb = {w["name"]: w["metrics"]["instructions"]["summary"]["median"] for w in b["workloads"]}
+diff = [n for n in ca if ca[n] != cb.get(n)]
+print(f"{len(ca) - len(diff)}/{len(ca)} identical" + (f" (differ: {', '.join(diff)})" if diff else ""))
+PY
+)
+  c=$(gate "$out/instr-a.json" "$out/instr-b.json" "$out/instr-aa.txt")
+  secs=$(python3 -c "print(f'{$e - $s:.0f}')")
+  rows+=("| A/A instructions (whole code suite, $INSTR_SAMPLES ops each) | 2 runs | counts: $same; gate exit $c |")
+  rows+=("| instructions mode, whole code suite | 1 run | ${secs} s |")
+fi
+
+if ! skip 3; then
+  caught=0
+  run "$out/det-instr-base.json" "$DETECT_FILTER" --metric instructions --samples "$INSTR_SAMPLES"
+  for i in $(seq 1 "$DETECT_INSTR_RUNS"); do
+    SMALLMIND_INJECT_SLOWDOWN_PCT=$SLOWDOWN_PCT run "$out/det-instr-$i.json" "$DETECT_FILTER" --metric instructions --samples "$INSTR_SAMPLES"
+    c=$(gate "$out/det-instr-base.json" "$out/det-instr-$i.json" "$out/det-instr-$i.txt")
+    [ "$c" = 1 ] && caught=$((caught + 1))
+    echo "detection instructions $i/$DETECT_INSTR_RUNS: exit $c" >&2
+  done
+  rows+=("| ${SLOWDOWN_PCT} % matmul slowdown, instructions ($DETECT_FILTER) | $DETECT_INSTR_RUNS gate runs | caught $caught/$DETECT_INSTR_RUNS |")
+fi
+
+if ! skip 4; then
+  caught=0
+  for i in $(seq 1 "$DETECT_RUNS"); do
+    run "$out/det-$i-base.json" "$DETECT_FILTER" --quick
+    SMALLMIND_INJECT_SLOWDOWN_PCT=$SLOWDOWN_PCT run "$out/det-$i-slow.json" "$DETECT_FILTER" --quick
+    # Confirmation re-measures the current side with this (un-slowed) binary's
+    # environment, so the slowdown must stay on for it too.
+    set +e
+    SMALLMIND_INJECT_SLOWDOWN_PCT=$SLOWDOWN_PCT "$bin" gate --baseline "$out/det-$i-base.json" \
+      --current "$out/det-$i-slow.json" > "$out/det-$i.txt" 2>&1
+    c=$?
+    set -e
+    [ "$c" = 1 ] && caught=$((caught + 1))
+    echo "detection wall time $i/$DETECT_RUNS: exit $c" >&2
+  done
+  rows+=("| ${SLOWDOWN_PCT} % matmul slowdown, wall time (--quick, $DETECT_FILTER) | $DETECT_RUNS gate runs | caught $caught/$DETECT_RUNS |")
+fi
+
+{
+  echo "Gate figures, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+  echo
+  echo "| figure | runs | result |"
+  echo "|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$out/figures.md"
