@@ -5,6 +5,7 @@
 //! Nothing is recorded. Every buffer is rented once in [`Decoder::new`], so
 //! after that a step allocates nothing.
 
+use super::gemv::row_times_matrix;
 use super::gpt2::Gpt2;
 use super::sample::{Sampler, Sampling};
 use crate::autograd::linear_forward;
@@ -165,16 +166,7 @@ impl Decoder {
         for (l, b) in model.blocks.iter().enumerate() {
             // h (R, C) = LN1(x); qkv (R, 3C) = h @ W (C, 3C) + b
             layernorm::layer_norm(x, val(b.ln1_g), val(b.ln1_b), eps, h, mean, rstd)?;
-            linear_forward(
-                h,
-                val(b.attn_w),
-                false,
-                Some(val(b.attn_b)),
-                qkv,
-                n,
-                c,
-                3 * c,
-            )?;
+            linear(h, val(b.attn_w), val(b.attn_b), qkv, n, c, 3 * c)?;
             {
                 let _s = profile::scope(Op::Attention);
                 let scale = 1.0 / (d as f32).sqrt();
@@ -216,22 +208,13 @@ impl Decoder {
                 }
             }
             // x += att @ Wproj (C, C) + b
-            linear_forward(att, val(b.proj_w), false, Some(val(b.proj_b)), tmp, n, c, c)?;
+            linear(att, val(b.proj_w), val(b.proj_b), tmp, n, c, c)?;
             elementwise::axpy(1.0, tmp, x)?;
             // x += gelu(LN2(x) @ Wfc (C, 4C) + b) @ Wproj (4C, C) + b
             layernorm::layer_norm(x, val(b.ln2_g), val(b.ln2_b), eps, h, mean, rstd)?;
-            linear_forward(h, val(b.fc_w), false, Some(val(b.fc_b)), fc, n, c, 4 * c)?;
+            linear(h, val(b.fc_w), val(b.fc_b), fc, n, c, 4 * c)?;
             gelu::gelu_tanh(fc, act)?;
-            linear_forward(
-                act,
-                val(b.fc_proj_w),
-                false,
-                Some(val(b.fc_proj_b)),
-                tmp,
-                n,
-                4 * c,
-                c,
-            )?;
+            linear(act, val(b.fc_proj_w), val(b.fc_proj_b), tmp, n, 4 * c, c)?;
             elementwise::axpy(1.0, tmp, x)?;
         }
         // logits (V) = LNf(x_last) @ headᵀ, head (V, C)
@@ -260,6 +243,26 @@ impl Decoder {
         }
         self.len += n;
         Ok(())
+    }
+}
+
+/// out (R, N) = x (R, K) @ w (K, N) + bias: one row through the row-streaming
+/// gemv, several through sgemm.
+fn linear(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+    rows: usize,
+    k: usize,
+    n: usize,
+) -> Result<()> {
+    if rows == 1 {
+        let _s = profile::scope(Op::Matmul);
+        row_times_matrix(x, w, bias, out);
+        Ok(())
+    } else {
+        linear_forward(x, w, false, Some(bias), out, rows, k, n)
     }
 }
 
