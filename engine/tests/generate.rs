@@ -100,3 +100,40 @@ fn sampling_is_seeded_and_checks_its_arguments() {
         5
     );
 }
+
+#[test]
+fn prefill_equals_feeding_one_token_at_a_time() {
+    let m = tiny(false);
+    // 21 tokens: one full chunk of 16 and a tail of 5.
+    let ids: Vec<u32> = (0..21).map(|i| (i * 53 % 256) as u32).collect();
+    let mut one = Decoder::new(&m);
+    let mut want = Vec::new();
+    for &t in &ids {
+        want = one.step(&m, t).unwrap().to_vec();
+    }
+    let mut many = Decoder::new(&m);
+    let got = many.prefill(&m, &ids).unwrap().to_vec();
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst <= 1e-5, "max |Δ| {worst}");
+    assert_eq!(many.len(), 21);
+    // Then both continue identically.
+    let a = one.step(&m, 7).unwrap().to_vec();
+    let b = many.step(&m, 7).unwrap().to_vec();
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(worst <= 1e-5, "max |Δ| {worst}");
+    assert!(
+        many.prefill(&m, &[1, 2, 3])
+            .unwrap_err()
+            .to_string()
+            .contains("exceed")
+    );
+    assert!(many.prefill(&m, &[]).is_err());
+}

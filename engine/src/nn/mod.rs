@@ -5,6 +5,7 @@
 pub(crate) mod checkpoint;
 mod config;
 mod decode;
+mod gemv;
 mod gpt2;
 mod mlp;
 mod sample;
