@@ -81,6 +81,7 @@ fn a_full_comparison_page_is_self_contained_and_under_one_megabyte() {
         charts.len(),
         "one chart per group and metric"
     );
+    assert!(cmp_has_all_verdicts(&page));
     // Nothing fetched from anywhere, and user text is escaped.
     assert!(!page.contains("http://") || page.matches("http://").all(|_| page.contains("xmlns")));
     assert!(!page.contains("https://"));

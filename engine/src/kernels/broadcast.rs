@@ -11,7 +11,7 @@
 use super::elementwise::{AddV, BinOp, MulV, SubV};
 use super::lanewise::{Binary, Swapped, map2, map2_splat};
 use crate::error::{Error, Result};
-use crate::profile::{Op, scope};
+use crate::profile::scope;
 use crate::simd::vector::SimdF32;
 use crate::simd::{self, Tier, simd_kernel};
 use crate::tensor::{MAX_RANK, Shape};
@@ -161,7 +161,7 @@ pub fn binary_with(
     if out.is_empty() {
         return Ok(());
     }
-    let _s = scope(if op == BinOp::Mul { Op::Mul } else { Op::Add });
+    let _s = scope(op.profile_op());
     broadcast_dispatch(tier, op, plan, a, b, out);
     Ok(())
 }

@@ -15,7 +15,7 @@ pub fn add(a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
 
 /// out = a + b on a chosen tier.
 pub fn add_with(tier: Tier, a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
-    binary_with(tier, Op::Add, BinOp::Add, a, b, out)
+    binary_with(tier, BinOp::Add, a, b, out)
 }
 
 /// out = a - b
@@ -25,7 +25,7 @@ pub fn sub(a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
 
 /// out = a - b on a chosen tier.
 pub fn sub_with(tier: Tier, a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
-    binary_with(tier, Op::Add, BinOp::Sub, a, b, out)
+    binary_with(tier, BinOp::Sub, a, b, out)
 }
 
 /// out = a * b
@@ -35,22 +35,16 @@ pub fn mul(a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
 
 /// out = a * b on a chosen tier.
 pub fn mul_with(tier: Tier, a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
-    binary_with(tier, Op::Mul, BinOp::Mul, a, b, out)
+    binary_with(tier, BinOp::Mul, a, b, out)
 }
 
-fn binary_with(
-    tier: Tier,
-    prof: Op,
-    op: BinOp,
-    a: &[f32],
-    b: &[f32],
-    out: &mut [f32],
-) -> Result<()> {
+/// out = a op b on a chosen tier (the form tensor ops and broadcasting share).
+pub fn binary_with(tier: Tier, op: BinOp, a: &[f32], b: &[f32], out: &mut [f32]) -> Result<()> {
     let name = op.name();
     same_len(name, a.len(), b.len())?;
     same_len(name, a.len(), out.len())?;
     simd::ensure_available(tier)?;
-    let _s = scope(prof);
+    let _s = scope(op.profile_op());
     binary(tier, op, a, b, out);
     Ok(())
 }
@@ -116,6 +110,11 @@ impl BinOp {
             BinOp::Sub => "sub",
             BinOp::Mul => "mul",
         }
+    }
+
+    /// The instrumentation bucket the op is charged to (sub counts as add).
+    pub fn profile_op(self) -> Op {
+        if self == BinOp::Mul { Op::Mul } else { Op::Add }
     }
 
     /// The op on one pair of floats.
@@ -220,7 +219,7 @@ unsafe fn add_assign_simd<S: SimdF32>(a: &mut [f32], b: &[f32]) {
 
 simd_kernel! {
     /// out = a op b (lengths checked by the caller).
-    pub(crate) fn binary(op: BinOp, a: &[f32], b: &[f32], out: &mut [f32]);
+    fn binary(op: BinOp, a: &[f32], b: &[f32], out: &mut [f32]);
     scalar = binary_scalar;
     simd = binary_simd;
 }

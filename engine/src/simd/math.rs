@@ -17,6 +17,9 @@ const EXP_HI: f32 = 88.8;
 /// eˣ. Max relative error 3e-7 (≈ 2.5 ulp) where the result is a normal f32
 /// (x ≥ −87.3); subnormal results are correct to 1.5e-45 absolute; exp(−∞) = 0,
 /// exp(+∞) = +∞, exp(NaN) = NaN.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
 #[inline(always)]
 pub unsafe fn exp<S: SimdF32>(x: S::V) -> S::V {
     unsafe {
@@ -31,28 +34,35 @@ pub unsafe fn exp<S: SimdF32>(x: S::V) -> S::V {
         p = S::fma(p, r, S::splat(8.333_452e-3));
         p = S::fma(p, r, S::splat(4.166_579_6e-2));
         p = S::fma(p, r, S::splat(1.666_666_5e-1));
-        p = S::fma(p, r, S::splat(5.000_000_1e-1));
+        p = S::fma(p, r, S::splat(0.5));
         let y = S::add(S::fma(p, S::mul(r, r), r), S::splat(1.0));
-        // 2ⁿ with n in [−150, 128] as two in-range factors, so that overflow gives
-        // +∞ and deep underflow rounds through the subnormals to 0.
-        let n1 = S::floor(S::mul(n, S::splat(0.5)));
-        let n2 = S::sub(n, n1);
-        S::mul(S::mul(y, S::pow2i(n1)), S::pow2i(n2))
+        // 2ⁿ with n in [−150, 128]: overflow gives +∞, deep underflow rounds to 0.
+        S::ldexp(y, n)
     }
 }
 
-/// 1 / (1 + e⁻ˣ). Max relative error 4e-7 for x ≥ −87 and max absolute error
-/// 1e-38 below; σ(−∞) = 0, σ(+∞) = 1.
+/// 1 / (1 + e⁻ˣ). Max relative error 4e-7 for x ≥ −87; exactly 0 below
+/// (true value < 1.7e-38); σ(−∞) = 0, σ(+∞) = 1. No divider: a refined reciprocal.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
 #[inline(always)]
 pub unsafe fn sigmoid<S: SimdF32>(x: S::V) -> S::V {
     unsafe {
         let one = S::splat(1.0);
-        S::div(one, S::add(one, exp::<S>(S::sub(S::splat(0.0), x))))
+        let nx = S::sub(S::splat(0.0), x);
+        // Keep 1 + e⁻ˣ finite for the reciprocal; the clamped lanes are zeroed after.
+        let e = exp::<S>(S::min(S::splat(87.0), nx));
+        let r = S::recip(S::add(one, e));
+        S::select(S::lt(S::splat(87.0), nx), S::splat(0.0), r)
     }
 }
 
 /// tanh x. Max relative error 3e-7 for |x| < 0.625 (odd minimax polynomial),
 /// max absolute error 3e-7 above (1 − 2/(e²ˣ + 1)); tanh(±∞) = ±1.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
 #[inline(always)]
 pub unsafe fn tanh<S: SimdF32>(x: S::V) -> S::V {
     unsafe {
@@ -65,8 +75,10 @@ pub unsafe fn tanh<S: SimdF32>(x: S::V) -> S::V {
         p = S::fma(p, s, S::splat(-3.333_326e-1));
         let small = S::fma(S::mul(p, s), a, a);
         let one = S::splat(1.0);
-        let e = exp::<S>(S::add(a, a));
-        let big = S::sub(one, S::div(S::splat(2.0), S::add(e, one)));
+        // tanh(10) rounds to 1; clamping keeps e²ˣ finite (min keeps NaN).
+        let ac = S::min(S::splat(10.0), a);
+        let e = exp::<S>(S::add(ac, ac));
+        let big = S::fnma(S::splat(2.0), S::recip(S::add(e, one)), one);
         let t = S::select(S::lt(a, S::splat(0.625)), small, big);
         S::copysign(t, x)
     }
@@ -74,6 +86,9 @@ pub unsafe fn tanh<S: SimdF32>(x: S::V) -> S::V {
 
 /// erf x. Max relative error 3e-7 for |x| < 1 (odd minimax polynomial), max
 /// absolute error 4e-7 above (Abramowitz–Stegun 7.1.26); erf(±∞) = ±1.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
 #[inline(always)]
 pub unsafe fn erf<S: SimdF32>(x: S::V) -> S::V {
     unsafe {
@@ -84,16 +99,18 @@ pub unsafe fn erf<S: SimdF32>(x: S::V) -> S::V {
         p = S::fma(p, s, S::splat(-2.671_135e-2));
         p = S::fma(p, s, S::splat(1.128_018_2e-1));
         p = S::fma(p, s, S::splat(-3.761_232_8e-1));
-        p = S::fma(p, s, S::splat(1.128_379_1));
+        p = S::fma(p, s, S::splat(std::f32::consts::FRAC_2_SQRT_PI));
         let small = S::mul(p, a);
         let one = S::splat(1.0);
-        let t = S::div(one, S::fma(S::splat(0.327_591_1), a, one));
+        // erf(10) rounds to 1; clamping keeps t finite and non-zero (min keeps NaN).
+        let ac = S::min(S::splat(10.0), a);
+        let t = S::recip(S::fma(S::splat(0.327_591_1), ac, one));
         let mut q = S::splat(1.061_405_4);
         q = S::fma(q, t, S::splat(-1.453_152_1));
         q = S::fma(q, t, S::splat(1.421_413_7));
         q = S::fma(q, t, S::splat(-0.284_496_72));
         q = S::fma(q, t, S::splat(0.254_829_6));
-        let e = exp::<S>(S::sub(S::splat(0.0), s));
+        let e = exp::<S>(S::sub(S::splat(0.0), S::mul(ac, ac)));
         let big = S::fnma(S::mul(q, t), e, one);
         let r = S::select(S::lt(a, one), small, big);
         S::copysign(r, x)

@@ -11,6 +11,9 @@
 //! pointers are valid for the lanes read or written (masked-off lanes are never
 //! touched, so a tail may end at the end of an allocation).
 
+// The safety contract is the same for every method and is stated above.
+#![allow(clippy::missing_safety_doc)]
+
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -43,6 +46,9 @@ pub trait SimdF32: Copy {
     unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
     unsafe fn div(a: Self::V, b: Self::V) -> Self::V;
+    /// 1/a to within 2 ulp for finite, normal a (hardware estimate refined by
+    /// Newton–Raphson; no divider). Callers keep `a` finite: 1/∞ is NaN here.
+    unsafe fn recip(a: Self::V) -> Self::V;
     /// a·b + c with one rounding.
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// c − a·b with one rounding.
@@ -61,6 +67,17 @@ pub trait SimdF32: Copy {
     unsafe fn floor(a: Self::V) -> Self::V;
     /// 2ⁿ for integer-valued `n` in [−126, 127] (built from exponent bits).
     unsafe fn pow2i(n: Self::V) -> Self::V;
+    /// y·2ⁿ for integer-valued `n` in [−150, 128]: overflow gives ±∞ and deep
+    /// underflow rounds through the subnormals to 0.
+    #[inline(always)]
+    unsafe fn ldexp(y: Self::V, n: Self::V) -> Self::V {
+        // Two in-range factors, 2^⌊n/2⌋ · 2^(n − ⌊n/2⌋), each a normal f32.
+        unsafe {
+            let n1 = Self::floor(Self::mul(n, Self::splat(0.5)));
+            let n2 = Self::sub(n, n1);
+            Self::mul(Self::mul(y, Self::pow2i(n1)), Self::pow2i(n2))
+        }
+    }
 
     /// Lanes where a < b (false for NaN).
     unsafe fn lt(a: Self::V, b: Self::V) -> Self::M;
@@ -130,6 +147,16 @@ impl SimdF32 for Avx2 {
     #[inline(always)]
     unsafe fn div(a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn recip(a: __m256) -> __m256 {
+        unsafe {
+            // rcpps has 12 bits; two Newton steps r += r·(1 − a·r) reach full precision.
+            let one = _mm256_set1_ps(1.0);
+            let mut r = _mm256_rcp_ps(a);
+            r = _mm256_fmadd_ps(r, _mm256_fnmadd_ps(a, r, one), r);
+            _mm256_fmadd_ps(r, _mm256_fnmadd_ps(a, r, one), r)
+        }
     }
     #[inline(always)]
     unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
@@ -265,6 +292,14 @@ impl SimdF32 for Avx512 {
         unsafe { _mm512_div_ps(a, b) }
     }
     #[inline(always)]
+    unsafe fn recip(a: __m512) -> __m512 {
+        unsafe {
+            // rcp14 has 14 bits; one Newton step r += r·(1 − a·r) reaches full precision.
+            let r = _mm512_rcp14_ps(a);
+            _mm512_fmadd_ps(r, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(1.0)), r)
+        }
+    }
+    #[inline(always)]
     unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
         unsafe { _mm512_fmadd_ps(a, b, c) }
     }
@@ -308,6 +343,11 @@ impl SimdF32 for Avx512 {
             let e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
             _mm512_castsi512_ps(_mm512_slli_epi32::<23>(e))
         }
+    }
+    #[inline(always)]
+    unsafe fn ldexp(y: __m512, n: __m512) -> __m512 {
+        // vscalefps: y·2^⌊n⌋ in one instruction, with IEEE overflow and underflow.
+        unsafe { _mm512_scalef_ps(y, n) }
     }
     #[inline(always)]
     unsafe fn lt(a: __m512, b: __m512) -> __mmask16 {

@@ -31,7 +31,7 @@ impl Tensor {
         let tier = simd::active();
         if self.dims() == other.dims() {
             let mut out = Tensor::uninit(self.dims())?;
-            elementwise::binary(tier, op, &self.data, &other.data, &mut out.data);
+            elementwise::binary_with(tier, op, &self.data, &other.data, &mut out.data)?;
             return Ok(out);
         }
         let (plan, shape) = Plan::new(op.name(), self.dims(), other.dims())?;
@@ -85,7 +85,7 @@ impl Tensor {
         if beta.dims() != [c] {
             return Err(Error::shape("layer_norm", self.dims(), beta.dims()));
         }
-        let rows = if c == 0 { 0 } else { self.numel() / c };
+        let rows = self.numel().checked_div(c).unwrap_or(0);
         let mut out = Tensor::uninit(self.dims())?;
         let (mut mean, mut rstd) = (pool::rent(rows), pool::rent(rows));
         layernorm::layer_norm(

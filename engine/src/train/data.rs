@@ -84,7 +84,7 @@ mod tests {
         }
         let (mut i2, mut t2) = (Vec::new(), Vec::new());
         c.batch(1, 5, 3, 4, &mut i2, &mut t2).unwrap();
-        assert_eq!((i, t), (i2, t2));
+        assert_eq!((&i, &t), (&i2, &t2));
         assert!(c.batch(1, 0, 1, 16, &mut i2, &mut t2).is_err());
     }
 }
