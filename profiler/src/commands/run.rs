@@ -107,10 +107,11 @@ pub fn run(cli: &Cli, args: &RunArgs) -> anyhow::Result<ExitCode> {
         let path = store.save(&result)?;
         eprintln!("saved {} ({})", path.display(), result.label());
     }
-    for (w, scopes, overhead) in measure::assemble::instrumentation_overheads(&exec.lines) {
+    for (w, scopes, off, on) in measure::assemble::instrumentation_overheads(&exec.lines, &result) {
         eprintln!(
-            "instrumentation off on {w}: {scopes:.0} scopes/op, at most {:.4} % of the operation",
-            overhead * 100.0
+            "instrumentation on {w}: {scopes:.0} scopes/op; off costs at most {:.3} %, on costs {:+.1} %",
+            off * 100.0,
+            on * 100.0
         );
     }
     match args.format {

@@ -259,15 +259,36 @@ pub fn assemble(
     })
 }
 
-/// The off-instrumentation overhead bound of each attributed workload, from the lines.
-pub fn instrumentation_overheads(lines: &[Line]) -> Vec<(String, f64, f64)> {
+/// Instrumentation cost of each workload the engine instruments:
+/// `(workload, scopes per operation, off bound, on/off − 1)`. The off bound is
+/// scopes × the cost of a disabled scope / the median `time_ns` of the timing pass
+/// (the attribution pass's own off time when there is none); the on cost compares
+/// interleaved operations with instrumentation on and off in the attribution pass.
+pub fn instrumentation_overheads(
+    lines: &[Line],
+    result: &RunResult,
+) -> Vec<(String, f64, f64, f64)> {
     lines
         .iter()
         .filter_map(|l| {
-            l.attribution
-                .as_ref()
-                .filter(|a| a.scopes_per_op > 0.0)
-                .map(|a| (l.workload.clone(), a.scopes_per_op, a.off_overhead))
+            let a = l.attribution.as_ref().filter(|a| a.scopes_per_op > 0.0)?;
+            let time = result
+                .workload(&l.workload)
+                .and_then(|w| w.metrics.get("time_ns"))
+                .map(|m| m.value())
+                .filter(|t| *t > 0.0)
+                .unwrap_or(a.time_off_ns);
+            let off = if time > 0.0 {
+                a.scopes_per_op * a.disabled_scope_ns / time
+            } else {
+                0.0
+            };
+            let on = if a.time_off_ns > 0.0 {
+                a.time_on_ns / a.time_off_ns - 1.0
+            } else {
+                0.0
+            };
+            Some((l.workload.clone(), a.scopes_per_op, off, on))
         })
         .collect()
 }

@@ -1,11 +1,10 @@
-//! `tensor/*`: one elementwise op through the Tensor API. Each operation rents its
-//! output tensor from the engine's pool and returns it on drop, so these workloads
+//! `tensor/*`: one elementwise op through the Tensor API (`Tensor::add`, `Tensor::mul`,
+//! NumPy broadcasting). Each operation rents its output tensor from the engine's pool and returns it on drop, so these workloads
 //! measure the op *and* the pool's steady-state rent/return path.
 
 use super::{Def, Suite, Workload};
 use crate::error::Result;
 use smallmind::Tensor;
-use smallmind::kernels::elementwise::{add, mul};
 use smallmind::rng::Rng;
 
 pub fn defs() -> Vec<Def> {
@@ -17,7 +16,7 @@ pub fn defs() -> Vec<Def> {
             description: "a + b on two 10,000-element tensors into a pooled output tensor",
             files: &[
                 "engine/src/kernels/elementwise.rs",
-                "engine/src/tensor/mod.rs",
+                "engine/src/tensor/ops.rs",
                 "engine/src/pool/mod.rs",
             ],
             derived: Vec::new(),
@@ -30,7 +29,7 @@ pub fn defs() -> Vec<Def> {
             description: "a * b on two 10,000-element tensors into a pooled output tensor",
             files: &[
                 "engine/src/kernels/elementwise.rs",
-                "engine/src/tensor/mod.rs",
+                "engine/src/tensor/ops.rs",
                 "engine/src/pool/mod.rs",
             ],
             derived: Vec::new(),
@@ -42,8 +41,8 @@ pub fn defs() -> Vec<Def> {
             group: "tensor",
             description: "a (100×100) + b (100) broadcast over rows into a pooled output tensor",
             files: &[
-                "engine/src/kernels/elementwise.rs",
-                "engine/src/tensor/mod.rs",
+                "engine/src/kernels/broadcast.rs",
+                "engine/src/tensor/ops.rs",
                 "engine/src/pool/mod.rs",
             ],
             derived: Vec::new(),
@@ -81,24 +80,14 @@ fn setup(kind: Kind) -> Result<Box<dyn Workload>> {
 impl Workload for Elementwise {
     fn run(&mut self) -> Result<()> {
         let (a, b) = (std::hint::black_box(&self.a), &self.b);
-        // The output is rented from the pool here and returned when it drops.
-        let mut out = Tensor::uninit(a.dims())?;
-        match self.kind {
+        // The output is rented from the pool by the op and returned when it drops.
+        let out = match self.kind {
             // a, b, out: (10000,)
-            Kind::Add => add(a.data(), b.data(), out.data_mut())?,
-            Kind::Mul => mul(a.data(), b.data(), out.data_mut())?,
-            // a, out: (R, C), b: (C,): out[r, :] = a[r, :] + b
-            Kind::Broadcast => {
-                let cols = b.numel();
-                for (o, x) in out
-                    .data_mut()
-                    .chunks_exact_mut(cols)
-                    .zip(a.data().chunks_exact(cols))
-                {
-                    add(x, b.data(), o)?;
-                }
-            }
-        }
+            Kind::Add => a.add(b)?,
+            Kind::Mul => a.mul(b)?,
+            // a, out: (100, 100), b: (100,) broadcast over rows
+            Kind::Broadcast => a.add(b)?,
+        };
         std::hint::black_box(&out);
         Ok(())
     }
