@@ -6,6 +6,7 @@
 //! of a comparison; [`store`] finds results by commit, name or path.
 
 pub mod analysis;
+pub mod build;
 pub mod compare;
 pub mod config;
 pub mod env;

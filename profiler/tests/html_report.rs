@@ -4,127 +4,93 @@
 
 mod history_support;
 
-use history_support::{repo_with_commits, result_for};
-use smprof::compare::model::*;
-use smprof::result::{Better, Env};
+use history_support::{instructions_metric, repo_with_commits, result_for};
+use smprof::compare::model::Comparison;
 use smprof::store::Store;
 
-fn env() -> Env {
-    result_for(None, &[]).env
-}
-
-/// A comparison the size of the full catalogue: 48 workloads × 4 metrics.
+/// A comparison the size of the full catalogue: 48 workloads × 3 metrics, made by
+/// `compare` itself from synthetic results.
 fn full_comparison() -> Comparison {
-    let side = |label: &str| Side {
-        reference: label.into(),
-        label: label.into(),
-        commit: None,
-        env: env(),
-        created_at: "2026-11-21T20:00:00Z".into(),
-    };
-    let mut verdicts = Vec::new();
+    let changes = [0.31, -0.12, 0.004, -0.45, 0.07];
+    let mut names = Vec::new();
     for g in ["matmul", "gelu", "softmax", "layernorm", "model", "train"] {
         for size in 0..8 {
-            for (m, unit) in [
-                ("time_ns", "ns"),
-                ("gflops", "GFLOP/s"),
-                ("alloc_bytes", "B"),
-                ("instructions", ""),
-            ] {
-                let k = (size * 7 + g.len()) % 5;
-                let change = [0.31, -0.12, 0.004, -0.45, 0.07][k];
-                let verdict = [
-                    VerdictKind::Regression,
-                    VerdictKind::Improvement,
-                    VerdictKind::Stable,
-                    VerdictKind::Improvement,
-                    VerdictKind::Unstable,
-                ][k];
-                verdicts.push(Verdict {
-                    workload: format!("{g}/<{size}&{}>", 64 << size),
-                    group: g.into(),
-                    metric: m.into(),
-                    unit: unit.into(),
-                    better: Better::Lower,
-                    baseline: 1000.0 * (size + 1) as f64,
-                    current: 1000.0 * (size + 1) as f64 * (1.0 + change),
-                    change,
-                    ci95: (m == "time_ns").then_some([change - 0.02, change + 0.03]),
-                    p_value: Some(0.001),
-                    q_value: Some(0.004),
-                    verdict,
-                    severity: match verdict {
-                        VerdictKind::Regression => Some(Severity::Regression),
-                        VerdictKind::Improvement => Some(Severity::Good),
-                        _ => None,
-                    },
-                    threshold: 0.05,
-                    threshold_source: ThresholdSource::Default,
-                    modes: None,
-                    waiver: None,
-                    borderline: false,
-                });
-            }
+            names.push(format!("{g}/<{size}&{}>", 64 << size));
         }
     }
-    Comparison {
-        schema_version: COMPARISON_SCHEMA_VERSION,
-        created_at: "2026-11-21T21:00:00Z".into(),
-        baseline: side("abc1234"),
-        current: side("def5678"),
-        env_differences: vec![],
-        settings: DecisionSettings {
-            alpha: 0.01,
-            threshold: 0.05,
-            count_tolerance: 0.0,
-            bytes_tolerance: 0.01,
-            instructions_tolerance: 0.01,
-        },
-        verdicts,
-        added: vec!["matmul/new".into()],
-        removed: vec![],
-        root_causes: vec![RootCause {
-            title: "primary issue: matmul <script>".into(),
-            kind: "op".into(),
-            workloads: vec![],
-            evidence: vec!["+31 %".into()],
-        }],
-        actions: vec![Action {
-            priority: Priority::P0,
-            text: "bisect matmul".into(),
-            command: Some("smprof bisect --workload matmul/64 --good abc --bad def".into()),
-            files: vec![],
-        }],
-        success_stories: vec![],
-        summary: ComparisonSummary {
-            regressions: 10,
-            improvements: 20,
-            stable: 10,
-            unstable: 8,
-            critical: 0,
-            headline: "10 regressions".into(),
-        },
-    }
+    let side = |factor: &dyn Fn(usize) -> f64| {
+        let workloads: Vec<(&str, Vec<f64>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let base = 1000.0 * (i % 8 + 1) as f64 * factor(i);
+                (
+                    n.as_str(),
+                    (0..12)
+                        .map(|k| base * (1.0 + 0.003 * ((k * 7 % 5) as f64 - 2.0)))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut r = result_for(None, &workloads);
+        for (i, w) in r.workloads.iter_mut().enumerate() {
+            let f = factor(i);
+            w.metrics.insert(
+                "instructions".into(),
+                instructions_metric(1e6 * (i + 1) as f64 * f),
+            );
+            let mut bytes = instructions_metric(4096.0 * f.round().max(1.0));
+            bytes.unit = "B".into();
+            w.metrics.insert("alloc_bytes".into(), bytes);
+        }
+        r
+    };
+    let base = side(&|_| 1.0);
+    let cur = side(&|i| 1.0 + changes[i % 5]);
+    let to_side = |label: &str, r: &smprof::result::RunResult| {
+        let mut s = smprof::compare::side_of(label, r);
+        s.label = label.into();
+        s
+    };
+    smprof::compare::compare_results(
+        to_side("abc1234", &base),
+        to_side("def5678", &cur),
+        &base,
+        &cur,
+        &Default::default(),
+        None,
+        "2026-11-21T21:00:00Z".into(),
+    )
 }
 
 #[test]
 fn a_full_comparison_page_is_self_contained_and_under_one_megabyte() {
-    let page = smprof::report::html::comparison_page(&full_comparison(), None, None).unwrap();
+    let cmp = full_comparison();
+    assert!(cmp.verdicts.len() >= 144, "{}", cmp.verdicts.len());
+    assert!(cmp.summary.regressions > 0 && cmp.summary.improvements > 0);
+    let page = smprof::report::html::comparison_page(&cmp, None, None).unwrap();
     assert!(page.len() < 1_000_000, "{} bytes", page.len());
     assert!(page.starts_with("<!DOCTYPE html>"));
+    let charts: std::collections::BTreeSet<(&str, &str)> = cmp
+        .verdicts
+        .iter()
+        .map(|v| (v.group.as_str(), v.metric.as_str()))
+        .collect();
     assert_eq!(
         page.matches("<svg").count(),
-        24,
+        charts.len(),
         "one chart per group and metric"
     );
+    assert!(cmp_has_all_verdicts(&page));
     // Nothing fetched from anywhere, and user text is escaped.
     assert!(!page.contains("http://") || page.matches("http://").all(|_| page.contains("xmlns")));
     assert!(!page.contains("https://"));
+    assert!(!page.contains("<script"));
     assert!(
-        !page.contains("<script"),
-        "workload names and root causes must be escaped"
+        !page.contains("matmul/<0&"),
+        "workload names must be escaped"
     );
-    assert!(page.contains("&lt;script&gt;"));
+    assert!(page.contains("matmul/&lt;0&amp;64&gt;"));
     eprintln!("full comparison page: {} bytes", page.len());
 }
 
@@ -228,4 +194,8 @@ fn write_pages_for_inspection() {
         smprof::report::html::history_page(&h).unwrap(),
     )
     .unwrap();
+}
+
+fn cmp_has_all_verdicts(page: &str) -> bool {
+    page.matches("<tr class=").count() >= 144
 }

@@ -1,8 +1,59 @@
-//! `smprof ab`.
+//! `smprof ab`: build two commits and measure them interleaved on this machine,
+//! then compare as `smprof compare` does (the most trustworthy wall-time comparison).
 
-use crate::cli::Cli;
+use crate::cli::{AbArgs, Cli, FormatArg};
+use anyhow::{Context, bail};
+use smprof::build::{BuildOptions, ab::AbOptions};
+use smprof::config::Config;
+use smprof::report;
 use std::process::ExitCode;
 
-pub fn run(_cli: &Cli, _args: &crate::cli::AbArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`smprof ab` is being built")
+pub fn run(cli: &Cli, args: &AbArgs) -> anyhow::Result<ExitCode> {
+    if args.rounds == 0 {
+        bail!("--rounds must be at least 1");
+    }
+    if args.format == FormatArg::Csv {
+        bail!("ab prints --format table, json or markdown");
+    }
+    let config = Config::load_or_default(&cli.config)?;
+    let repo = smprof::git::open(std::path::Path::new("."))
+        .context("smprof ab builds commits: run it inside the git repository")?;
+    let workdir = repo
+        .workdir()
+        .context("the repository is bare: ab needs a work tree to run in")?
+        .to_path_buf();
+    let opts = AbOptions {
+        filter: args.filter.clone(),
+        rounds: args.rounds,
+        samples: 5,
+        instructions: false,
+        build: BuildOptions::smprof(&repo),
+        workdir,
+    };
+    let spinner = super::bisect::spinner();
+    let outcome = smprof::build::ab::ab(&repo, &args.base, &args.head, &opts, &mut |s| {
+        spinner.set_message(s.to_string())
+    })?;
+    spinner.finish_and_clear();
+    let fingerprint = outcome.head.result.env.fingerprint.clone();
+    let floors = smprof::gate::calibration::load_floors(&cli.baselines_dir, &fingerprint)?;
+    let cmp = smprof::compare::compare(&outcome.base, &outcome.head, &config, floors.as_ref());
+    let out = match args.format {
+        FormatArg::Json => report::json::to_json(&cmp)?,
+        FormatArg::Markdown => {
+            let t = report::templates::Templates::load(None)?;
+            report::markdown::pr_comment(&cmp, &t)?
+        }
+        _ => {
+            eprintln!(
+                "A/B: {} vs {}, {} interleaved rounds of fresh processes",
+                outcome.base.result.label(),
+                outcome.head.result.label(),
+                args.rounds
+            );
+            report::terminal::render(&cmp, report::terminal::color_enabled())
+        }
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,5 @@
 //! `smprof baseline`: list stored results, show one, pin a name to one, remove a name.
-//! `push`/`pull` (git notes) are another command's work and not in this build yet.
+//! `push`/`pull` (results as git notes) live with the history commands.
 
 use crate::cli::{BaselineCommand, Cli, FormatArg};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -61,9 +61,8 @@ pub fn run(cli: &Cli, args: &BaselineCommand) -> anyhow::Result<ExitCode> {
             eprintln!("removed named baseline {name}");
             Ok(ExitCode::SUCCESS)
         }
-        BaselineCommand::Push { .. } | BaselineCommand::Pull { .. } => anyhow::bail!(
-            "`smprof baseline push/pull` (results as git notes) is not available in this build yet"
-        ),
+        BaselineCommand::Push { remote } => super::history::push_notes(&store, remote),
+        BaselineCommand::Pull { remote } => super::history::pull_notes(&store, remote),
     }
 }
 

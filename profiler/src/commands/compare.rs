@@ -34,9 +34,6 @@ fn resolve(cli: &Cli, args: &CompareArgs) -> anyhow::Result<Resolved> {
     if args.format == FormatArg::Csv {
         bail!("--format csv is not available for compare (use table, json or markdown)");
     }
-    if args.html {
-        bail!("--html is not available yet: the HTML report is being built");
-    }
     if let Some(t) = &args.templates
         && !t.is_dir()
     {
@@ -81,7 +78,14 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "resolving the current side (default: the result for HEAD; run `smprof run` or pass --current)",
         )?,
     };
-    let cmp = smprof::compare::compare(&baseline, &current, &r.config, None);
+    // Calibrated noise floors of this machine and waivers, as the gate applies them.
+    let (floors, floors_note) = super::gate::floors_for(&cli.baselines_dir, &current)?;
+    eprintln!("thresholds: {floors_note}");
+    let mut cmp = smprof::compare::compare(&baseline, &current, &r.config, floors.as_ref());
+    let (_, waiver_notes) = super::gate::apply_waivers(&store, &r.config, &current, &mut cmp);
+    for n in waiver_notes {
+        eprintln!("note: {n}");
+    }
 
     if r.write_reports {
         let dir = r
@@ -95,6 +99,15 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
             dir.display(),
             written.len()
         );
+    }
+
+    if args.html {
+        let dir = r
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| report::default_dir(std::path::Path::new("reports"), &cmp));
+        let path = super::history::write_compare_html(&cmp, &store, &dir, r.templates.as_deref())?;
+        eprintln!("html report: {}", path.display());
     }
 
     let out = match r.format {

@@ -38,3 +38,98 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `compare --html`: the comparison page, with the history of the compared
+/// workloads when results along HEAD's history exist. Returns the file written.
+pub fn write_compare_html(
+    cmp: &smprof::compare::model::Comparison,
+    store: &Store,
+    dir: &std::path::Path,
+    templates: Option<&std::path::Path>,
+) -> anyhow::Result<std::path::PathBuf> {
+    // The history is context, not the point: without a repository or results it is left out.
+    let metric = cmp
+        .verdicts
+        .iter()
+        .find(|v| v.metric == "time_ns")
+        .or(cmp.verdicts.first())
+        .map_or("time_ns", |v| v.metric.as_str());
+    let h = history::collect(
+        store,
+        &history::Options {
+            metric: metric.to_string(),
+            max_commits: 200,
+            ..history::Options::default()
+        },
+    )
+    .ok()
+    .filter(|h| h.commits.len() >= 2);
+    let page = smprof::report::html::comparison_page(cmp, h.as_ref(), templates)?;
+    let path = dir.join("report.html");
+    smprof::result::write_atomic(&path, page.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// `baseline push REMOTE`: every stored clean result becomes the git note of its
+/// commit, then the notes ref is merged with the remote's and pushed.
+pub fn push_notes(store: &Store, remote: &str) -> anyhow::Result<ExitCode> {
+    use smprof::git::notes;
+    let repo = store
+        .repo()
+        .context("baseline push needs a git repository (results are stored as git notes)")?;
+    let (mut added, mut same, mut foreign) = (0, 0, 0);
+    for e in store.list()?.into_iter().filter(|e| e.kind == "commit") {
+        let r = smprof::result::load(&e.path)?;
+        let Ok(oid) = git2::Oid::from_str(&e.key) else {
+            continue;
+        };
+        if repo.find_commit(oid).is_err() {
+            foreign += 1;
+            continue;
+        }
+        if notes::read(repo, oid).ok().flatten().as_ref() == Some(&r) {
+            same += 1;
+            continue;
+        }
+        notes::write(repo, &r)?;
+        added += 1;
+    }
+    let s = notes::push(repo, remote).with_context(|| format!("pushing results to {remote}"))?;
+    eprintln!(
+        "{added} results stored as notes ({same} already were); fetched {} from {remote}{}; pushed {} notes to {remote} ({})",
+        s.fetched,
+        if s.conflicts > 0 {
+            format!(", {} conflicting notes kept local", s.conflicts)
+        } else {
+            String::new()
+        },
+        s.pushed,
+        notes::NOTES_REF
+    );
+    if foreign > 0 {
+        eprintln!("{foreign} results belong to commits this repository does not have: not shared");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `baseline pull REMOTE`: fetch the remote's notes and merge them into ours.
+pub fn pull_notes(store: &Store, remote: &str) -> anyhow::Result<ExitCode> {
+    use smprof::git::notes;
+    let repo = store
+        .repo()
+        .context("baseline pull needs a git repository (results are stored as git notes)")?;
+    let s = notes::pull(repo, remote).with_context(|| format!("fetching results from {remote}"))?;
+    eprintln!(
+        "fetched {} results from {remote}{}; {} commits have results in {}",
+        s.fetched,
+        if s.conflicts > 0 {
+            format!(" ({} conflicting notes kept local)", s.conflicts)
+        } else {
+            String::new()
+        },
+        notes::list(repo)?.len(),
+        notes::NOTES_REF
+    );
+    Ok(ExitCode::SUCCESS)
+}

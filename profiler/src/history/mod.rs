@@ -5,6 +5,7 @@
 //! git note (`refs/notes/smprof`). Commits without a result are skipped: a
 //! series is the sequence of measured commits, oldest first.
 
+pub mod bisect;
 pub mod render;
 
 use crate::error::{Error, Result};

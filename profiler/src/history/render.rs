@@ -5,7 +5,9 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The last `width` values as a unicode sparkline scaled to their own range.
+/// The last `width` values as a unicode sparkline scaled to their own range, but
+/// never to less than ±2.5 % of their midpoint: run-to-run noise of a percent must
+/// not fill the whole height as a step would.
 pub fn sparkline(values: &[f64], width: usize) -> String {
     let tail = &values[values.len().saturating_sub(width)..];
     let (lo, hi) = tail
@@ -13,12 +15,15 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
         });
+    let mid = (lo + hi) / 2.0;
+    let span = (hi - lo).max(0.05 * mid.abs());
+    let lo = mid - span / 2.0;
     tail.iter()
         .map(|&v| {
-            if hi - lo <= f64::EPSILON * hi.abs() {
+            if span <= f64::EPSILON * mid.abs() || span == 0.0 {
                 BARS[3]
             } else {
-                let i = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                let i = ((v - lo) / span * 7.0).round() as usize;
                 BARS[i.min(7)]
             }
         })
@@ -196,7 +201,10 @@ mod tests {
             sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 8),
             "▁▂▃▄▅▆▇█"
         );
-        assert_eq!(sparkline(&[3.0, 3.0], 8), "▄▄");
+        assert_eq!(sparkline(&[3.0, 3.0], 8), "▅▅");
+        assert_eq!(sparkline(&[0.0, 0.0], 8), "▄▄");
+        // ±0.5 % noise stays in the middle rows.
+        assert_eq!(sparkline(&[100.0, 101.0, 99.0], 8), "▅▆▃");
         assert_eq!(sparkline(&[1.0, 2.0, 9.0], 2), "▁█");
         assert_eq!(sparkline(&[], 5), "");
     }
