@@ -136,6 +136,22 @@ fn scalar_tier_flags_matmul_critical_and_names_it_for_the_models() {
         .unwrap();
     assert_eq!(model_action.priority, Priority::P0);
     assert!(model_action.text.contains("primary issue: matmul"));
+    // Files to read: the workload's own, then those of the matmul kernel.
+    let files_of = |w: &str| -> Vec<String> {
+        smprof::workloads::find(w)
+            .map(|d| d.files.iter().map(|f| f.to_string()).collect())
+            .unwrap_or_default()
+    };
+    for f in files_of("model/small")
+        .iter()
+        .chain(&files_of("matmul/128"))
+    {
+        assert!(
+            model_action.files.contains(f),
+            "{f} missing from {:?}",
+            model_action.files
+        );
+    }
 }
 
 #[test]

@@ -319,8 +319,11 @@ fn decide_sampled(
             VerdictKind::Improvement
         };
         v.severity = severity(v.verdict, e, bands, critical);
-        // Decided, but a re-run could flip it: just past the threshold or the α line.
-        v.borderline = size < 1.25 * t || q > alpha / 10.0;
+        // Decided, but a re-run could flip it: just past the threshold or the α
+        // line, or the between-process interval reaches back inside the threshold
+        // (the processes disagree about the size of the change).
+        let ci_inside = v.ci95.is_some_and(|[lo, hi]| lo < t && hi > -t);
+        v.borderline = size < 1.25 * t || q > alpha / 10.0 || ci_inside;
     } else {
         // Stable, but close to becoming a change.
         v.borderline = (q < alpha && size >= 0.75 * t) || (size > t && q < 5.0 * alpha);
@@ -345,6 +348,58 @@ mod tests {
         assert!(!is_significant_change(0.02, 0.50, 0.05, 0.01));
         assert!(!is_significant_change(1e-9, 0.03, 0.05, 0.01));
         assert!(is_significant_change(1e-9, -0.06, 0.05, 0.01));
+    }
+
+    /// A one-workload result whose `time_ns` samples come from the given processes.
+    fn result(per_process: &[&[f64]]) -> RunResult {
+        let samples: Vec<f64> = per_process.iter().flat_map(|p| p.iter().copied()).collect();
+        let process: Vec<u32> = per_process
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| std::iter::repeat_n(i as u32, p.len()))
+            .collect();
+        let mut sorted = samples.clone();
+        let median = hierarchical::median_in_place(&mut sorted);
+        let json = serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "smprof", "version": "0"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "commit": null,
+            "env": {"cpu_model": "x", "logical_cores": 2, "simd_tier": "avx2", "threads": 1,
+                    "os": "linux", "kernel": "6", "rustc": "1.95", "profile": "release",
+                    "fingerprint": "f"},
+            "settings": {"mode": "default", "processes": per_process.len(),
+                         "samples_per_process": per_process[0].len(), "suites": ["code"],
+                         "filter": null, "metric_mode": "time"},
+            "durations_s": {},
+            "workloads": [{"name": "gelu/10k", "suite": "code", "group": "gelu", "metrics": {
+                "time_ns": {"unit": "ns", "better": "lower", "kind": "sampled",
+                    "samples": samples, "process": process,
+                    "summary": {"n": 12, "median": median, "mean": median, "stddev": 0.0,
+                        "min": median, "max": median, "mad": 0.0, "ci95": [median, median],
+                        "outliers": 0}}}}]
+        });
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn processes_that_disagree_make_a_decision_borderline() {
+        let steady: &[f64] = &[100.0, 101.0, 99.0, 100.5];
+        let base = result(&[steady, steady, steady]);
+        // One process unchanged, two 20 % faster: the rank test pools them and
+        // is sure; resampling processes is not.
+        let fast: &[f64] = &[80.0, 80.5, 79.0, 81.0];
+        let cur = result(&[steady, fast, fast]);
+        let d = decide_all(&base, &cur, &Config::default(), None);
+        let v = &d.verdicts[0];
+        assert_eq!(v.verdict, VerdictKind::Improvement);
+        let [lo, hi] = v.ci95.unwrap();
+        assert!(lo < -0.05 && hi > -0.05, "{:?}", v.ci95);
+        assert!(v.borderline);
+        // All three processes agree: a clear decision.
+        let cur = result(&[fast, fast, fast]);
+        let v = &decide_all(&base, &cur, &Config::default(), None).verdicts[0];
+        assert_eq!((v.verdict, v.borderline), (VerdictKind::Improvement, false));
     }
 
     #[test]
