@@ -19,6 +19,7 @@ pub mod rng;
 pub mod simd;
 pub mod tensor;
 pub mod threads;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use simd::Tier;

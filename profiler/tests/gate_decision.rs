@@ -4,7 +4,7 @@
 use smprof::compare::model::*;
 use smprof::config::{Config, Waiver};
 use smprof::gate::{confirm, decision, limits, render, waivers};
-use smprof::result::{Better, Env};
+use smprof::result::{Better, Env, MetricKind};
 
 fn env() -> Env {
     Env {
@@ -27,6 +27,7 @@ fn side(label: &str) -> Side {
         commit: None,
         env: env(),
         created_at: "2026-11-21T00:00:00Z".into(),
+        settings: None,
     }
 }
 
@@ -34,6 +35,7 @@ fn verdict(workload: &str, metric: &str, change: f64, kind: VerdictKind, wall: b
     Verdict {
         workload: workload.into(),
         group: workload.split('/').next().unwrap().into(),
+        suite: "code".into(),
         metric: metric.into(),
         unit: if metric == "instructions" {
             "instructions".into()
@@ -54,6 +56,13 @@ fn verdict(workload: &str, metric: &str, change: f64, kind: VerdictKind, wall: b
         modes: None,
         waiver: None,
         borderline: false,
+        kind: if wall {
+            MetricKind::Sampled
+        } else {
+            MetricKind::Deterministic
+        },
+        derived_from: None,
+        n: if wall { [12, 12] } else { [1, 1] },
     }
 }
 

@@ -299,6 +299,11 @@ impl Graph {
                 "the value does not depend on any parameter or was computed without recording",
             ));
         }
+        // Parameter gradients persist across steps: create them all before the
+        // walk so the pool sees the same rents in every step from the first.
+        for i in 0..self.n_params {
+            Graph::grad_slot(&mut self.grads, &self.values, Var(i as u32))?;
+        }
         self.accumulate_seed(out, seed)?;
         let mut nodes = std::mem::take(&mut self.nodes);
         let result = nodes

@@ -1,58 +1,80 @@
 //! GELU in both forms and their derivatives.
 // x, out, dy, dx: (N,)
+//
+// SIMD form of the tanh approximation: 0.5·x·(1 + tanh u) = x·σ(2u), which
+// needs one exp and one division and has no cancellation; the derivative
+// follows from 1 + tanh u = 2σ(2u) and 1 − tanh²u = 4σ(1 − σ).
 
+use super::lanewise::{Ternary, Unary, map1, update2};
 use super::same_len;
 use crate::error::Result;
+use crate::profile::{Op, scope};
+use crate::simd::vector::SimdF32;
+use crate::simd::{self, Tier, math, simd_kernel};
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_C: f32 = 0.044_715;
+const INV_SQRT_2PI: f32 = 0.398_942_3;
 
 /// GPT-2's `gelu_new`: out = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 pub fn gelu_tanh(x: &[f32], out: &mut [f32]) -> Result<()> {
+    gelu_tanh_with(simd::active(), x, out)
+}
+
+/// [`gelu_tanh`] on a chosen tier.
+pub fn gelu_tanh_with(tier: Tier, x: &[f32], out: &mut [f32]) -> Result<()> {
     same_len("gelu_tanh", x.len(), out.len())?;
-    for (o, &v) in out.iter_mut().zip(x) {
-        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        *o = 0.5 * v * (1.0 + u.tanh());
-    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Gelu);
+    gelu_tanh_dispatch(tier, x, out);
     Ok(())
 }
 
 /// dx += dy · d/dx gelu_tanh(x)
 pub fn gelu_tanh_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    gelu_tanh_backward_with(simd::active(), x, dy, dx)
+}
+
+/// [`gelu_tanh_backward`] on a chosen tier.
+pub fn gelu_tanh_backward_with(tier: Tier, x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
     same_len("gelu_tanh_backward", x.len(), dy.len())?;
     same_len("gelu_tanh_backward", x.len(), dx.len())?;
-    for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
-        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        let t = u.tanh();
-        let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * v * v);
-        *d += g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);
-    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Gelu);
+    gelu_tanh_backward_dispatch(tier, x, dy, dx);
     Ok(())
 }
 
 /// Exact GELU: out = 0.5·x·(1 + erf(x/√2))
 pub fn gelu_erf(x: &[f32], out: &mut [f32]) -> Result<()> {
+    gelu_erf_with(simd::active(), x, out)
+}
+
+/// [`gelu_erf`] on a chosen tier.
+pub fn gelu_erf_with(tier: Tier, x: &[f32], out: &mut [f32]) -> Result<()> {
     same_len("gelu_erf", x.len(), out.len())?;
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = 0.5 * v * (1.0 + erf(v * std::f32::consts::FRAC_1_SQRT_2));
-    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Gelu);
+    gelu_erf_dispatch(tier, x, out);
     Ok(())
 }
 
 /// dx += dy · (Φ(x) + x·φ(x))
 pub fn gelu_erf_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    gelu_erf_backward_with(simd::active(), x, dy, dx)
+}
+
+/// [`gelu_erf_backward`] on a chosen tier.
+pub fn gelu_erf_backward_with(tier: Tier, x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
     same_len("gelu_erf_backward", x.len(), dy.len())?;
     same_len("gelu_erf_backward", x.len(), dx.len())?;
-    let inv_sqrt_2pi = 0.398_942_3_f32;
-    for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
-        let cdf = 0.5 * (1.0 + erf(v * std::f32::consts::FRAC_1_SQRT_2));
-        let pdf = inv_sqrt_2pi * (-0.5 * v * v).exp();
-        *d += g * (cdf + v * pdf);
-    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Gelu);
+    gelu_erf_backward_dispatch(tier, x, dy, dx);
     Ok(())
 }
 
-/// erf(x) for f32 (Abramowitz–Stegun 7.1.26 refined in f64; |error| < 1.5e-7).
+/// erf(x) for f32 (Abramowitz–Stegun 7.1.26 evaluated in f64; |error| < 1.5e-7).
 pub fn erf(x: f32) -> f32 {
     let x = x as f64;
     let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
@@ -62,4 +84,153 @@ pub fn erf(x: f32) -> f32 {
             * t
             * (-x * x).exp();
     (if x >= 0.0 { y } else { -y }) as f32
+}
+
+// ---------------------------------------------------------------------------
+// Scalar specification.
+
+fn gelu_tanh_scalar(x: &[f32], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
+        *o = 0.5 * v * (1.0 + u.tanh());
+    }
+}
+
+fn gelu_tanh_backward_scalar(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
+        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
+        let t = u.tanh();
+        let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * v * v);
+        *d += g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);
+    }
+}
+
+fn gelu_erf_scalar(x: &[f32], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = 0.5 * v * (1.0 + erf(v * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+fn gelu_erf_backward_scalar(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
+        let cdf = 0.5 * (1.0 + erf(v * std::f32::consts::FRAC_1_SQRT_2));
+        let pdf = INV_SQRT_2PI * (-0.5 * v * v).exp();
+        *d += g * (cdf + v * pdf);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SIMD bodies.
+
+/// 2u = 2·√(2/π)·x·(1 + 0.044715·x²)
+#[inline(always)]
+unsafe fn two_u<S: SimdF32>(x: S::V) -> S::V {
+    unsafe {
+        let x2 = S::mul(x, x);
+        let k = S::fma(
+            S::splat(2.0 * SQRT_2_OVER_PI * GELU_C),
+            x2,
+            S::splat(2.0 * SQRT_2_OVER_PI),
+        );
+        S::mul(k, x)
+    }
+}
+
+struct GeluTanh;
+impl Unary for GeluTanh {
+    #[inline(always)]
+    unsafe fn apply<S: SimdF32>(&self, x: S::V) -> S::V {
+        unsafe { S::mul(x, math::sigmoid::<S>(two_u::<S>(x))) }
+    }
+}
+
+struct GeluTanhBackward;
+impl Ternary for GeluTanhBackward {
+    #[inline(always)]
+    unsafe fn apply<S: SimdF32>(&self, x: S::V, dy: S::V, dx: S::V) -> S::V {
+        unsafe {
+            let s = math::sigmoid::<S>(two_u::<S>(x));
+            let x2 = S::mul(x, x);
+            // du/dx = √(2/π)·(1 + 3·0.044715·x²)
+            let du = S::fma(
+                S::splat(3.0 * SQRT_2_OVER_PI * GELU_C),
+                x2,
+                S::splat(SQRT_2_OVER_PI),
+            );
+            // σ + 2·x·σ·(1 − σ)·du
+            let one_minus = S::sub(S::splat(1.0), s);
+            let t = S::mul(S::mul(S::add(x, x), S::mul(s, one_minus)), du);
+            S::fma(dy, S::add(s, t), dx)
+        }
+    }
+}
+
+struct GeluErf;
+impl Unary for GeluErf {
+    #[inline(always)]
+    unsafe fn apply<S: SimdF32>(&self, x: S::V) -> S::V {
+        unsafe {
+            let e = math::erf::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
+            let half_x = S::mul(x, S::splat(0.5));
+            S::fma(half_x, e, half_x)
+        }
+    }
+}
+
+struct GeluErfBackward;
+impl Ternary for GeluErfBackward {
+    #[inline(always)]
+    unsafe fn apply<S: SimdF32>(&self, x: S::V, dy: S::V, dx: S::V) -> S::V {
+        unsafe {
+            let e = math::erf::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
+            let cdf = S::fma(S::splat(0.5), e, S::splat(0.5));
+            let g = math::exp::<S>(S::mul(S::splat(-0.5), S::mul(x, x)));
+            let pdf = S::mul(S::splat(INV_SQRT_2PI), g);
+            S::fma(dy, S::fma(x, pdf, cdf), dx)
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn gelu_tanh_simd<S: SimdF32>(x: &[f32], out: &mut [f32]) {
+    unsafe { map1::<S, _>(&GeluTanh, x, out) }
+}
+
+#[inline(always)]
+unsafe fn gelu_tanh_backward_simd<S: SimdF32>(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    unsafe { update2::<S, _>(&GeluTanhBackward, x, dy, dx) }
+}
+
+#[inline(always)]
+unsafe fn gelu_erf_simd<S: SimdF32>(x: &[f32], out: &mut [f32]) {
+    unsafe { map1::<S, _>(&GeluErf, x, out) }
+}
+
+#[inline(always)]
+unsafe fn gelu_erf_backward_simd<S: SimdF32>(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    unsafe { update2::<S, _>(&GeluErfBackward, x, dy, dx) }
+}
+
+simd_kernel! {
+    fn gelu_tanh_dispatch(x: &[f32], out: &mut [f32]);
+    scalar = gelu_tanh_scalar;
+    simd = gelu_tanh_simd;
+}
+
+simd_kernel! {
+    fn gelu_tanh_backward_dispatch(x: &[f32], dy: &[f32], dx: &mut [f32]);
+    scalar = gelu_tanh_backward_scalar;
+    simd = gelu_tanh_backward_simd;
+}
+
+simd_kernel! {
+    fn gelu_erf_dispatch(x: &[f32], out: &mut [f32]);
+    scalar = gelu_erf_scalar;
+    simd = gelu_erf_simd;
+}
+
+simd_kernel! {
+    fn gelu_erf_backward_dispatch(x: &[f32], dy: &[f32], dx: &mut [f32]);
+    scalar = gelu_erf_backward_scalar;
+    simd = gelu_erf_backward_simd;
 }

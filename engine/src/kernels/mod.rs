@@ -6,8 +6,10 @@
 //! *accumulate* into their gradient outputs (`dx += …`), as llm.c does, so a
 //! tensor used twice gets the sum of its gradients.
 
+pub mod broadcast;
 pub mod elementwise;
 pub mod gelu;
+mod lanewise;
 pub mod layernorm;
 pub mod reduce;
 pub mod softmax;

@@ -26,9 +26,11 @@ use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
 
-/// Below this many multiply-adds (m·n·k) a product runs on one thread: waking a
-/// second one costs a few microseconds, which a smaller product cannot win back.
-pub const PAR_MIN_MNK: usize = 128 * 128 * 128;
+/// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
+/// to a second thread costs a few microseconds (a wake-up and a join), which a product
+/// under ~35 µs of single-thread work cannot win back. 128·128·256 (the MLP-shaped
+/// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
+pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +38,8 @@ pub(crate) struct View<'a> {
     pub data: &'a [f32],
     pub rs: usize,
     pub cs: usize,
+    /// Whether the view is the transpose of the stored matrix (rs = 1).
+    pub t: Trans,
 }
 
 impl<'a> View<'a> {
@@ -45,11 +49,13 @@ impl<'a> View<'a> {
                 data,
                 rs: ld,
                 cs: 1,
+                t,
             },
             Trans::Yes => View {
                 data,
                 rs: 1,
                 cs: ld,
+                t,
             },
         }
     }
@@ -178,7 +184,16 @@ unsafe fn blocked(
                 p0,
                 kc: kb,
             };
-            pack(tier, mr, &asrc, &mut abuf);
+            // A is only worth copying when its panels are reused across several B blocks;
+            // otherwise full panels are read in place and only a ragged last panel is packed.
+            let in_place = c1 - c0 <= nc;
+            let full_panels = if in_place { mb / mr } else { 0 };
+            let packed = Src {
+                x0: i0 + full_panels * mr,
+                xn: mb - full_panels * mr,
+                ..asrc
+            };
+            pack(tier, mr, &packed, &mut abuf);
             for j0 in (c0..c1).step_by(nc) {
                 let nb = nc.min(c1 - j0);
                 let bsrc = Src {
@@ -192,20 +207,40 @@ unsafe fn blocked(
                 };
                 pack(tier, nr, &bsrc, &mut bbuf);
                 for ir in 0..mb.div_ceil(mr) {
-                    let ap = abuf[ir * mr * kb..].as_ptr();
+                    let (ap, ars, acs) = if ir < full_panels {
+                        let at = (i0 + ir * mr) * a.rs + p0 * a.cs;
+                        (a.data[at..].as_ptr(), a.rs, a.cs)
+                    } else {
+                        (abuf[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
+                    };
                     let mr_eff = mr.min(mb - ir * mr);
                     for jr in 0..nb.div_ceil(nr) {
                         let bp = bbuf[jr * nr * kb..].as_ptr();
                         let nr_eff = nr.min(nb - jr * nr);
-                        // SAFETY: the panels hold kb·mr and kb·nr packed floats; B panels start
+                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs], in place
+                        // (a full panel of rows that exist) or packed; B panels hold kb·nr floats and start
                         // at multiples of nr·kb floats in a 64-byte aligned pool buffer, and
                         // nr floats are a whole number of 64-byte lines for the SIMD tiers, so the
                         // kernels' aligned loads are aligned. The tile lies inside this part's range of C.
                         unsafe {
                             let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
-                            kern(kb, alpha, ap, bp, beta_pass, ct, c.ld, mr_eff, nr_eff);
+                            kern(
+                                kb, alpha, ap, ars, acs, bp, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                            );
                             for _ in 0..inj.repeats() {
-                                kern(kb, alpha, ap, bp, 0.0, scratch.as_mut_ptr(), nr, mr, nr);
+                                kern(
+                                    kb,
+                                    alpha,
+                                    ap,
+                                    ars,
+                                    acs,
+                                    bp,
+                                    0.0,
+                                    scratch.as_mut_ptr(),
+                                    nr,
+                                    mr,
+                                    nr,
+                                );
                                 std::hint::black_box(&mut scratch);
                             }
                         }
@@ -231,7 +266,8 @@ fn gemv_path(
         // c[0, j] = α·Σ_p A[0, p]·B[p, j] + β·c[0, j]; C's row 0 is contiguous.
         let x = gemv::gather(a.data, a.cs, k);
         let y = &mut c[..n];
-        if b.cs == 1 {
+        // Branch on the stored layout, not on a stride: with one row or column both strides can be 1.
+        if b.t == Trans::No {
             gemv::axpy(
                 tier,
                 Mat {
@@ -265,7 +301,7 @@ fn gemv_path(
                 y[i] = c[i * ldc];
             }
         }
-        if a.cs == 1 {
+        if a.t == Trans::No {
             gemv::dots(
                 tier,
                 Mat {

@@ -85,44 +85,94 @@ unsafe fn pack_avx2(w: usize, src: &Src<'_>, dst: &mut [f32]) {
 /// `src.in_bounds()` and `dst.len() >= src.packed_len(w)`.
 #[inline(always)]
 unsafe fn pack_body(w: usize, src: &Src<'_>, dst: &mut [f32]) {
-    let s = src.data.as_ptr();
-    let d = dst.as_mut_ptr();
+    // The widths the kernels use get a body with a constant width, so the
+    // per-row copies are straight vector moves instead of memcpy calls.
+    // SAFETY: forwarded.
+    unsafe {
+        match w {
+            4 => pack_w::<4>(src, dst),
+            6 => pack_w::<6>(src, dst),
+            8 => pack_w::<8>(src, dst),
+            16 => pack_w::<16>(src, dst),
+            32 => pack_w::<32>(src, dst),
+            _ => pack_any(w, src, dst),
+        }
+    }
+}
+
+/// # Safety
+/// As [`pack_body`] with w = W.
+#[inline(always)]
+unsafe fn pack_w<const W: usize>(src: &Src<'_>, dst: &mut [f32]) {
+    let (s, d) = (src.data.as_ptr(), dst.as_mut_ptr());
     let (sx, sp, kc) = (src.sx, src.sp, src.kc);
-    let mut x = 0;
-    let mut panel = 0;
-    while x < src.xn {
-        let width = w.min(src.xn - x);
-        // SAFETY: every read is (x0 + x')·sx + (p0 + p)·sp with x' < xn, p < kc, in bounds
-        // by `in_bounds`; every write is below packed_len(w).
+    let full = src.xn / W;
+    for panel in 0..full {
+        // SAFETY: reads (x0 + x)·sx + (p0 + p)·sp with x < xn, p < kc are in bounds by
+        // `in_bounds`; writes stay below packed_len(W).
         unsafe {
-            let base = s.add((src.x0 + x) * sx + src.p0 * sp);
-            let out = d.add(panel * kc * w);
+            let base = s.add((src.x0 + panel * W) * sx + src.p0 * sp);
+            let out = d.add(panel * kc * W);
             if sx == 1 {
                 for p in 0..kc {
                     let from = base.add(p * sp);
-                    let to = out.add(p * w);
-                    std::ptr::copy_nonoverlapping(from, to, width);
-                    for xx in width..w {
-                        *to.add(xx) = 0.0;
+                    let to = out.add(p * W);
+                    for xx in 0..W {
+                        *to.add(xx) = *from.add(xx);
                     }
                 }
-            } else if sp == 1 && width == w {
-                // A gather: read `w` contiguous rows in step, write one panel row per p.
+            } else if sp == 1 {
+                // A gather along W contiguous source rows.
                 for p in 0..kc {
-                    let to = out.add(p * w);
-                    for xx in 0..w {
+                    let to = out.add(p * W);
+                    for xx in 0..W {
                         *to.add(xx) = *base.add(xx * sx + p);
                     }
                 }
             } else {
                 for p in 0..kc {
-                    let to = out.add(p * w);
-                    for xx in 0..width {
+                    let to = out.add(p * W);
+                    for xx in 0..W {
                         *to.add(xx) = *base.add(xx * sx + p * sp);
                     }
-                    for xx in width..w {
-                        *to.add(xx) = 0.0;
-                    }
+                }
+            }
+        }
+    }
+    if full * W < src.xn {
+        let tail = Src {
+            x0: src.x0 + full * W,
+            xn: src.xn - full * W,
+            ..*src
+        };
+        // SAFETY: the tail block is a sub-block of `src`; its panel starts where the full ones end.
+        unsafe { pack_any(W, &tail, &mut dst[full * kc * W..]) }
+    }
+}
+
+/// The general body: any width, partial panels zero-padded.
+///
+/// # Safety
+/// As [`pack_body`].
+#[inline(always)]
+unsafe fn pack_any(w: usize, src: &Src<'_>, dst: &mut [f32]) {
+    let (s, d) = (src.data.as_ptr(), dst.as_mut_ptr());
+    let (sx, sp, kc) = (src.sx, src.sp, src.kc);
+    let mut x = 0;
+    let mut panel = 0;
+    while x < src.xn {
+        let width = w.min(src.xn - x);
+        // SAFETY: as in pack_w.
+        unsafe {
+            let base = s.add((src.x0 + x) * sx + src.p0 * sp);
+            let out = d.add(panel * kc * w);
+            for p in 0..kc {
+                let to = out.add(p * w);
+                for xx in 0..width {
+                    *to.add(xx) = *base.add(xx * sx + p * sp);
+                }
+                for xx in width..w {
+                    *to.add(xx) = 0.0;
                 }
             }
         }

@@ -79,7 +79,7 @@ impl Gpt2Config {
                 self.n_embd, self.n_layer, self.n_head
             ));
         }
-        if self.n_embd % self.n_head != 0 {
+        if !self.n_embd.is_multiple_of(self.n_head) {
             return bad(format!(
                 "n_embd {} is not a multiple of n_head {}",
                 self.n_embd, self.n_head
@@ -91,7 +91,7 @@ impl Gpt2Config {
                 self.n_positions, self.vocab_size
             ));
         }
-        if !(self.layer_norm_epsilon > 0.0) {
+        if self.layer_norm_epsilon.is_nan() || self.layer_norm_epsilon <= 0.0 {
             return bad(format!(
                 "layer_norm_epsilon {} must be positive",
                 self.layer_norm_epsilon
@@ -124,15 +124,15 @@ impl Gpt2Config {
                 path: path.to_path_buf(),
                 reason: format!("not valid JSON: {e}"),
             })?;
-        if let Some(act) = value.get("activation_function").and_then(|a| a.as_str()) {
-            if !matches!(act, "gelu_new" | "gelu_pytorch_tanh") {
-                return Err(Error::Checkpoint {
-                    path: path.to_path_buf(),
-                    reason: format!(
-                        "activation_function {act:?} is not supported (the engine computes gelu_new)"
-                    ),
-                });
-            }
+        if let Some(act) = value.get("activation_function").and_then(|a| a.as_str())
+            && !matches!(act, "gelu_new" | "gelu_pytorch_tanh")
+        {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "activation_function {act:?} is not supported (the engine computes gelu_new)"
+                ),
+            });
         }
         let cfg: Gpt2Config = serde_json::from_value(value).map_err(|e| Error::Checkpoint {
             path: path.to_path_buf(),

@@ -231,16 +231,18 @@ impl Decoder {
             mean,
             rstd,
         )?;
-        linear_forward(
-            &self.h,
-            val(model.head()),
-            true,
-            None,
-            &mut self.logits,
-            1,
-            c,
-            self.vocab,
-        )?;
+        // One dot product per vocabulary row: for this shape it beats the
+        // general gemv (measured: 3.5 µs vs 21 µs for 256 × 128).
+        {
+            let _s = profile::scope(Op::Matmul);
+            for (o, row) in self
+                .logits
+                .iter_mut()
+                .zip(val(model.head()).chunks_exact(c))
+            {
+                *o = dot(row, &self.h);
+            }
+        }
         self.len += 1;
         Ok(&self.logits)
     }

@@ -178,7 +178,7 @@ impl Gpt2 {
     pub fn forward(&mut self, ids: &[u32], batch: usize) -> Result<Var> {
         let cfg = &self.config;
         let (c, h, eps) = (cfg.n_embd, cfg.n_head, cfg.layer_norm_epsilon);
-        if batch == 0 || ids.is_empty() || ids.len() % batch != 0 {
+        if batch == 0 || ids.is_empty() || !ids.len().is_multiple_of(batch) {
             return Err(Error::arg(
                 "gpt2",
                 format!(

@@ -39,13 +39,13 @@ impl Sampling {
             if top_k == Some(0) {
                 return Err(Error::arg("sampling", "top_k must be at least 1"));
             }
-            if let Some(p) = top_p {
-                if !(p > 0.0 && p <= 1.0) {
-                    return Err(Error::arg(
-                        "sampling",
-                        format!("top_p {p} must be in (0, 1]"),
-                    ));
-                }
+            if let Some(p) = top_p
+                && !(p > 0.0 && p <= 1.0)
+            {
+                return Err(Error::arg(
+                    "sampling",
+                    format!("top_p {p} must be in (0, 1]"),
+                ));
             }
         }
         Ok(())

@@ -7,6 +7,9 @@
 //!
 //! Under valgrind, AVX-512 is hidden from CPUID, so detection picks AVX2 there.
 
+pub mod math;
+pub mod vector;
+
 use crate::error::{Error, Result};
 use std::fmt;
 use std::sync::OnceLock;
@@ -165,6 +168,61 @@ fn check(tier: Tier) -> Result<()> {
         })
     }
 }
+
+/// `Ok` when `tier` can run here, else [`Error::TierUnavailable`]. Every
+/// `*_with(tier, …)` kernel calls this before dispatching.
+#[inline]
+pub fn ensure_available(tier: Tier) -> Result<()> {
+    if tier.is_available() {
+        Ok(())
+    } else {
+        check(tier)
+    }
+}
+
+/// Define `$name(tier, args…)`: the scalar specification on [`Tier::Scalar`],
+/// and the generic body `$body::<S: SimdF32>(args…)` compiled once under
+/// `avx2,fma` and once under `avx512f` for the SIMD tiers. The callers
+/// (`*_with`) have checked the tier with [`ensure_available`]; an unavailable
+/// tier that slips through still runs the scalar body, never an illegal instruction.
+macro_rules! simd_kernel {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+        scalar = $scalar:path;
+        simd = $body:ident;
+    ) => {
+        $(#[$meta])*
+        $vis fn $name(tier: $crate::simd::Tier, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    // SAFETY: forwarded from the caller's contract (AVX2+FMA present).
+                    unsafe { $body::<$crate::simd::vector::Avx2>($($arg),*) }
+                }
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    // SAFETY: forwarded from the caller's contract (AVX-512F present).
+                    unsafe { $body::<$crate::simd::vector::Avx512>($($arg),*) }
+                }
+                match tier {
+                    // SAFETY: is_available() read CPUID: the features are present.
+                    $crate::simd::Tier::Avx2 if tier.is_available() => {
+                        return unsafe { avx2($($arg),*) };
+                    }
+                    $crate::simd::Tier::Avx512 if tier.is_available() => {
+                        return unsafe { avx512($($arg),*) };
+                    }
+                    _ => {}
+                }
+            }
+            let _ = tier;
+            $scalar($($arg),*)
+        }
+    };
+}
+pub(crate) use simd_kernel;
 
 /// Decide the tier now (environment, then detection) and report a bad
 /// `SMALLMIND_SIMD` as an error. Binaries call this first so that a bad value

@@ -3,6 +3,7 @@
 //! Shapes live inline (no heap), so creating and dropping tensors in a steady
 //! loop touches only the pool.
 
+mod ops;
 mod shape;
 
 pub use shape::{MAX_RANK, Shape};

@@ -11,7 +11,8 @@ pub fn value(v: f64, unit: &str) -> String {
         "B" | "bytes" | "byte" => bytes(v),
         "ratio" | "fraction" => format!("{:.1} %", v * 100.0),
         "%" | "percent" => format!("{v:.1} %"),
-        "" | "count" | "calls" | "blocks" | "allocations" => count(v),
+        "" | "count" | "calls" | "blocks" | "allocations" | "allocs" => count(v),
+        "instructions" | "instr" | "Ir" => format!("{} instr", scaled(v)),
         _ => format!("{} {unit}", scaled(v)),
     }
 }
@@ -132,6 +133,8 @@ mod tests {
         assert_eq!(value(58.51, "tok/s"), "58.5 tok/s");
         assert_eq!(value(1.234e9, "elem/s"), "1.23 G elem/s");
         assert_eq!(value(12345.0, "count"), "12,345");
+        assert_eq!(value(24.0, "allocs"), "24");
+        assert_eq!(value(1.234e9, "instructions"), "1.23 G instr");
         assert_eq!(value(f64::NAN, "ns"), "n/a");
     }
 

@@ -39,11 +39,17 @@ pub fn explain(
     }
 }
 
-/// `time_ns` verdicts of a given kind, in order.
+/// The metric that stands for a workload's cost: wall time, or instruction
+/// counts when the results were measured under callgrind.
+pub(crate) fn is_primary(metric: &str) -> bool {
+    metric == "time_ns" || metric == "instructions"
+}
+
+/// Primary-metric (`time_ns` or `instructions`) verdicts of a given kind, in order.
 pub(crate) fn time_verdicts(cmp: &Comparison, kind: VerdictKind) -> Vec<&Verdict> {
     cmp.verdicts
         .iter()
-        .filter(|v| v.metric == "time_ns" && v.verdict == kind)
+        .filter(|v| is_primary(&v.metric) && v.verdict == kind)
         .collect()
 }
 

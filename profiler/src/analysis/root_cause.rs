@@ -4,7 +4,7 @@
 //! allocations.
 
 use super::figures as fmt;
-use super::{kernel_prefix, ratio, time_verdicts};
+use super::{is_primary, kernel_prefix, ratio, time_verdicts};
 use crate::compare::model::{Comparison, RootCause, Verdict, VerdictKind};
 use crate::result::{MetricKind, RunResult};
 use std::collections::BTreeMap;
@@ -58,7 +58,7 @@ fn environment(cmp: &Comparison, regressed: &[&Verdict]) -> Option<RootCause> {
     let timed = cmp
         .verdicts
         .iter()
-        .filter(|v| v.metric == "time_ns")
+        .filter(|v| is_primary(&v.metric))
         .count();
     if !regressed.is_empty() {
         let mut ratios: Vec<f64> = regressed.iter().map(|v| ratio(v)).collect();
@@ -171,7 +171,7 @@ fn ops(cmp: &Comparison, baseline: &RunResult, current: &RunResult) -> Vec<RootC
         let kernel = kernel_prefix(&op).map(|prefix| {
             cmp.verdicts
                 .iter()
-                .filter(|v| v.metric == "time_ns" && v.workload.starts_with(prefix))
+                .filter(|v| is_primary(&v.metric) && v.workload.starts_with(prefix))
                 .collect::<Vec<_>>()
         });
         let confirmed = match &kernel {
@@ -246,7 +246,7 @@ pub fn size_of(name: &str) -> Option<f64> {
 fn size_patterns(cmp: &Comparison) -> Vec<RootCause> {
     let mut groups: Vec<&str> = Vec::new();
     for v in &cmp.verdicts {
-        if v.metric == "time_ns" && !groups.contains(&v.group.as_str()) {
+        if is_primary(&v.metric) && !groups.contains(&v.group.as_str()) {
             groups.push(&v.group);
         }
     }
@@ -257,7 +257,7 @@ fn size_patterns(cmp: &Comparison) -> Vec<RootCause> {
         for v in cmp
             .verdicts
             .iter()
-            .filter(|v| v.metric == "time_ns" && v.group == g)
+            .filter(|v| is_primary(&v.metric) && v.group == g)
         {
             match size_of(&v.workload) {
                 Some(s) => members.push((s, v)),
@@ -284,8 +284,8 @@ fn size_patterns(cmp: &Comparison) -> Vec<RootCause> {
                 format!(
                     "{}: {} → {} ({}, {})",
                     v.workload,
-                    fmt::duration_ns(v.baseline),
-                    fmt::duration_ns(v.current),
+                    fmt::value(v.baseline, &v.unit),
+                    fmt::value(v.current, &v.unit),
                     fmt::factor(ratio(v)),
                     verdict_word(v)
                 )
@@ -366,8 +366,8 @@ fn extra_copies(cmp: &Comparison, baseline: &RunResult, current: &RunResult) -> 
         }
         let mut evidence = vec![format!(
             "time per operation {} → {} ({})",
-            fmt::duration_ns(tv.baseline),
-            fmt::duration_ns(tv.current),
+            fmt::value(tv.baseline, &tv.unit),
+            fmt::value(tv.current, &tv.unit),
             fmt::change(tv.baseline, tv.current, tv.change)
         )];
         evidence.extend(allocs.iter().map(|a| {

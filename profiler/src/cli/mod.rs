@@ -57,6 +57,19 @@ pub enum Command {
     /// Compare two results: verdicts with statistics, reports under reports/.
     Compare(CompareArgs),
     /// Compare and fail (exit 1) on gating regressions: the CI entry point.
+    ///
+    /// Compares --current (default: HEAD's result) with --baseline using the
+    /// calibrated noise floors of this machine (`smprof calibrate`), accepts
+    /// regressions covered by an active waiver in smprof.toml (an expired waiver
+    /// stops waiving and is reported), and fails on every hard-limit breach.
+    /// Before failing on a wall-time regression it re-measures the flagged
+    /// workloads and fails only if the regression holds (--no-confirm skips this).
+    /// Instruction counts (`run --metric instructions`) are deterministic and gate
+    /// with a plain tolerance (default 1 %). The output names each failing
+    /// workload and metric with its figures.
+    ///
+    /// Exit 0: nothing gating regressed. Exit 1: a gating regression or limit
+    /// breach. Exit 2: usage or data error (missing or damaged result, bad smprof.toml).
     Gate(GateArgs),
     /// Run the code suite several times on one commit to measure its noise floor.
     Calibrate(CalibrateArgs),
@@ -231,6 +244,14 @@ pub struct GateArgs {
     /// Do not re-measure wall-time regressions before failing.
     #[arg(long)]
     pub no_confirm: bool,
+    /// An smprof built from the baseline commit: confirmation then re-measures
+    /// both sides (otherwise only the current side, against the stored baseline).
+    #[arg(long)]
+    pub baseline_exe: Option<PathBuf>,
+    /// The smprof that measures the current side in confirmation (default: this
+    /// executable, when the current result is for HEAD).
+    #[arg(long)]
+    pub current_exe: Option<PathBuf>,
     /// Fail only on CRITICAL regressions.
     #[arg(long)]
     pub critical_only: bool,

@@ -78,7 +78,14 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "resolving the current side (default: the result for HEAD; run `smprof run` or pass --current)",
         )?,
     };
-    let cmp = smprof::compare::compare(&baseline, &current, &r.config, None);
+    // Calibrated noise floors of this machine and waivers, as the gate applies them.
+    let (floors, floors_note) = super::gate::floors_for(&cli.baselines_dir, &current)?;
+    eprintln!("thresholds: {floors_note}");
+    let mut cmp = smprof::compare::compare(&baseline, &current, &r.config, floors.as_ref());
+    let (_, waiver_notes) = super::gate::apply_waivers(&store, &r.config, &current, &mut cmp);
+    for n in waiver_notes {
+        eprintln!("note: {n}");
+    }
 
     if r.write_reports {
         let dir = r

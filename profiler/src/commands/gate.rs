@@ -1,8 +1,211 @@
-//! `smprof gate`.
+//! `smprof gate`: compare with calibrated floors, apply waivers and hard limits,
+//! confirm wall-time regressions by re-measuring, print the decision, exit 0/1.
 
-use crate::cli::Cli;
+use super::confirm_run;
+use crate::cli::{Cli, CompareSelection, FormatArg, GateArgs};
+use anyhow::Context;
+use smprof::compare::model::Comparison;
+use smprof::config::Config;
+use smprof::gate::{self, calibration, decision, limits, render, waivers};
+use smprof::store::{Resolved, Store};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn run(_cli: &Cli, _args: &crate::cli::GateArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`smprof gate` is being built")
+/// The validated configuration of one gate run.
+struct Resolution {
+    config: Config,
+    baseline: Resolved,
+    current: Resolved,
+}
+
+/// The configuration file with command-line overrides applied.
+pub fn load_config(cli: &Cli, select: &CompareSelection) -> anyhow::Result<Config> {
+    let mut config = Config::load_or_default(&cli.config)?;
+    if let Some(a) = select.alpha {
+        config.alpha = a;
+    }
+    if let Some(t) = select.threshold {
+        config.threshold_pct = t;
+    }
+    config
+        .validate()
+        .map_err(|reason| anyhow::anyhow!("command-line overrides: {reason}"))?;
+    Ok(config)
+}
+
+/// Both sides of a comparison from the store.
+pub fn resolve_sides(
+    store: &Store,
+    select: &CompareSelection,
+) -> anyhow::Result<(Resolved, Resolved)> {
+    let baseline = store
+        .resolve(&select.baseline)
+        .with_context(|| format!("--baseline {}", select.baseline))?;
+    let current = match &select.current {
+        Some(r) => store.resolve(r).with_context(|| format!("--current {r}"))?,
+        None => store.resolve_head().context("the current side (HEAD)")?,
+    };
+    Ok((baseline, current))
+}
+
+/// Calibrated floors for the current side's environment, with a note saying
+/// which calibration applied (or why none did).
+pub fn floors_for(
+    baselines: &Path,
+    current: &Resolved,
+) -> anyhow::Result<(Option<smprof::config::NoiseFloors>, String)> {
+    let env = &current.result.env;
+    if current.result.settings.metric_mode == "instructions" {
+        return Ok((
+            None,
+            "instruction counts: plain tolerance, no noise floor".into(),
+        ));
+    }
+    match calibration::load(baselines, &env.fingerprint)? {
+        Some(file) => {
+            let mut note = format!(
+                "calibrated noise floors of fingerprint {} ({} {} runs, {})",
+                env.fingerprint, file.runs, file.mode, file.created_at
+            );
+            if file.mode != current.result.settings.mode {
+                note.push_str(&format!(
+                    "; calibrated with {} runs but comparing {} runs",
+                    file.mode, current.result.settings.mode
+                ));
+            }
+            Ok((Some(file.floors()), note))
+        }
+        None => Ok((
+            None,
+            format!(
+                "no calibrated noise floors for fingerprint {} (run `smprof calibrate`); thresholds from smprof.toml/defaults",
+                env.fingerprint
+            ),
+        )),
+    }
+}
+
+/// Evaluate the waivers of `config` against today's date and the current side's
+/// commit, and mark the regressions an active one covers. Returns every waiver's
+/// state and notes on regressions an ended waiver no longer covers.
+pub fn apply_waivers(
+    store: &Store,
+    config: &Config,
+    current: &Resolved,
+    cmp: &mut Comparison,
+) -> (Vec<waivers::WaiverStatus>, Vec<String>) {
+    let today = smprof::timefmt::now_unix().div_euclid(86_400);
+    let current_sha = current.result.commit.as_ref().map(|c| c.sha.clone());
+    let statuses = match store.repo() {
+        Some(repo) => {
+            let contains = waivers::git_contains(repo, current_sha.as_deref());
+            waivers::evaluate(&config.waivers, today, &contains)
+        }
+        None => waivers::evaluate(&config.waivers, today, &|_| {
+            Err("not in a git repository".to_string())
+        }),
+    };
+    let notes = waivers::apply(cmp, &statuses);
+    (statuses, notes)
+}
+
+pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&cli.baselines_dir);
+    let config = load_config(cli, &args.select)?;
+    let (baseline, current) = resolve_sides(&store, &args.select)?;
+    let r = Resolution {
+        config,
+        baseline,
+        current,
+    };
+    let (floors, floors_note) = floors_for(&cli.baselines_dir, &r.current)?;
+    let mut cmp = smprof::compare::compare(&r.baseline, &r.current, &r.config, floors.as_ref());
+
+    let (statuses, waiver_notes) = apply_waivers(&store, &r.config, &r.current, &mut cmp);
+
+    let breaches = limits::check_limits(&r.current.result, &r.config);
+    let options = decision::GateOptions {
+        critical_only: args.critical_only,
+    };
+    let mut d = gate::decide(&cmp, &breaches, &r.config, options, !args.no_confirm);
+    d.notices.push(floors_note);
+    d.notices.extend(
+        statuses
+            .iter()
+            .filter(|s| !s.is_active())
+            .map(|s| s.describe()),
+    );
+    d.notices.extend(waiver_notes);
+
+    let pending = d.pending_confirmation();
+    let mut rechecks: Vec<(String, smprof::result::RunResult)> = Vec::new();
+    if !pending.is_empty() {
+        let outcome = confirm_run::confirm(cli, args, &store, &r.baseline, &r.current, &pending)?;
+        let recheck_cmp = smprof::compare::compare(
+            &outcome.baseline,
+            &outcome.current,
+            &r.config,
+            floors.as_ref(),
+        );
+        gate::confirm::apply_confirmation(&mut d, &recheck_cmp, outcome.sides);
+        rechecks = outcome.measured;
+    }
+
+    let (base_label, cur_label) = (cmp.baseline.label.clone(), cmp.current.label.clone());
+    let out_dir = args.out_dir.clone();
+    if let Some(dir) = &out_dir {
+        write_outputs(dir, &cmp, &d, &rechecks, &base_label, &cur_label)?;
+    }
+    match args.format {
+        FormatArg::Json => {
+            let json = serde_json::json!({
+                "passed": d.passed(),
+                "exit_code": d.exit_code(),
+                "baseline": base_label,
+                "current": cur_label,
+                "decision": d,
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        FormatArg::Markdown => print!("{}", render::render_markdown(&d, &base_label, &cur_label)),
+        FormatArg::Table | FormatArg::Csv => {
+            print!("{}", render::render_text(&d, &base_label, &cur_label))
+        }
+    }
+    Ok(ExitCode::from(d.exit_code()))
+}
+
+/// `gate.md`, `gate.json`, the comparison's reports and the re-measured results.
+fn write_outputs(
+    dir: &Path,
+    cmp: &Comparison,
+    d: &decision::GateDecision,
+    rechecks: &[(String, smprof::result::RunResult)],
+    base_label: &str,
+    cur_label: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut written = smprof::report::write_all(cmp, dir, None)
+        .with_context(|| format!("writing reports to {}", dir.display()))?;
+    let md = dir.join("gate.md");
+    smprof::result::write_atomic(
+        &md,
+        render::render_markdown(d, base_label, cur_label).as_bytes(),
+    )?;
+    written.push(md);
+    let json = dir.join("gate.json");
+    let body = serde_json::json!({
+        "passed": d.passed(),
+        "exit_code": d.exit_code(),
+        "baseline": base_label,
+        "current": cur_label,
+        "decision": d,
+    });
+    smprof::result::write_atomic(&json, serde_json::to_string_pretty(&body)?.as_bytes())?;
+    written.push(json);
+    for (name, result) in rechecks {
+        let path = dir.join(format!("confirm-{name}.json"));
+        smprof::result::write_atomic(&path, serde_json::to_string_pretty(result)?.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -25,6 +25,7 @@ mod baseline;
 mod bisect;
 mod calibrate;
 mod compare;
+mod confirm_run;
 mod gate;
 mod history;
 mod list;

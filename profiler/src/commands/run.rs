@@ -64,18 +64,30 @@ pub fn run(cli: &Cli, args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    eprintln!(
-        "measuring {} workloads: {} processes × {} samples{}, {} thread(s)",
-        plan.workloads.len(),
-        plan.processes,
-        plan.samples_per_process,
-        if plan.alloc_pass {
-            ", then the allocation pass"
-        } else {
-            ""
-        },
-        plan.threads
-    );
+    match plan.metric {
+        MetricMode::Time => eprintln!(
+            "measuring {} workloads: {} processes × {} samples{}, {} thread(s)",
+            plan.workloads.len(),
+            plan.processes,
+            plan.samples_per_process,
+            if plan.alloc_pass {
+                ", then the allocation pass"
+            } else {
+                ""
+            },
+            plan.threads
+        ),
+        MetricMode::Instructions => eprintln!(
+            "counting instructions of {} workloads under callgrind ({} operations each){}",
+            plan.workloads.len(),
+            plan.samples_per_process,
+            if plan.alloc_pass {
+                ", then the allocation pass"
+            } else {
+                ""
+            },
+        ),
+    }
     let exec = match measure::execute_detailed(&plan, true) {
         Ok(e) => e,
         Err(e) if measure::interrupted() => {

@@ -120,7 +120,10 @@ pub fn decide_all(
                 });
             } else if bm.kind == MetricKind::Deterministic {
                 let class = Tolerance::of(&name, bm);
-                let (t, src) = tolerance(config, class);
+                let (t, src) = match config.threshold_override_pct(&bw.name, &name) {
+                    Some(pct) => (pct / 100.0, ThresholdSource::Config),
+                    None => tolerance(config, class),
+                };
                 v.threshold = t;
                 v.threshold_source = src;
                 v.verdict = if v.change.abs() > t {

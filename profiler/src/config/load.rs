@@ -66,6 +66,15 @@ impl Config {
             .is_some_and(|(_, r)| r.critical)
     }
 
+    /// The threshold (percent) smprof.toml sets for this workload's metric, if any:
+    /// the workload's rule, else the global `[metrics.<metric>]` rule.
+    pub fn threshold_override_pct(&self, workload: &str, metric: &str) -> Option<f64> {
+        self.workload_rule(workload)
+            .and_then(|(_, w)| w.metrics.get(metric))
+            .and_then(|r| r.threshold_pct)
+            .or_else(|| self.metrics.get(metric).and_then(|r| r.threshold_pct))
+    }
+
     /// The built-in relative threshold (percent) for a metric of this kind and name.
     pub fn default_threshold_pct(&self, metric: &str, kind: MetricKind) -> f64 {
         match kind {

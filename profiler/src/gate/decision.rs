@@ -10,6 +10,7 @@
 use super::limits::{Bound, LimitBreach};
 use crate::compare::model::{Comparison, Severity, ThresholdSource, Verdict, VerdictKind};
 use crate::config::Config;
+use crate::result::MetricKind;
 use serde::Serialize;
 
 /// Gate options from the command line.
@@ -135,9 +136,10 @@ impl GateDecision {
     }
 }
 
-/// A wall-time (sampled or derived) verdict carries statistics; a deterministic one does not.
+/// A wall-time verdict: a sampled metric, or one derived from it (deterministic
+/// metrics — bytes, counts, instructions — are exact and need no re-measurement).
 pub fn is_wall_time(v: &Verdict) -> bool {
-    v.p_value.is_some() || v.ci95.is_some()
+    v.kind != MetricKind::Deterministic
 }
 
 /// Whether a regression verdict is CRITICAL.

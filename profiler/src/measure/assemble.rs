@@ -3,6 +3,7 @@
 //! attribution, the commit and the environment.
 
 use super::Plan;
+use super::callgrind::{self, InstructionsPass};
 use super::worker::{Line, Pass};
 use crate::env;
 use crate::error::{Error, Result};
@@ -66,16 +67,26 @@ pub fn deterministic(unit: &str, better: Better, value: f64) -> Metric {
 }
 
 /// Build the result of a plan from its workers' lines.
-pub fn assemble(plan: &Plan, lines: &[Line], total_s: f64) -> Result<RunResult> {
-    let tier = lines
-        .first()
-        .map(|l| l.simd_tier.clone())
+/// `instructions` holds the callgrind pass when the plan counted instructions.
+pub fn assemble(
+    plan: &Plan,
+    lines: &[Line],
+    instructions: Option<&InstructionsPass>,
+    total_s: f64,
+) -> Result<RunResult> {
+    // Under valgrind the engine runs a tier valgrind emulates: that is the tier of the figures.
+    let tier = instructions
+        .map(|p| p.simd_tier.clone())
+        .or_else(|| lines.first().map(|l| l.simd_tier.clone()))
         .unwrap_or_else(|| smallmind::simd::active().as_str().to_string());
-    if let Some(l) = lines.iter().find(|l| l.simd_tier != tier) {
+    let lines_tier = lines
+        .first()
+        .map_or_else(|| tier.clone(), |l| l.simd_tier.clone());
+    if let Some(l) = lines.iter().find(|l| l.simd_tier != lines_tier) {
         return Err(Error::Other {
             what: format!("worker process {}", l.process),
             reason: format!(
-                "ran SIMD tier {} while another ran {tier}; figures would not be comparable",
+                "ran SIMD tier {} while another ran {lines_tier}; figures would not be comparable",
                 l.simd_tier
             ),
         });
@@ -91,6 +102,18 @@ pub fn assemble(plan: &Plan, lines: &[Line], total_s: f64) -> Result<RunResult> 
         *durations.entry(def.suite.as_str().to_string()).or_default() +=
             mine.iter().map(|l| l.elapsed_s).sum::<f64>();
         let mut metrics = BTreeMap::new();
+        if let Some(pass) = instructions {
+            let counted = pass
+                .counted
+                .iter()
+                .find(|c| &c.workload == name)
+                .ok_or_else(|| Error::Workload {
+                    workload: name.clone(),
+                    reason: "the instructions pass returned no count".into(),
+                })?;
+            *durations.entry(def.suite.as_str().to_string()).or_default() += counted.elapsed_s;
+            metrics.extend(callgrind::workload_result(counted)?.metrics);
+        }
 
         let mut timed: Vec<&&Line> = mine.iter().filter(|l| l.pass == Pass::Time).collect();
         timed.sort_by_key(|l| l.process);
@@ -122,7 +145,7 @@ pub fn assemble(plan: &Plan, lines: &[Line], total_s: f64) -> Result<RunResult> 
                         metrics.insert(
                             name.to_string(),
                             derived(unit, Better::Higher, t, |ns| {
-                                work_per_op / (ns.max(1e-3) * 1e-9)
+                                work_per_op * 1e9 / ns.max(1e-3)
                             }),
                         );
                     }
@@ -199,6 +222,9 @@ pub fn assemble(plan: &Plan, lines: &[Line], total_s: f64) -> Result<RunResult> 
             metrics,
             ops,
         });
+    }
+    if let Some(pass) = instructions {
+        durations.insert("instructions".into(), pass.elapsed_s);
     }
     durations.insert("total".into(), total_s);
     let repo = crate::git::open(&plan.repo_dir);

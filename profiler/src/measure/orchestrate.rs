@@ -9,9 +9,9 @@
 //! Ctrl-C: the handler kills the running worker and the run stops with an error;
 //! nothing is written (results are only written, atomically, after a complete run).
 
-use super::Plan;
 use super::assemble;
 use super::worker::{Line, Pass};
+use super::{MetricMode, Plan, callgrind};
 use crate::error::{Error, Result};
 use crate::result::RunResult;
 use crate::stats::bootstrap::SplitMix64;
@@ -128,6 +128,14 @@ impl Progress {
         self.total.inc(1);
     }
 
+    /// Advance a workload's bar by `steps` (a pass that reports per workload, not per line).
+    fn tick(&self, workload: &str, steps: u64) {
+        if let Some(b) = self.bars.get(workload) {
+            b.inc(steps);
+        }
+        self.total.inc(steps);
+    }
+
     fn finish(&self) {
         self.total.finish_and_clear();
         for b in self.bars.values() {
@@ -157,17 +165,35 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
     let progress = Progress::new(plan, per_workload, show_progress);
     let started = Instant::now();
     let mut lines = Vec::new();
+    let mut instructions = None;
     let outcome = (|| -> Result<()> {
-        for p in 0..plan.processes {
-            let order = order_for(&plan.workloads, plan.seed, p);
-            lines.extend(run_worker(
-                plan,
-                &order,
-                Pass::Time,
-                plan.samples_per_process,
-                p,
-                &progress,
-            )?);
+        match plan.metric {
+            MetricMode::Time => {
+                for p in 0..plan.processes {
+                    let order = order_for(&plan.workloads, plan.seed, p);
+                    lines.extend(run_worker(
+                        plan,
+                        &order,
+                        Pass::Time,
+                        plan.samples_per_process,
+                        p,
+                        &progress,
+                    )?);
+                }
+            }
+            MetricMode::Instructions => {
+                // Counts do not depend on parallel valgrind jobs; wall time does.
+                let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let done =
+                    |c: &callgrind::Counted| progress.tick(&c.workload, plan.processes as u64);
+                instructions = Some(callgrind::count_all(
+                    &plan.exe,
+                    &plan.workloads,
+                    plan.samples_per_process,
+                    jobs,
+                    &done,
+                )?);
+            }
         }
         if plan.alloc_pass {
             lines.extend(run_worker(
@@ -184,7 +210,7 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
     progress.finish();
     outcome?;
     let total_s = started.elapsed().as_secs_f64();
-    let result = assemble::assemble(plan, &lines, total_s)?;
+    let result = assemble::assemble(plan, &lines, instructions.as_ref(), total_s)?;
     Ok((result, lines))
 }
 

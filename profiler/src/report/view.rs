@@ -27,6 +27,7 @@ pub struct View {
     pub env_warning: String,
     pub env_warning_md: String,
     pub headline: String,
+    pub headline_md: String,
     pub counts: Counts,
     pub settings: SettingsView,
     /// Pre-laid lines of the summary's OVERALL block.
@@ -201,6 +202,11 @@ pub fn metric_label(metric: &str) -> String {
         "alloc_bytes" => "Allocated/op".into(),
         "alloc_count" => "Allocations/op".into(),
         "pool_reduction" => "Pool reduction".into(),
+        "peak_bytes" => "Peak memory/op".into(),
+        "alloc_bytes_unpooled" => "Allocated/op (no pool)".into(),
+        "alloc_count_unpooled" => "Allocations/op (no pool)".into(),
+        "peak_bytes_unpooled" => "Peak memory/op (no pool)".into(),
+        "pool_reduction_unpooled" => "Pool reduction (no pool)".into(),
         "instructions" => "Instructions/op".into(),
         other => other.to_string(),
     }
@@ -390,6 +396,7 @@ impl View {
             env_warning,
             env_rows,
             headline: cmp.summary.headline.clone(),
+            headline_md: escape_md(&cmp.summary.headline),
             counts: Counts {
                 regressions: cmp.summary.regressions,
                 improvements: cmp.summary.improvements,
@@ -635,7 +642,11 @@ fn sections(cmp: &Comparison) -> Vec<Section> {
                     lines.push(String::new());
                 }
                 lines.push(format!("  {w}:"));
-                for v in vs.iter().filter(|v| v.workload == *w) {
+                // The pool-off reference figures stay in METRICS_SUMMARY.md.
+                for v in vs
+                    .iter()
+                    .filter(|v| v.workload == *w && !v.metric.ends_with("_unpooled"))
+                {
                     lines.push(summary_line(&format!("  {}", metric_label(&v.metric)), v));
                 }
             }
@@ -759,9 +770,13 @@ fn charts(cmp: &Comparison) -> Vec<Chart> {
                 lines.extend(bar_lines(t, "  "));
                 lines.push(boxed(&change_line(t)));
             }
-            for v in mine.iter().filter(|v| v.metric != "time_ns") {
+            for v in mine.iter().filter(|v| {
+                v.metric != "time_ns"
+                    && v.metric != "pool_reduction"
+                    && !v.metric.ends_with("_unpooled")
+            }) {
                 let label = metric_label(&v.metric);
-                if v.metric.starts_with("alloc_bytes") || v.metric == "pool_reduction" {
+                if v.metric.starts_with("alloc_bytes") {
                     lines.push(boxed(&format!("  {label}:")));
                     lines.extend(bar_lines(v, "    "));
                     lines.push(boxed(&format!("    Change: {} {}", change_of(v), badge(v))));
@@ -779,6 +794,7 @@ fn charts(cmp: &Comparison) -> Vec<Chart> {
                     )));
                 }
             }
+            lines.extend(pool_lines(&mine));
         }
         lines.push(bottom.clone());
         out.push(Chart {
@@ -787,6 +803,38 @@ fn charts(cmp: &Comparison) -> Vec<Chart> {
         });
     }
     out
+}
+
+/// The buffer pool of the current run: bytes allocated without and with
+/// pooling on one scale, and the reduction (its target is in the P2 actions).
+fn pool_lines(mine: &[&&Verdict]) -> Vec<String> {
+    let find = |m: &str| mine.iter().find(|v| v.metric == m);
+    let (Some(off), Some(on), Some(red)) = (
+        find("alloc_bytes_unpooled"),
+        find("alloc_bytes"),
+        find("pool_reduction"),
+    ) else {
+        return Vec::new();
+    };
+    let (a, b) = bars::pair(off.current, on.current, BAR - 8);
+    vec![
+        boxed("  Buffer pool (current run):"),
+        boxed(&format!(
+            "    Without pooling: {a}  {}",
+            fmt::bytes(off.current)
+        )),
+        boxed(&format!(
+            "    With pooling:    {b}  {}",
+            fmt::bytes(on.current)
+        )),
+        boxed(&format!(
+            "    Reduction: {} → {} ({}) {}",
+            fmt::value(red.baseline, "ratio"),
+            fmt::value(red.current, "ratio"),
+            change_of(red),
+            badge(red)
+        )),
+    ]
 }
 
 fn category(cmp: &Comparison, keep: impl Fn(&Verdict) -> bool) -> Vec<CategoryRow> {

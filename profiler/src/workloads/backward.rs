@@ -1,13 +1,14 @@
 //! `matmul_backward/MxKxN`: forward and backward of Y = X·W (alloc suite).
 //!
-//! Every operation rents Y, dX and dW from the engine's pool, as autograd does,
+//! Through the engine's `matmul` and `matmul_backward` on tensors: every operation
+//! rents Y, dX and dW from the engine's pool, as autograd does,
 //! so the allocation pass sees whether steady-state training-style work reaches
 //! the system allocator.
 
 use super::{Def, Derived, Suite, Workload};
 use crate::error::Result;
 use smallmind::Tensor;
-use smallmind::matmul::{Trans, sgemm};
+use smallmind::matmul::{matmul, matmul_backward};
 use smallmind::rng::Rng;
 
 const M: usize = 128;
@@ -20,7 +21,11 @@ pub fn defs() -> Vec<Def> {
         suite: Suite::Alloc,
         group: "matmul_backward",
         description: "Y = X·W (128×256 @ 256×128), then dX = dY·Wᵀ and dW = Xᵀ·dY; outputs rented from the pool",
-        files: &["engine/src/matmul/mod.rs", "engine/src/pool/mod.rs"],
+        files: &[
+            "engine/src/matmul/batched.rs",
+            "engine/src/matmul/mod.rs",
+            "engine/src/pool/mod.rs",
+        ],
         // Three products of 2·M·K·N flops each.
         derived: vec![Derived::Throughput {
             name: "gflops",
@@ -49,57 +54,10 @@ fn setup() -> Result<Box<dyn Workload>> {
 impl Workload for MatmulBackward {
     fn run(&mut self) -> Result<()> {
         let (x, w, dy) = (std::hint::black_box(&self.x), &self.w, &self.dy);
-        // Forward. x: (M, K), w: (K, N), y: (M, N)
-        let mut y = Tensor::uninit(&[M, N])?;
-        sgemm(
-            Trans::No,
-            Trans::No,
-            M,
-            N,
-            K,
-            1.0,
-            x.data(),
-            K,
-            w.data(),
-            N,
-            0.0,
-            y.data_mut(),
-            N,
-        )?;
-        // dx: (M, K) = dy (M, N) · wᵀ (N, K)
-        let mut dx = Tensor::uninit(&[M, K])?;
-        sgemm(
-            Trans::No,
-            Trans::Yes,
-            M,
-            K,
-            N,
-            1.0,
-            dy.data(),
-            N,
-            w.data(),
-            N,
-            0.0,
-            dx.data_mut(),
-            K,
-        )?;
-        // dw: (K, N) = xᵀ (K, M) · dy (M, N)
-        let mut dw = Tensor::uninit(&[K, N])?;
-        sgemm(
-            Trans::Yes,
-            Trans::No,
-            K,
-            N,
-            M,
-            1.0,
-            x.data(),
-            K,
-            dy.data(),
-            N,
-            0.0,
-            dw.data_mut(),
-            N,
-        )?;
+        // Forward. x: (M, K), w: (K, N) → y: (M, N)
+        let y = matmul(x, w)?;
+        // Backward. dy: (M, N) → dx = dy·wᵀ: (M, K), dw = xᵀ·dy: (K, N)
+        let (dx, dw) = matmul_backward(x, w, dy)?;
         std::hint::black_box((&y, &dx, &dw));
         Ok(())
     }

@@ -360,13 +360,33 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
                 1.0
             };
             if spec.suite == "alloc" {
+                let count = (bytes / 16_384.0).round() * extra;
                 metrics.insert(
                     "alloc_bytes".into(),
                     deterministic("B", Better::Lower, bytes * extra),
                 );
                 metrics.insert(
                     "alloc_count".into(),
-                    deterministic("count", Better::Lower, (bytes / 16_384.0).round() * extra),
+                    deterministic("allocs", Better::Lower, count),
+                );
+                metrics.insert(
+                    "peak_bytes".into(),
+                    deterministic("B", Better::Lower, bytes * 0.75 * extra),
+                );
+                // What the same operation allocates with the pool disabled.
+                let reduction = if extra > 1.0 {
+                    0.353
+                } else {
+                    spec.pool_reduction.unwrap_or(0.0)
+                };
+                let unpooled = (bytes * extra / (1.0 - reduction)).round();
+                metrics.insert(
+                    "alloc_bytes_unpooled".into(),
+                    deterministic("B", Better::Lower, unpooled),
+                );
+                metrics.insert(
+                    "alloc_count_unpooled".into(),
+                    deterministic("allocs", Better::Lower, (unpooled / 16_384.0).round()),
                 );
             } else {
                 metrics.insert(
@@ -403,13 +423,15 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
             ]);
         }
         // Extra copies in the backward pass cost time as well.
-        if scenario == Scenario::Mixed && current && spec.name.starts_with("matmul_backward") {
-            if let Some(s) = time.samples.as_mut() {
-                for x in s.iter_mut() {
-                    *x = sig(*x * 1.12);
-                }
-                time.summary = summary_of(s);
+        if scenario == Scenario::Mixed
+            && current
+            && spec.name.starts_with("matmul_backward")
+            && let Some(s) = time.samples.as_mut()
+        {
+            for x in s.iter_mut() {
+                *x = sig(*x * 1.12);
             }
+            time.summary = summary_of(s);
         }
         let time_median = time.summary.median;
         metrics.insert("time_ns".into(), time);

@@ -52,6 +52,9 @@ impl Graph {
     }
 }
 
+/// An elementwise kernel over equal-length slices.
+type SameShape = fn(&[f32], &[f32], &mut [f32]) -> Result<()>;
+
 // a: broadcast to out, b: broadcast to out, out: broadcast shape
 fn binary_forward(
     bc: &Broadcast,
@@ -59,7 +62,7 @@ fn binary_forward(
     b: &[f32],
     out: &mut [f32],
     f: impl Fn(f32, f32) -> f32,
-    same: fn(&[f32], &[f32], &mut [f32]) -> Result<()>,
+    same: SameShape,
 ) -> Result<()> {
     match bc.layout {
         Layout::Same => same(a, b, out)?,

@@ -15,7 +15,7 @@ impl Graph {
             return Err(Error::shape("layer_norm", xd, gd));
         }
         let c = gd[0];
-        let rows = if c == 0 { 0 } else { self.value(x).numel() / c };
+        let rows = self.value(x).numel().checked_div(c).unwrap_or(0);
         let mut out = Tensor::uninit(xd)?;
         let mut mean = pool::rent(rows);
         let mut rstd = pool::rent(rows);

@@ -13,11 +13,7 @@ impl Graph {
         let _scope = profile::scope(Op::CrossEntropy);
         let ld = self.value(logits).dims();
         let v = *ld.last().unwrap_or(&0);
-        let rows = if v == 0 {
-            0
-        } else {
-            self.value(logits).numel() / v
-        };
+        let rows = self.value(logits).numel().checked_div(v).unwrap_or(0);
         if rows != targets.len() || rows == 0 {
             return Err(Error::shape("cross_entropy", ld, &[targets.len()]));
         }

@@ -37,12 +37,12 @@ impl Graph {
         if bk != k {
             return Err(Error::shape(OP, ad, bd));
         }
-        if let Some(bias) = bias {
-            if self.value(bias).dims() != [n] {
-                return Err(Error::shape("linear bias", &[n], self.value(bias).dims()));
-            }
+        if let Some(bias) = bias
+            && self.value(bias).dims() != [n]
+        {
+            return Err(Error::shape("linear bias", &[n], self.value(bias).dims()));
         }
-        let m = if k == 0 { 0 } else { self.value(a).numel() / k };
+        let m = self.value(a).numel().checked_div(k).unwrap_or(0);
         let mut dims = [0; MAX_RANK];
         dims[..ad.len()].copy_from_slice(ad);
         dims[ad.len() - 1] = n;
@@ -113,7 +113,7 @@ pub(super) fn backward(
     let _ = out;
     let k = *g.value(a).dims().last().unwrap_or(&0);
     let n = *gout.dims().last().unwrap_or(&0);
-    let m = if n == 0 { 0 } else { gout.numel() / n };
+    let m = gout.numel().checked_div(n).unwrap_or(0);
     let dy = gout.data();
     // da (M, K) += dy (M, N) @ bᵀ
     with_grad(g, a, |vals, da| {

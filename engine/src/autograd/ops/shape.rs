@@ -26,7 +26,7 @@ impl Graph {
         width: usize,
     ) -> Result<Var> {
         let xd = self.value(x).dims();
-        if xd.len() != 3 || n_head == 0 || width % n_head != 0 || offset + width > xd[2] {
+        if xd.len() != 3 || n_head == 0 || !width.is_multiple_of(n_head) || offset + width > xd[2] {
             return Err(Error::InvalidShape {
                 op: "split_heads",
                 shape: xd.to_vec(),

@@ -22,6 +22,8 @@ pub unsafe fn kernel(
     k: usize,
     alpha: f32,
     ap: *const f32,
+    ars: usize,
+    acs: usize,
     bp: *const f32,
     beta: f32,
     c: *mut f32,
@@ -31,20 +33,37 @@ pub unsafe fn kernel(
 ) {
     use core::arch::x86_64::*;
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
-    let (mut a, mut b) = (ap, bp);
-    // SAFETY (whole body): the caller guarantees k·MR floats at ap and k·NR at bp,
+    let mut b = bp;
+    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, k·NR floats at bp,
     // 64-byte aligned, and an mr×nr tile at c with row stride rsc.
     unsafe {
-        for _ in 0..k {
-            let bv = [_mm256_load_ps(b), _mm256_load_ps(b.add(8))];
-            for i in 0..MR {
-                let av = _mm256_broadcast_ss(&*a.add(i));
-                for v in 0..NV {
-                    acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+        if ars == 1 && acs == MR {
+            // Packed A: one pointer walking MR floats per step.
+            let mut a = ap;
+            for _ in 0..k {
+                let bv = [_mm256_load_ps(b), _mm256_load_ps(b.add(8))];
+                for i in 0..MR {
+                    let av = _mm256_broadcast_ss(&*a.add(i));
+                    for v in 0..NV {
+                        acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+                    }
                 }
+                a = a.add(MR);
+                b = b.add(NR);
             }
-            a = a.add(MR);
-            b = b.add(NR);
+        } else {
+            // A in place: MR row pointers, each walking acs floats per step.
+            let rows: [*const f32; MR] = core::array::from_fn(|i| ap.add(i * ars));
+            for p in 0..k {
+                let bv = [_mm256_load_ps(b), _mm256_load_ps(b.add(8))];
+                for i in 0..MR {
+                    let av = _mm256_broadcast_ss(&*rows[i].add(p * acs));
+                    for v in 0..NV {
+                        acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+                    }
+                }
+                b = b.add(NR);
+            }
         }
         let va = _mm256_set1_ps(alpha);
         let vb = _mm256_set1_ps(beta);

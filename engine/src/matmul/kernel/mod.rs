@@ -3,15 +3,21 @@
 //! Contract shared by every tier (the scalar body is the specification):
 //!
 //! ```text
-//! // ap: (k, MR) packed A micro-panel, bp: (k, NR) packed B micro-panel, c: (mr, nr) with row stride rsc
-//! c[i·rsc + j] = α·Σ_p ap[p·MR + i]·bp[p·NR + j] + β·c[i·rsc + j]   for i < mr ≤ MR, j < nr ≤ NR
+//! // ap: (MR, k) A micro-panel, element (i, p) at ap[i·ars + p·acs]
+//! // bp: (k, NR) packed B micro-panel, c: (mr, nr) with row stride rsc
+//! c[i·rsc + j] = α·Σ_p ap[i·ars + p·acs]·bp[p·NR + j] + β·c[i·rsc + j]   for i < mr ≤ MR, j < nr ≤ NR
 //! ```
 //!
-//! Packed panels are zero-padded to full MR and NR, so the kernel always
-//! computes a full tile and only the write-back honours `mr` and `nr` (edge tiles).
-//! When β = 0, C is not read. `ap` and `bp` are 64-byte aligned.
+//! A is either packed (ars = 1, acs = MR, zero-padded to MR rows) or, for a full
+//! panel of a small product, read in place from the operand (saves the copy).
+//! B is always packed, zero-padded to NR columns, 64-byte aligned. The kernel
+//! always computes a full tile; only the write-back honours `mr` and `nr` (edge
+//! tiles). When β = 0, C is not read.
 
 pub mod avx2;
+// AVX-512 intrinsics are stable since Rust 1.89; the workspace still declares 1.88
+// (see the report: the MSRV should move to 1.89).
+#[allow(clippy::incompatible_msrv)]
 pub mod avx512;
 pub mod scalar;
 
@@ -20,13 +26,15 @@ use crate::simd::Tier;
 /// A micro-kernel; see the module docs for the contract.
 ///
 /// # Safety
-/// `ap` holds k·MR floats, `bp` holds k·NR floats, and `c` addresses an
+/// `ap[i·ars + p·acs]` is readable for i < MR, p < k, `bp` holds k·NR floats (64-byte aligned), and `c` addresses an
 /// `mr`×`nr` tile with row stride `rsc` that nothing else accesses meanwhile;
 /// the CPU supports the kernel's tier.
 pub type KernelFn = unsafe fn(
     k: usize,
     alpha: f32,
     ap: *const f32,
+    ars: usize,
+    acs: usize,
     bp: *const f32,
     beta: f32,
     c: *mut f32,
@@ -72,6 +80,13 @@ mod tests {
                 apb.copy_from_slice(&ap);
                 let mut bpb = crate::pool::rent(bp.len());
                 bpb.copy_from_slice(&bp);
+                // The same A read in place from a row-major (MR, k + 3) operand.
+                let mut arow = vec![0.0f32; mr_max * (k + 3)];
+                for i in 0..mr_max {
+                    for p in 0..k {
+                        arow[i * (k + 3) + p] = ap[p * mr_max + i];
+                    }
+                }
                 for (mr, nr) in [
                     (mr_max, nr_max),
                     (1, 1),
@@ -79,16 +94,28 @@ mod tests {
                     (mr_max, 3),
                     (2, nr_max),
                 ] {
-                    for (alpha, beta) in [(1.0f32, 0.0f32), (0.5, 2.0), (-1.0, 1.0)] {
+                    for ((alpha, beta), in_place) in [
+                        ((1.0f32, 0.0f32), false),
+                        ((0.5, 2.0), true),
+                        ((-1.0, 1.0), false),
+                        ((1.0, 0.0), true),
+                    ] {
                         let rsc = nr_max + 5;
                         let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
                         let mut c = vec![fill; mr_max * rsc];
                         // SAFETY: sizes as documented above; tier checked by for_each_available_tier.
+                        let (a_ptr, ars, acs) = if in_place {
+                            (arow.as_ptr(), k + 3, 1)
+                        } else {
+                            (apb.as_ptr(), 1, mr_max)
+                        };
                         unsafe {
                             of(tier)(
                                 k,
                                 alpha,
-                                apb.as_ptr(),
+                                a_ptr,
+                                ars,
+                                acs,
                                 bpb.as_ptr(),
                                 beta,
                                 c.as_mut_ptr(),

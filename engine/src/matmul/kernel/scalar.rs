@@ -13,6 +13,8 @@ pub unsafe fn kernel(
     k: usize,
     alpha: f32,
     ap: *const f32,
+    ars: usize,
+    acs: usize,
     bp: *const f32,
     beta: f32,
     c: *mut f32,
@@ -20,18 +22,15 @@ pub unsafe fn kernel(
     mr: usize,
     nr: usize,
 ) {
-    // SAFETY: the caller guarantees k·MR and k·NR floats behind ap and bp.
-    let (a, b) = unsafe {
-        (
-            std::slice::from_raw_parts(ap, k * MR),
-            std::slice::from_raw_parts(bp, k * NR),
-        )
-    };
+    // SAFETY: the caller guarantees k·NR floats behind bp.
+    let b = unsafe { std::slice::from_raw_parts(bp, k * NR) };
     let mut acc = [[0.0f32; NR]; MR];
-    for (ar, br) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+    for (p, br) in b.chunks_exact(NR).enumerate() {
         for i in 0..MR {
+            // SAFETY: the caller guarantees A element (i, p) is readable for i < MR, p < k.
+            let a = unsafe { *ap.add(i * ars + p * acs) };
             for j in 0..NR {
-                acc[i][j] += ar[i] * br[j];
+                acc[i][j] += a * br[j];
             }
         }
     }

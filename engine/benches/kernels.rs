@@ -1,0 +1,101 @@
+//! Kernel benchmarks, every available tier side by side (ids `<op>/<tier>/<size>`).
+//!
+//! Run: `cargo bench -p smallmind --bench kernels` (single thread; the kernels
+//! themselves never spawn threads). `scripts/bench_peers_ops.py` runs this and
+//! NumPy on the same ops and prints the ratios.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use smallmind::Tier;
+use smallmind::kernels::broadcast;
+use smallmind::kernels::elementwise::{self, BinOp};
+use smallmind::kernels::{gelu, softmax};
+use smallmind::rng::Rng;
+use std::hint::black_box;
+
+fn randn(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| rng.normal()).collect()
+}
+
+fn gelu_benches(c: &mut Criterion) {
+    for (name, f) in [
+        (
+            "gelu_tanh",
+            gelu::gelu_tanh_with as fn(Tier, &[f32], &mut [f32]) -> _,
+        ),
+        ("gelu_erf", gelu::gelu_erf_with),
+    ] {
+        let mut g = c.benchmark_group(name);
+        for n in [1_000usize, 10_000, 100_000, 1_000_000] {
+            let x = randn(n, 1);
+            let mut out = vec![0.0f32; n];
+            g.throughput(Throughput::Elements(n as u64));
+            for tier in Tier::available() {
+                g.bench_with_input(BenchmarkId::new(tier.as_str(), n), &n, |b, _| {
+                    b.iter(|| f(tier, black_box(&x), black_box(&mut out)).unwrap())
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+fn softmax_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("softmax");
+    for rows in [1usize, 64] {
+        for cols in [256usize, 512, 1024, 2048] {
+            let x = randn(rows * cols, 2);
+            let mut out = vec![0.0f32; rows * cols];
+            for tier in Tier::available() {
+                let id = BenchmarkId::new(tier.as_str(), format!("{rows}x{cols}"));
+                g.bench_with_input(id, &cols, |b, &cols| {
+                    b.iter(|| {
+                        softmax::softmax_rows_with(tier, black_box(&x), black_box(&mut out), cols)
+                            .unwrap()
+                    })
+                });
+            }
+        }
+    }
+    g.finish();
+}
+
+fn elementwise_benches(c: &mut Criterion) {
+    let n = 10_000;
+    let (a, b) = (randn(n, 3), randn(n, 4));
+    let mut out = vec![0.0f32; n];
+    for (name, op) in [("add", BinOp::Add), ("mul", BinOp::Mul)] {
+        let mut g = c.benchmark_group(name);
+        for tier in Tier::available() {
+            g.bench_with_input(BenchmarkId::new(tier.as_str(), n), &op, |bch, &op| {
+                bch.iter(|| {
+                    let (a, b) = (black_box(&a), black_box(&b));
+                    match op {
+                        BinOp::Mul => elementwise::mul_with(tier, a, b, &mut out),
+                        _ => elementwise::add_with(tier, a, b, &mut out),
+                    }
+                    .unwrap()
+                })
+            });
+        }
+        g.finish();
+    }
+    // x (100, 100) + row (100,) into an existing buffer.
+    let (rows, cols) = (100, 100);
+    let x = randn(rows * cols, 5);
+    let row = randn(cols, 6);
+    let mut out = vec![0.0f32; rows * cols];
+    let mut g = c.benchmark_group("broadcast_add");
+    for tier in Tier::available() {
+        g.bench_function(BenchmarkId::new(tier.as_str(), "100x100"), |bch| {
+            bch.iter(|| {
+                broadcast::row_with(tier, BinOp::Add, black_box(&x), black_box(&row), &mut out)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, gelu_benches, softmax_benches, elementwise_benches);
+criterion_main!(benches);

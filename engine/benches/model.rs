@@ -1,0 +1,103 @@
+//! Model-level benchmarks against the PyTorch anchors (1 thread unless
+//! `SMALLMIND_THREADS` says otherwise):
+//! - greedy generation of 25 tokens after an 8-token prompt with the KV cache (small, medium);
+//! - one AdamW training step: small at batch 32 × 64, medium at 8 × 256;
+//! - 50 AdamW steps of the MLP 256 → 256 → 256 → 10 at batch 32.
+//!
+//! `cargo bench -p smallmind --bench model`
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use smallmind::Tensor;
+use smallmind::nn::{Decoder, Gpt2, Gpt2Config, Mlp, Sampler, Sampling, generate_into};
+use smallmind::rng::Rng;
+use smallmind::train::{AdamW, AdamWConfig, TrainConfig, Trainer, optimize};
+use std::hint::black_box;
+
+fn single_thread_unless_asked() {
+    if std::env::var_os("SMALLMIND_THREADS").is_none() {
+        smallmind::threads::set_threads(1).expect("1 thread is valid");
+    }
+}
+
+const PROMPT: [u32; 8] = [84, 104, 101, 32, 112, 114, 111, 102];
+
+fn generation(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/generate_25_after_8");
+    g.throughput(Throughput::Elements(25));
+    for (name, cfg) in [
+        ("small", Gpt2Config::small()),
+        ("medium", Gpt2Config::medium()),
+    ] {
+        let model = Gpt2::new(cfg, 1).expect("model");
+        let mut dec = Decoder::new(&model);
+        let mut sampler = Sampler::new(Sampling::Greedy, 256).expect("sampler");
+        let mut out = Vec::with_capacity(25);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                generate_into(&model, &mut dec, &mut sampler, &PROMPT, 25, &mut out)
+                    .expect("generate");
+                black_box(&out);
+            })
+        });
+    }
+    g.finish();
+}
+
+fn random_batch(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
+    let mut rng = Rng::new(seed);
+    let ids: Vec<u32> = (0..n).map(|_| rng.below(256) as u32).collect();
+    let targets: Vec<u32> = (0..n).map(|_| rng.below(256) as u32).collect();
+    (ids, targets)
+}
+
+fn training(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/train_step");
+    g.sample_size(10);
+    for (name, cfg, batch, seq) in [
+        ("small_32x64", Gpt2Config::small(), 32, 64),
+        ("medium_8x256", Gpt2Config::medium(), 8, 256),
+    ] {
+        let mut tr = Trainer::new(
+            Gpt2::new(cfg, 1).expect("model"),
+            TrainConfig::new(batch, seq, 1000),
+        )
+        .expect("trainer");
+        let (ids, targets) = random_batch(batch * seq, 2);
+        g.throughput(Throughput::Elements((batch * seq) as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(tr.step_on(&ids, &targets, batch).expect("step")))
+        });
+    }
+    g.finish();
+}
+
+fn mlp(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/mlp_256_256_256_10");
+    g.throughput(Throughput::Elements(50 * 32));
+    let x = Tensor::randn(&[32, 256], 1.0, &mut Rng::new(3)).expect("x");
+    let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
+    g.bench_function("adamw_50_steps_batch32", |b| {
+        b.iter_batched(
+            || {
+                let m = Mlp::new(&[256, 256, 256, 10], 1).expect("mlp");
+                let opt = AdamW::new(m.graph(), AdamWConfig::default()).expect("adamw");
+                (m, opt)
+            },
+            |(mut m, mut opt)| {
+                for _ in 0..50 {
+                    let loss = m.loss(&x, &y).expect("loss");
+                    black_box(optimize(m.graph_mut(), loss, &mut opt, 1e-3, None).expect("step"));
+                }
+                (m, opt)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, generation, training, mlp);
+criterion_main!(benches);

@@ -1,0 +1,389 @@
+//! sgemm against an f64 reference: random shapes, every transpose pair, α/β,
+//! strided views, every SIMD tier, 1 and 2 threads.
+
+use proptest::prelude::*;
+use smallmind::matmul::{PAR_MIN_MNK, Trans, sgemm, sgemm_with, sgemm_with_threads};
+use smallmind::rng::Rng;
+use smallmind::simd::{Tier, for_each_available_tier};
+
+/// One sgemm problem with its stored operands.
+#[derive(Debug, Clone)]
+struct Case {
+    ta: Trans,
+    tb: Trans,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    beta: f32,
+    lda: usize,
+    ldb: usize,
+    ldc: usize,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+}
+
+impl Case {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        ta: Trans,
+        tb: Trans,
+        (m, n, k): (usize, usize, usize),
+        (alpha, beta): (f32, f32),
+        pad: (usize, usize, usize),
+        seed: u64,
+    ) -> Case {
+        let mut rng = Rng::new(seed);
+        let (ar, ac) = if ta == Trans::No { (m, k) } else { (k, m) };
+        let (br, bc) = if tb == Trans::No { (k, n) } else { (n, k) };
+        let (lda, ldb, ldc) = (ac + pad.0, bc + pad.1, n + pad.2);
+        let mut fill =
+            |rows: usize, ld: usize| -> Vec<f32> { (0..rows * ld).map(|_| rng.normal()).collect() };
+        let a = fill(ar, lda);
+        let b = fill(br, ldb);
+        // β = 0 must not read C: fill it with NaN then.
+        let c = if beta == 0.0 {
+            vec![f32::NAN; m * ldc]
+        } else {
+            fill(m, ldc)
+        };
+        Case {
+            ta,
+            tb,
+            m,
+            n,
+            k,
+            alpha,
+            beta,
+            lda,
+            ldb,
+            ldc,
+            a,
+            b,
+            c,
+        }
+    }
+
+    fn at(&self, i: usize, p: usize) -> f32 {
+        match self.ta {
+            Trans::No => self.a[i * self.lda + p],
+            Trans::Yes => self.a[p * self.lda + i],
+        }
+    }
+
+    fn bt(&self, p: usize, j: usize) -> f32 {
+        match self.tb {
+            Trans::No => self.b[p * self.ldb + j],
+            Trans::Yes => self.b[j * self.ldb + p],
+        }
+    }
+
+    /// Run on `tier` with `threads`, returning the new C.
+    fn run(&self, tier: Tier, threads: usize) -> Vec<f32> {
+        let mut c = self.c.clone();
+        sgemm_with_threads(
+            tier, threads, self.ta, self.tb, self.m, self.n, self.k, self.alpha, &self.a, self.lda,
+            &self.b, self.ldb, self.beta, &mut c, self.ldc,
+        )
+        .unwrap();
+        c
+    }
+
+    /// Check `got` against the f64 definition, with a bound that scales with k and magnitudes;
+    /// padding columns of C must be untouched.
+    fn check(&self, got: &[f32], what: &str) {
+        for i in 0..self.m {
+            for j in 0..self.ldc {
+                let idx = i * self.ldc + j;
+                if j >= self.n {
+                    assert!(
+                        got[idx].to_bits() == self.c[idx].to_bits(),
+                        "{what}: padding C[{i},{j}] was written"
+                    );
+                    continue;
+                }
+                let (mut s, mut mag) = (0.0f64, 0.0f64);
+                for p in 0..self.k {
+                    let t = self.at(i, p) as f64 * self.bt(p, j) as f64;
+                    s += t;
+                    mag += t.abs();
+                }
+                let old = if self.beta == 0.0 {
+                    0.0
+                } else {
+                    self.c[idx] as f64
+                };
+                let want = self.alpha as f64 * s + self.beta as f64 * old;
+                let scale = self.alpha.abs() as f64 * mag + (self.beta as f64 * old).abs();
+                let tol = 4e-7 * (self.k as f64 + 4.0) * scale + 1e-30;
+                let g = got[idx] as f64;
+                assert!(
+                    (g - want).abs() <= tol,
+                    "{what}: C[{i},{j}] = {g}, want {want} (tol {tol}); case {:?}",
+                    (
+                        self.ta, self.tb, self.m, self.n, self.k, self.alpha, self.beta
+                    )
+                );
+            }
+        }
+    }
+}
+
+fn trans() -> impl Strategy<Value = Trans> {
+    prop_oneof![Just(Trans::No), Just(Trans::Yes)]
+}
+
+fn scalars() -> impl Strategy<Value = (f32, f32)> {
+    prop_oneof![
+        Just((1.0f32, 0.0f32)),
+        Just((1.0, 1.0)),
+        Just((-0.5, 0.0)),
+        Just((2.0, -1.5)),
+        Just((0.0, 0.5)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_shapes_match_the_reference_on_every_tier(
+        ta in trans(), tb in trans(),
+        m in 0usize..=300, n in 0usize..=300, k in 0usize..=300,
+        ab in scalars(),
+        pad in (0usize..3, 0usize..3, 0usize..3),
+        seed in any::<u64>(),
+    ) {
+        let case = Case::new(ta, tb, (m, n, k), ab, pad, seed);
+        for_each_available_tier(|tier| {
+            let got = case.run(tier, 1);
+            case.check(&got, tier.as_str());
+            // Thread count never changes a result (tiles are split, never shared).
+            let two = case.run(tier, 2);
+            assert!(bits(&got) == bits(&two), "{tier}: 2 threads differ from 1");
+        });
+    }
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn edge_sizes_all_transposes_every_tier() {
+    let sizes = [0usize, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 65];
+    let mut seed = 0;
+    for (si, &m) in sizes.iter().enumerate() {
+        // Pair each m with a few n and k so the test stays quick.
+        for &n in &sizes[si % 4..][..5.min(sizes.len() - si % 4)] {
+            for &k in &[0usize, 1, 5, 33] {
+                for ta in [Trans::No, Trans::Yes] {
+                    for tb in [Trans::No, Trans::Yes] {
+                        seed += 1;
+                        let case = Case::new(ta, tb, (m, n, k), (1.5, 0.0), (1, 2, 3), seed);
+                        for_each_available_tier(|tier| {
+                            case.check(&case.run(tier, 1), tier.as_str())
+                        });
+                        let case = Case::new(ta, tb, (m, n, k), (-1.0, 0.25), (0, 0, 0), seed);
+                        for_each_available_tier(|tier| {
+                            case.check(&case.run(tier, 1), tier.as_str())
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn deep_products_cross_cache_blocks() {
+    // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
+    for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
+        let case = Case::new(ta, tb, (37, 530, 700), (0.75, -2.0), (3, 0, 1), 7);
+        for_each_available_tier(|tier| case.check(&case.run(tier, 1), tier.as_str()));
+    }
+}
+
+#[test]
+fn threaded_results_are_bit_identical_run_to_run() {
+    // Large enough to be split among threads, with edge tiles on both axes.
+    let (m, n, k) = (203, 301, 150);
+    assert!(m * n * k >= PAR_MIN_MNK);
+    for (ta, tb) in [
+        (Trans::No, Trans::No),
+        (Trans::Yes, Trans::No),
+        (Trans::No, Trans::Yes),
+    ] {
+        let case = Case::new(ta, tb, (m, n, k), (1.0, 0.5), (1, 0, 2), 11);
+        for_each_available_tier(|tier| {
+            let one = case.run(tier, 1);
+            case.check(&one, tier.as_str());
+            for threads in [2, 3] {
+                for _ in 0..3 {
+                    assert!(
+                        bits(&case.run(tier, threads)) == bits(&one),
+                        "{tier} t={threads}"
+                    );
+                }
+            }
+        });
+        // A narrow C is split by rows instead.
+        const { assert!(700 * 40 * 200 >= PAR_MIN_MNK) };
+        let narrow = Case::new(ta, tb, (700, 40, 200), (1.0, 0.0), (0, 0, 0), 12);
+        for_each_available_tier(|tier| {
+            let one = narrow.run(tier, 1);
+            narrow.check(&one, tier.as_str());
+            assert!(bits(&narrow.run(tier, 2)) == bits(&one), "{tier} narrow");
+        });
+    }
+}
+
+#[test]
+fn gemv_shapes_every_transpose_and_stride() {
+    for (m, n, k) in [
+        (1, 768, 256),
+        (1, 1, 300),
+        (300, 1, 257),
+        (1, 131, 5),
+        (77, 1, 1),
+    ] {
+        for ta in [Trans::No, Trans::Yes] {
+            for tb in [Trans::No, Trans::Yes] {
+                for ab in [(1.0, 0.0), (0.5, 2.0)] {
+                    let case = Case::new(ta, tb, (m, n, k), ab, (2, 1, 3), (m + n + k) as u64);
+                    for_each_available_tier(|tier| case.check(&case.run(tier, 2), tier.as_str()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn default_entry_point_uses_the_active_tier() {
+    let case = Case::new(
+        Trans::No,
+        Trans::Yes,
+        (19, 23, 29),
+        (1.0, 0.0),
+        (0, 0, 0),
+        5,
+    );
+    let mut c = case.c.clone();
+    sgemm(
+        case.ta, case.tb, case.m, case.n, case.k, case.alpha, &case.a, case.lda, &case.b, case.ldb,
+        case.beta, &mut c, case.ldc,
+    )
+    .unwrap();
+    case.check(&c, "sgemm");
+}
+
+#[test]
+fn bad_operands_are_errors_that_name_the_operand() {
+    let a = vec![0.0f32; 12];
+    let b = vec![0.0f32; 12];
+    let mut c = vec![0.0f32; 9];
+    let tier = Tier::Scalar;
+    let err = sgemm_with(
+        tier,
+        Trans::No,
+        Trans::No,
+        3,
+        3,
+        4,
+        1.0,
+        &a,
+        3,
+        &b,
+        3,
+        0.0,
+        &mut c,
+        3,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("sgemm") && err.contains("A") && err.contains("leading dimension 3"),
+        "{err}"
+    );
+    let err = sgemm_with(
+        tier,
+        Trans::No,
+        Trans::No,
+        3,
+        3,
+        4,
+        1.0,
+        &a,
+        4,
+        &b,
+        3,
+        0.0,
+        &mut c[..8],
+        3,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("C") && err.contains("needs 9 elements, got 8"),
+        "{err}"
+    );
+    let err = sgemm_with(
+        tier,
+        Trans::No,
+        Trans::Yes,
+        3,
+        3,
+        4,
+        1.0,
+        &a,
+        4,
+        &b[..10],
+        4,
+        0.0,
+        &mut c,
+        3,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("B"), "{err}");
+    assert!(
+        sgemm_with_threads(
+            tier,
+            0,
+            Trans::No,
+            Trans::No,
+            1,
+            1,
+            1,
+            1.0,
+            &a,
+            1,
+            &b,
+            1,
+            0.0,
+            &mut c,
+            1
+        )
+        .is_err()
+    );
+    for t in Tier::ALL {
+        let r = sgemm_with(
+            t,
+            Trans::No,
+            Trans::No,
+            1,
+            1,
+            1,
+            1.0,
+            &a,
+            1,
+            &b,
+            1,
+            0.0,
+            &mut c,
+            1,
+        );
+        assert_eq!(r.is_ok(), t.is_available());
+    }
+}

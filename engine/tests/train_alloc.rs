@@ -1,0 +1,88 @@
+//! After the first step, a training step allocates nothing from the system
+//! allocator, and the pool serves ≥ 99 % of the bytes requested.
+//! (Its own test binary: the counting allocator sees the whole process.)
+
+use smallmind::Tensor;
+use smallmind::nn::{Gpt2, Gpt2Config, Mlp};
+use smallmind::pool;
+use smallmind::rng::Rng;
+use smallmind::train::{AdamW, AdamWConfig, ByteCorpus, TrainConfig, Trainer, optimize};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+// Tests in one binary run on threads; measure one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+// SAFETY: forwards to the system allocator, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(p, l, n) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn measure(mut step: impl FnMut()) -> (u64, f64) {
+    // One thread: the multi-threaded sgemm hands parts to rayon, which boxes
+    // each spawned job (a system allocation outside the engine's buffers).
+    smallmind::threads::set_threads(1).unwrap();
+    step(); // first step: fills the pool and the tape's vectors
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let stats = pool::global().stats();
+    for _ in 0..3 {
+        step();
+    }
+    let n = ALLOCS.load(Ordering::Relaxed) - before;
+    (n, pool::global().stats().since(&stats).reduction())
+}
+
+#[test]
+fn gpt_training_step_allocates_nothing_after_the_first() {
+    let _g = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let corpus = ByteCorpus::new(b"allocation-free training of a small GPT-2 on bytes. ".repeat(8));
+    let mut tr = Trainer::new(
+        Gpt2::new(Gpt2Config::small(), 1).unwrap(),
+        TrainConfig::new(2, 64, 10),
+    )
+    .unwrap();
+    let (n, red) = measure(|| {
+        tr.step(&corpus).unwrap();
+    });
+    assert_eq!(n, 0, "{n} system allocations in 3 steps");
+    assert!(red >= 0.99, "pool reduction {red}");
+}
+
+#[test]
+fn mlp_training_step_allocates_nothing_after_the_first() {
+    let _g = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let mut mlp = Mlp::new(&[256, 256, 256, 10], 1).unwrap();
+    let mut opt = AdamW::new(mlp.graph(), AdamWConfig::default()).unwrap();
+    let x = Tensor::randn(&[32, 256], 1.0, &mut Rng::new(3)).unwrap();
+    let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
+    let (n, red) = measure(|| {
+        let loss = mlp.loss(&x, &y).unwrap();
+        optimize(mlp.graph_mut(), loss, &mut opt, 1e-3, Some(1.0)).unwrap();
+    });
+    assert_eq!(n, 0, "{n} system allocations in 3 steps");
+    assert!(red >= 0.99, "pool reduction {red}");
+}
