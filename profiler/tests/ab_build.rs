@@ -188,3 +188,40 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
     // Measured candidates are kept as results of their commits.
     assert!(store.resolve(&ids[2].to_string()).is_ok());
 }
+
+#[test]
+fn worktrees_left_by_a_dead_process_are_removed_by_the_next_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    let (repo, ids) = history_support::repo_with_commits(&dir, 2);
+    // What a SIGKILLed smprof (pid 999999999 cannot exist on Linux) leaves behind.
+    let name = "smprof-0000000000-999999999-0";
+    let c = repo.find_commit(ids[0]).unwrap();
+    let branch = repo
+        .branch(&format!("smprof/tmp-{name}"), &c, true)
+        .unwrap();
+    let mut opts = git2::WorktreeAddOptions::new();
+    opts.reference(Some(branch.get()));
+    let stale_dir = tmp.path().join(name);
+    repo.worktree(name, &stale_dir, Some(&opts)).unwrap();
+    drop(branch);
+    {
+        let wt =
+            smprof::build::worktree::TempWorktree::create(&repo, ids[1], &tmp.path().join("wts"))
+                .unwrap();
+        assert!(wt.dir().join("file.txt").is_file());
+        let names = repo.worktrees().unwrap();
+        assert_eq!(
+            names.len(),
+            1,
+            "only the new worktree: {:?}",
+            names.iter().collect::<Vec<_>>()
+        );
+        assert!(!stale_dir.exists());
+    }
+    assert!(repo.worktrees().unwrap().is_empty());
+    assert!(
+        repo.find_branch(&format!("smprof/tmp-{name}"), git2::BranchType::Local)
+            .is_err()
+    );
+}

@@ -28,6 +28,7 @@ impl TempWorktree {
         parent: &Path,
     ) -> Result<TempWorktree> {
         install_interrupt_cleanup();
+        remove_stale(repo);
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let short = &commit.to_string()[..10];
         let name = format!("smprof-{short}-{}-{}", std::process::id(), unique());
@@ -98,6 +99,31 @@ fn remove(repo_path: &Path, name: &str, dir: &Path) {
     }
 }
 
+/// Remove worktrees left by smprof processes that died without cleaning up
+/// (SIGKILL, power loss): their names carry the pid, which no longer runs.
+fn remove_stale(repo: &git2::Repository) {
+    // Liveness is read from /proc; without it, leave everything alone.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(names) = repo.worktrees() else { return };
+    for name in names.iter().flatten() {
+        let mut parts = name.strip_prefix("smprof-").map(|r| r.split('-'));
+        let pid = parts
+            .as_mut()
+            .and_then(|p| p.nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if let Ok(wt) = repo.find_worktree(name) {
+            let dir = wt.path().to_path_buf();
+            remove(repo.path(), name, &dir);
+        }
+    }
+}
+
 /// Remove every live worktree (the Ctrl-C handler calls this; another handler
 /// installed first by the process can call it too).
 pub fn cleanup_all() {
@@ -107,7 +133,7 @@ pub fn cleanup_all() {
     }
 }
 
-/// On SIGINT (Ctrl-C): clean up, then exit 130 like an interrupted shell command.
+/// On SIGINT (Ctrl-C), SIGTERM or SIGHUP: clean up, then exit 130 like an interrupted shell command.
 fn install_interrupt_cleanup() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
