@@ -11,6 +11,7 @@ const PROMPT: [u32; 8] = [84, 104, 101, 32, 112, 114, 111, 102];
 
 const FILES: &[&str] = &[
     "engine/src/nn/decode.rs",
+    "engine/src/nn/gemv.rs",
     "engine/src/nn/gpt2.rs",
     "engine/src/nn/sample.rs",
     "engine/src/matmul/gemv.rs",
@@ -94,5 +95,21 @@ impl Workload for Generate {
         )?;
         std::hint::black_box(&self.out);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_workload_sets_up_and_runs_with_its_declared_metrics() {
+        for def in defs() {
+            let mut w = (def.setup)().unwrap();
+            w.run().unwrap();
+            w.run().unwrap();
+            assert_eq!(def.derived.len(), 3, "{}", def.name);
+            assert!(def.files.iter().all(|f| f.starts_with("engine/src/")));
+        }
     }
 }

@@ -115,3 +115,19 @@ impl Workload for GptStep {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_workload_sets_up_and_runs() {
+        for def in defs() {
+            let mut w = (def.setup)().unwrap();
+            for _ in 0..2 {
+                w.run().unwrap();
+            }
+            assert_eq!(def.suite, Suite::Alloc, "{}", def.name);
+        }
+    }
+}
