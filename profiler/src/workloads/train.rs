@@ -68,7 +68,7 @@ struct MlpStep {
 }
 
 fn setup_mlp() -> Result<Box<dyn Workload>> {
-    let mlp = Mlp::new(&[256, 256, 256, 10], 0x6d6c_70)?;
+    let mlp = Mlp::new(&[256, 256, 256, 10], 0x006d_6c70)?;
     let opt = AdamW::new(mlp.graph(), AdamWConfig::default())?;
     let mut rng = Rng::new(7);
     let x = Tensor::randn(&[MLP_BATCH, 256], 1.0, &mut rng)?;
@@ -92,7 +92,7 @@ struct GptStep {
 }
 
 fn setup_gpt() -> Result<Box<dyn Workload>> {
-    let model = Gpt2::new(Gpt2Config::small(), 0x6770_74)?;
+    let model = Gpt2::new(Gpt2Config::small(), 0x0067_7074)?;
     // A long schedule so the learning rate stays sensible however many operations run.
     let trainer = Trainer::new(model, TrainConfig::new(GPT_BATCH, GPT_SEQ, 1_000_000))?;
     let mut rng = Rng::new(11);
