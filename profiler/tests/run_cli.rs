@@ -167,11 +167,6 @@ fn baseline_commands() {
         .assert()
         .code(2)
         .stderr(contains("bad.json: invalid JSON at line 3"));
-    smprof(dir)
-        .args(["baseline", "push"])
-        .assert()
-        .code(2)
-        .stderr(contains("not available"));
 }
 
 #[test]
