@@ -12,9 +12,9 @@ use plotters::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
-const COMPARE_TEMPLATE: &str = include_str!("../../templates/html/compare.html.tera");
-const HISTORY_TEMPLATE: &str = include_str!("../../templates/html/history.html.tera");
-const STYLE: &str = include_str!("../../templates/html/style.css.tera");
+const COMPARE_TEMPLATE: &str = include_str!("../../../templates/html/compare.html.tera");
+const HISTORY_TEMPLATE: &str = include_str!("../../../templates/html/history.html.tera");
+const STYLE: &str = include_str!("../../../templates/html/style.css.tera");
 
 const GREY: RGBColor = RGBColor(175, 184, 193);
 const RED: RGBColor = RGBColor(207, 34, 46);
