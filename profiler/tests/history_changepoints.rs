@@ -1,7 +1,8 @@
 //! E-divisive change points on synthetic histories: steps of 3 %, 10 % and 50 %
 //! under 2 % noise, and step-free series that must stay quiet.
 
-use smprof::stats::edivisive::{Settings, SplitMix64, detect};
+use smprof::stats::edivisive::{Settings, detect};
+use smprof::stats::rng::SplitMix64;
 
 fn noisy(levels: &[(usize, f64)], noise: f64, rng: &mut SplitMix64) -> Vec<f64> {
     levels

@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::result::{Metric, MetricKind, RunResult, Summary};
-use crate::stats::edivisive::SplitMix64;
 use crate::stats::hierarchical::median_in_place;
+use crate::stats::rng::SplitMix64;
 
 /// Merge `rounds` (same commit, same settings) into one result; workloads missing
 /// from any round are dropped (they cannot be compared round for round).

@@ -14,7 +14,7 @@
 //! the worker die with SIGILL, reported as such — it never goes unnoticed.
 
 use crate::error::{Error, Result};
-use crate::result::{Better, Metric, MetricKind, Summary, WorkloadResult};
+use crate::result::{Better, WorkloadResult};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -299,30 +299,6 @@ pub fn count_one(
     })
 }
 
-/// An exact figure (n = 1, every summary field the value).
-fn deterministic(unit: &str, value: f64) -> Metric {
-    Metric {
-        unit: unit.to_string(),
-        better: Better::Lower,
-        kind: MetricKind::Deterministic,
-        derived_from: None,
-        samples: None,
-        process: None,
-        summary: Summary {
-            n: 1,
-            median: value,
-            mean: value,
-            stddev: 0.0,
-            min: value,
-            max: value,
-            mad: 0.0,
-            ci95: [value, value],
-            outliers: 0,
-        },
-        modes: None,
-    }
-}
-
 /// The result entry of a counted workload: `instructions` per operation.
 pub fn workload_result(c: &Counted) -> Result<WorkloadResult> {
     let def = crate::workloads::find(&c.workload).ok_or_else(|| Error::Workload {
@@ -332,7 +308,7 @@ pub fn workload_result(c: &Counted) -> Result<WorkloadResult> {
     let mut metrics = BTreeMap::new();
     metrics.insert(
         "instructions".to_string(),
-        deterministic("instructions", c.instructions_per_op()),
+        super::assemble::deterministic("instructions", Better::Lower, c.instructions_per_op()),
     );
     Ok(WorkloadResult {
         name: c.workload.clone(),

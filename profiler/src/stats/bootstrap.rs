@@ -5,28 +5,7 @@
 
 use crate::stats::summary::{quantile_sorted, sorted};
 
-/// SplitMix64: a small, well-mixed generator; enough for resampling indices.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by Lemire's multiply-shift (bias < n / 2⁶⁴).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-}
+pub use super::rng::SplitMix64;
 
 /// The percentile bootstrap interval at `level` (e.g. 0.95) of `stat` over `xs`:
 /// `resamples` resamples with replacement, seeded. A single value (or none)

@@ -14,6 +14,8 @@
 //! split recursively until no candidate is significant. Permutations stop early as
 //! soon as significance is out of reach, so step-free series cost a handful of them.
 
+use super::rng::SplitMix64;
+
 /// Settings of the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -215,31 +217,6 @@ fn shuffle(xs: &mut [f64], rng: &mut SplitMix64) {
     for i in (1..xs.len()).rev() {
         let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         xs.swap(i, j);
-    }
-}
-
-/// SplitMix64: small, fast, good enough for permutations; seeded for reproducibility.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    pub fn unit(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box–Muller).
-    pub fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 }
 

@@ -6,6 +6,8 @@
 //! within each chosen process, on both sides independently; the interval is
 //! the 2.5th and 97.5th percentile of the replicate ratios.
 
+use super::rng::SplitMix64;
+
 /// A labelled sample set: values and the worker process of each.
 #[derive(Debug, Clone, Copy)]
 pub struct Grouped<'a> {
@@ -16,30 +18,6 @@ pub struct Grouped<'a> {
 
 /// Replicates used by [`ratio_of_medians_ci`].
 pub const DEFAULT_REPLICATES: usize = 2000;
-
-/// SplitMix64: small, fast, and good enough to drive resampling; seeded so
-/// every report is reproducible.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..n (n > 0), by Lemire's multiply-shift (bias < n/2⁶⁴).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-}
 
 /// A stable 64-bit seed from a string (FNV-1a), so each metric gets its own stream.
 pub fn seed_for(key: &str) -> u64 {

@@ -8,4 +8,5 @@ pub mod hierarchical;
 pub mod mann_whitney;
 pub mod modality;
 pub mod normal;
+pub mod rng;
 pub mod summary;

@@ -14,7 +14,8 @@ use smprof::result::{
     Better, CommitInfo, Env, Metric, MetricKind, Mode, OpFigures, RunResult, RunSettings, Summary,
     Tool, WorkloadResult,
 };
-use smprof::stats::hierarchical::{SplitMix64, median_in_place, seed_for};
+use smprof::stats::hierarchical::{median_in_place, seed_for};
+use smprof::stats::rng::SplitMix64;
 use std::collections::BTreeMap;
 
 pub const BASE_SHA: &str = "3f9c2a71d4e85b06c1a9f2e37d58b4c0a6e19d27";
