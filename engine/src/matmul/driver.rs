@@ -25,7 +25,6 @@ use super::inject::Injector;
 use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
 /// to a second thread costs a few microseconds (a wake-up and a join), which a product
@@ -125,8 +124,8 @@ pub(crate) fn gemm(
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`).
     let a_in_place = n <= bl.nc;
-    // Chunks are handed out dynamically, so a thread the OS delays (the machine is
-    // shared) does not hold up the others. When A must be packed, each chunk packs it
+    // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
+    // (the machine is shared) or a worker still waking up does not hold up the others. When A must be packed, each chunk packs it
     // again, so then there is only one chunk per thread.
     let chunks = if parts > 1 && (a_in_place || !split_cols) {
         (3 * parts).min(tiles)
@@ -149,20 +148,7 @@ pub(crate) fn gemm(
             )
         };
     };
-    if parts == 1 {
-        run(0);
-    } else {
-        let next = AtomicUsize::new(0);
-        crate::threads::run_parts(parts, |_| {
-            loop {
-                let ch = next.fetch_add(1, Ordering::Relaxed);
-                if ch >= chunks {
-                    break;
-                }
-                run(ch);
-            }
-        });
-    }
+    crate::threads::run_chunks(parts, chunks, run);
 }
 
 /// The loop nest over rows `r0..r1` and columns `c0..c1` of C.
