@@ -32,6 +32,12 @@ use crate::simd::Tier;
 /// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
 pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 
+/// Up to this many elements (k·n), a row-major B is read in place instead of packed.
+/// Measured on the model-207 Xeon against `gemm` in one run: at 64³ (16 KiB, inside L1)
+/// skipping the copy took the engine from 0.90× to 0.97× of `gemm`; from 128³ up the
+/// strided rows cost more than the copy saves (0.98× → 0.90×).
+const B_IN_PLACE_MAX: usize = 64 * 64;
+
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View<'a> {
@@ -124,6 +130,7 @@ pub(crate) fn gemm(
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`).
     let a_in_place = n <= bl.nc;
+    let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others. When A must be packed, each chunk packs it
     // again, so then there is only one chunk per thread.
@@ -144,7 +151,7 @@ pub(crate) fn gemm(
         // (checked by sgemm's operand checks).
         unsafe {
             blocked(
-                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place,
+                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
             )
         };
     };
@@ -168,6 +175,7 @@ unsafe fn blocked(
     beta: f32,
     c: COut,
     a_in_place: bool,
+    b_in_place: bool,
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
@@ -204,12 +212,15 @@ unsafe fn blocked(
             pack(tier, mr, &packed, &mut abuf);
             for j0 in (c0..c1).step_by(nc) {
                 let nb = nc.min(c1 - j0);
+                // Full B panels of a small row-major operand are read in place; only a
+                // ragged last panel is packed (zero-padded).
+                let b_full = if b_in_place { nb / nr } else { 0 };
                 let bsrc = Src {
                     data: b.data,
                     sx: b.cs,
                     sp: b.rs,
-                    x0: j0,
-                    xn: nb,
+                    x0: j0 + b_full * nr,
+                    xn: nb - b_full * nr,
                     p0,
                     kc: kb,
                 };
@@ -223,17 +234,21 @@ unsafe fn blocked(
                     };
                     let mr_eff = mr.min(mb - ir * mr);
                     for jr in 0..nb.div_ceil(nr) {
-                        let bp = bbuf[jr * nr * kb..].as_ptr();
+                        let (bp, rsb) = if jr < b_full {
+                            (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
+                        } else {
+                            (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                        };
                         let nr_eff = nr.min(nb - jr * nr);
-                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs], in place
-                        // (a full panel of rows that exist) or packed; B panels hold kb·nr floats and start
-                        // at multiples of nr·kb floats in a 64-byte aligned pool buffer, and
-                        // nr floats are a whole number of 64-byte lines for the SIMD tiers, so the
-                        // kernels' aligned loads are aligned. The tile lies inside this part's range of C.
+                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
+                        // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
+                        // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                        // The tile lies inside this part's range of C.
                         unsafe {
                             let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
                             kern(
-                                kb, alpha, ap, ars, acs, bp, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                                kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff,
+                                nr_eff,
                             );
                             for _ in 0..inj.repeats() {
                                 kern(
@@ -243,6 +258,7 @@ unsafe fn blocked(
                                     ars,
                                     acs,
                                     bp,
+                                    rsb,
                                     0.0,
                                     scratch.as_mut_ptr(),
                                     nr,

@@ -38,6 +38,7 @@ pub unsafe fn kernel(
     ars: usize,
     acs: usize,
     bp: *const f32,
+    rsb: usize,
     beta: f32,
     c: *mut f32,
     rsc: usize,
@@ -45,7 +46,7 @@ pub unsafe fn kernel(
     nr: usize,
 ) {
     // SAFETY: forwarded; MR × (NR / 16) is this kernel's tile.
-    unsafe { body::<MR, { NR / 16 }>(k, alpha, ap, ars, acs, bp, beta, c, rsc, mr, nr) }
+    unsafe { body::<MR, { NR / 16 }>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
 }
 
 /// One MR×(16·NV) tile; see [`super::KernelFn`] (with NR = 16·NV).
@@ -61,6 +62,7 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
     ars: usize,
     acs: usize,
     bp: *const f32,
+    rsb: usize,
     beta: f32,
     c: *mut f32,
     rsc: usize,
@@ -69,8 +71,8 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
 ) {
     use core::arch::x86_64::*;
     let mut b = bp;
-    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, k·16·NV floats at bp,
-    // 64-byte aligned, and an mr×nr tile at c with row stride rsc. Prefetches never fault.
+    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, B element (p, j) at bp[p·rsb + j] for j < 16·NV,
+    // and an mr×nr tile at c with row stride rsc. Prefetches never fault.
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); NV]; MR];
         let mut bv = [_mm512_setzero_ps(); NV];
@@ -80,12 +82,13 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
                 _mm_prefetch::<_MM_HINT_T0>(row.add(64 * v));
             }
         }
-        if ars == 1 && acs == MR {
-            // Packed A: one pointer walking MR floats per step.
+        if ars == 1 {
+            // Packed A (acs = MR) or a transposed operand read in place: the MR values
+            // of one step are adjacent, so one pointer walks acs floats per step.
             let mut a = ap;
             for _ in 0..k {
                 for v in 0..NV {
-                    bv[v] = _mm512_load_ps(b.add(16 * v));
+                    bv[v] = _mm512_loadu_ps(b.add(16 * v));
                 }
                 for i in 0..MR {
                     let av = _mm512_set1_ps(*a.add(i));
@@ -93,15 +96,15 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
                         acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
                     }
                 }
-                a = a.add(MR);
-                b = b.add(16 * NV);
+                a = a.add(acs);
+                b = b.add(rsb);
             }
         } else {
             // A in place: MR row pointers, each walking acs floats per step.
             let rows: [*const f32; MR] = core::array::from_fn(|i| ap.add(i * ars));
             for p in 0..k {
                 for v in 0..NV {
-                    bv[v] = _mm512_load_ps(b.add(16 * v));
+                    bv[v] = _mm512_loadu_ps(b.add(16 * v));
                 }
                 for i in 0..MR {
                     let av = _mm512_set1_ps(*rows[i].add(p * acs));
@@ -109,7 +112,7 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
                         acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
                     }
                 }
-                b = b.add(16 * NV);
+                b = b.add(rsb);
             }
         }
         let va = _mm512_set1_ps(alpha);
