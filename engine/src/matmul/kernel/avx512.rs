@@ -15,7 +15,7 @@
 //!
 //! C's tile is prefetched before the k loop so its cache misses (rows `rsc` apart,
 //! often in different pages) overlap with the arithmetic instead of stalling the
-//! write-back.
+//! write-back (as BLIS does; measured neutral up to 512³, where C stays in cache).
 //!
 //! The body is generic in the tile (`MR` rows × `NV` vectors); [`kernel`] is the
 //! instance the driver uses, the others let the tests cover the generic body.
