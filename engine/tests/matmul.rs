@@ -216,6 +216,28 @@ fn small_row_major_b_read_in_place() {
 }
 
 #[test]
+fn wide_threaded_products_share_one_packed_a() {
+    // n > NC: column chunks use A packed once, up front, in parallel (several depth
+    // passes; several row blocks in the second shape).
+    for (i, &(m, n, k)) in [(70, 1100, 300), (1100, 600, 40)].iter().enumerate() {
+        assert!(m * n * k >= PAR_MIN_MNK);
+        for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
+            let case = Case::new(ta, tb, (m, n, k), (0.5, 1.5), (2, 1, 3), 40 + i as u64);
+            for_each_available_tier(|tier| {
+                let one = case.run(tier, 1);
+                case.check(&one, tier.as_str());
+                for threads in [2, 3] {
+                    assert!(
+                        bits(&case.run(tier, threads)) == bits(&one),
+                        "{tier} t={threads} {m}×{n}×{k}"
+                    );
+                }
+            });
+        }
+    }
+}
+
+#[test]
 fn deep_products_cross_cache_blocks() {
     // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
     for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
