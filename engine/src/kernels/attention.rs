@@ -46,9 +46,10 @@ impl AttnShape {
         self.channels / self.heads
     }
 
-    /// Floats of scratch space the kernels need: a transposed K or V (D, T) and one T×T block.
+    /// Floats of scratch space the kernels need: one head's operands copied
+    /// contiguous (four (T, D) blocks, one of them transposed) and one T×T block.
     pub fn scratch_len(&self) -> usize {
-        self.head_dim() * self.seq + self.seq * self.seq
+        4 * self.head_dim() * self.seq + self.seq * self.seq
     }
 
     fn check(&self, op: &'static str, lens: &[(usize, usize)], scratch: usize) -> Result<()> {
@@ -544,6 +545,16 @@ unsafe fn softmax_backward_row<S: SimdF32>(p: *const f32, dp: *mut f32, n: usize
     }
 }
 
+/// dst (T, D) = the D columns at `src` of T rows of stride `ss`, contiguous.
+#[inline(always)]
+unsafe fn copy_rows(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
+    unsafe {
+        for j in 0..t {
+            std::ptr::copy_nonoverlapping(src.add(j * ss), dst.add(j * d), d);
+        }
+    }
+}
+
 /// dst (D, T) = the D columns at `src` of T rows of stride `ss`, transposed.
 #[inline(always)]
 unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
@@ -566,9 +577,12 @@ unsafe fn forward_simd<S: SimdF32>(
 ) {
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
-    let kt = scratch.as_mut_ptr();
+    // One head's operands are copied contiguous first: K transposed (D, T) for the
+    // scores, V (T, D) for the weighted sum, so the inner loops stream from L1.
+    let (kt, rest) = scratch.split_at_mut(d * t);
+    let (kt, vc) = (kt.as_mut_ptr(), rest.as_mut_ptr());
     // SAFETY: every offset below stays inside the buffers whose lengths were checked
-    // (rows < T, columns < T or < D, heads < H); kt is (D, T) inside scratch.
+    // (rows < T, columns < T or < D, heads < H); kt and vc are (D, T), (T, D) in scratch.
     unsafe {
         for bi in 0..s.batch {
             for hd in 0..h {
@@ -577,6 +591,7 @@ unsafe fn forward_simd<S: SimdF32>(
                 let o = out.as_mut_ptr().add(bi * t * c + hd * d);
                 let a = att.as_mut_ptr().add((bi * h + hd) * t * t);
                 transpose_into(k, 3 * c, t, d, kt);
+                copy_rows(v, 3 * c, t, d, vc);
                 for t0 in (0..t).step_by(RB) {
                     let rows = RB.min(t - t0);
                     let cols = t0 + rows;
@@ -592,7 +607,7 @@ unsafe fn forward_simd<S: SimdF32>(
                     // O_blk (rows, D) = P_blk (rows, cols) V (cols, D)
                     let w = (a.add(t0 * t).cast_const(), t, 1, rows);
                     let dst = (o.add(t0 * c), c, false);
-                    weighted_rows::<S>(w, (0, cols), (v, 3 * c, d), 1.0, dst);
+                    weighted_rows::<S>(w, (0, cols), (vc, d, d), 1.0, dst);
                 }
             }
         }
@@ -610,9 +625,10 @@ unsafe fn backward_simd<S: SimdF32>(
 ) {
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
-    let (vt, ds) = scratch.split_at_mut(d * t);
-    let (vt, ds) = (vt.as_mut_ptr(), ds.as_mut_ptr());
-    // SAFETY: as in forward_simd; vt is (D, T) and ds (T, T) inside scratch.
+    // vt (D, T) = Vᵀ; qc, kc, gc (T, D) = Q, K, dO contiguous; ds (T, T)
+    let sp = scratch.as_mut_ptr();
+    let n = d * t;
+    // SAFETY: as in forward_simd; the five blocks lie inside scratch (scratch_len).
     unsafe {
         for bi in 0..s.batch {
             for hd in 0..h {
@@ -622,11 +638,15 @@ unsafe fn backward_simd<S: SimdF32>(
                 let (dk, dv) = (dq.add(c), dq.add(2 * c));
                 let go = dout.as_ptr().add(bi * t * c + hd * d);
                 let p = att.as_ptr().add((bi * h + hd) * t * t);
+                let (vt, qc, kc, gc, ds) = (sp, sp.add(n), sp.add(2 * n), sp.add(3 * n), sp.add(4 * n));
                 transpose_into(v, 3 * c, t, d, vt);
+                copy_rows(q, 3 * c, t, d, qc);
+                copy_rows(k, 3 * c, t, d, kc);
+                copy_rows(go, c, t, d, gc);
                 // dS (T, T) = softmax_backward(P, dO Vᵀ) / √D, exact zeros above the diagonal
                 for t0 in (0..t).step_by(RB) {
                     let rows = RB.min(t - t0);
-                    let x = (go.add(t0 * c), c, rows);
+                    let x = (gc.add(t0 * d).cast_const(), d, rows);
                     rows_times_t::<S>(x, (vt, t, d), t0 + rows, 1.0, (ds.add(t0 * t), t));
                     for r in 0..rows {
                         let i = t0 + r;
@@ -639,15 +659,15 @@ unsafe fn backward_simd<S: SimdF32>(
                     // dQ_blk += dS_blk (rows, ≤ b0+rows) K
                     let w = (ds.add(b0 * t).cast_const(), t, 1, rows);
                     let dst = (dq.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (0, b0 + rows), (k, 3 * c, d), 1.0, dst);
+                    weighted_rows::<S>(w, (0, b0 + rows), (kc, d, d), 1.0, dst);
                     // dK_blk += dSᵀ_blk Q over the rows t ≥ b0 that see these keys
                     let w = (ds.add(b0).cast_const(), 1, t, rows);
                     let dst = (dk.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (b0, t), (q, 3 * c, d), 1.0, dst);
+                    weighted_rows::<S>(w, (b0, t), (qc, d, d), 1.0, dst);
                     // dV_blk += Pᵀ_blk dO
                     let w = (p.add(b0), 1, t, rows);
                     let dst = (dv.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (b0, t), (go, c, d), 1.0, dst);
+                    weighted_rows::<S>(w, (b0, t), (gc, d, d), 1.0, dst);
                 }
             }
         }
