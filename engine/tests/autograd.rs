@@ -228,6 +228,15 @@ fn cross_entropy() {
     let l = g.input(Tensor::zeros(&[2, 8]).unwrap());
     let loss = g.cross_entropy(l, &[0, 7]).unwrap();
     assert!((g.value(loss).data()[0] - 8f32.ln()).abs() < 1e-6);
+    // A target whose probability underflows f32 still gives the exact, finite loss.
+    let mut g = Graph::new();
+    let l = g.input(Tensor::from_slice(&[200.0, 0.0, 0.0, 1.0, 2.0, 3.0], &[2, 3]).unwrap());
+    let loss = g.cross_entropy(l, &[1, 2]).unwrap();
+    let row1 = 200.0 + (1.0 + 2.0 * (-200f64).exp()).ln(); // log-sum-exp(200, 0, 0) − 0
+    let row2 = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln() - 3.0; // log-sum-exp(1, 2, 3) − 3
+    let want = (row1 + row2) / 2.0;
+    let got = g.value(loss).data()[0] as f64;
+    assert!((got - want).abs() < 1e-4, "{got} vs {want}");
 }
 
 #[test]
