@@ -11,9 +11,10 @@
 //! Working on the fused layout removes the head split/merge copies; one call per
 //! layer replaces 2·B·H small sgemms (4·B·H in backward) and B·H·T row softmaxes,
 //! and only the causal half of every T×T product is computed. The SIMD body
-//! works on blocks of `RB` query rows: scores are `RB` rows × LANES key columns
-//! against a transposed K (D, T) held in scratch, weighted sums are `RB` rows ×
-//! LANES channels, so every loaded vector feeds `RB` FMAs.
+//! works on register tiles of R query rows (8 on AVX-512, 4 on AVX2) × NV
+//! vectors: scores are R rows × NV·LANES key columns against a transposed K
+//! (D, T), weighted sums R rows × NV·LANES channels, so every loaded vector
+//! feeds R FMAs and every broadcast NV.
 
 use super::whole_rows;
 use crate::error::{Error, Result};
@@ -21,10 +22,8 @@ use crate::profile::{Op, scope};
 use crate::simd::vector::SimdF32;
 use crate::simd::{self, Tier, math, simd_kernel};
 
-/// Query rows per register tile of the SIMD body.
-const RB: usize = 4;
-/// Vectors per register tile row: RB × NV accumulators, RB broadcasts and NV
-/// loads per RB·NV FMAs.
+/// Vectors per register tile row: R × NV accumulators, R broadcasts and NV
+/// loads per R·NV FMAs.
 const NV: usize = 2;
 
 /// The shape of a self-attention call.
@@ -331,7 +330,7 @@ fn attend_scalar(
 }
 
 // ---------------------------------------------------------------------------
-// SIMD body. Blocks of RB rows always compute RB rows (the last block repeats
+// SIMD body. Tiles of R rows always compute R rows (the last block repeats
 // its last row and drops it at the store), so the row loops have constant
 // bounds and their accumulators stay in registers.
 
@@ -371,22 +370,22 @@ unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
     }
 }
 
-/// The RB × (V·LANES) register tile of [`rows_times_t`] at column j, `n` valid columns.
+/// The R × (V·LANES) register tile of [`rows_times_t`] at column j, `n` valid columns.
 #[inline(always)]
-unsafe fn scores_tile<S: SimdF32, const V: usize>(
-    xr: &[*const f32; RB],
+unsafe fn scores_tile<S: SimdF32, const R: usize, const V: usize>(
+    xr: &[*const f32; R],
     (yt, ldy, d): (*const f32, usize, usize),
     (j, n, rows): (usize, usize, usize),
     alpha: f32,
     (s, ls): (*mut f32, usize),
 ) {
     unsafe {
-        let mut acc = [[S::splat(0.0); V]; RB];
+        let mut acc = [[S::splat(0.0); V]; R];
         for k in 0..d {
             let p = yt.add(k * ldy + j);
             let y: [S::V; V] =
                 std::array::from_fn(|v| load_n::<S>(p.add(v * S::LANES), n - v * S::LANES));
-            for r in 0..RB {
+            for r in 0..R {
                 let x = S::splat(*xr[r].add(k));
                 for v in 0..V {
                     acc[r][v] = S::fma(x, y[v], acc[r][v]);
@@ -402,10 +401,10 @@ unsafe fn scores_tile<S: SimdF32, const V: usize>(
     }
 }
 
-/// s_r[j] = α · Σ_k x_r[k] · yt[k][j] for r < rows ≤ RB, j < cols.
+/// s_r[j] = α · Σ_k x_r[k] · yt[k][j] for r < rows ≤ R, j < cols.
 // x: rows of D at stride xs, yt: (D, ldy), s: rows at stride ls
 #[inline(always)]
-unsafe fn rows_times_t<S: SimdF32>(
+unsafe fn rows_times_t<S: SimdF32, const R: usize>(
     (x, xs, rows): (*const f32, usize, usize),
     y: (*const f32, usize, usize),
     cols: usize,
@@ -413,23 +412,23 @@ unsafe fn rows_times_t<S: SimdF32>(
     s: (*mut f32, usize),
 ) {
     unsafe {
-        let xr: [*const f32; RB] = std::array::from_fn(|r| x.add(r.min(rows - 1) * xs));
+        let xr: [*const f32; R] = std::array::from_fn(|r| x.add(r.min(rows - 1) * xs));
         let mut j = 0;
         while j + NV * S::LANES <= cols {
-            scores_tile::<S, NV>(&xr, y, (j, NV * S::LANES, rows), alpha, s);
+            scores_tile::<S, R, NV>(&xr, y, (j, NV * S::LANES, rows), alpha, s);
             j += NV * S::LANES;
         }
         while j < cols {
-            scores_tile::<S, 1>(&xr, y, (j, cols - j, rows), alpha, s);
+            scores_tile::<S, R, 1>(&xr, y, (j, cols - j, rows), alpha, s);
             j += S::LANES;
         }
     }
 }
 
-/// The RB × (V·LANES) register tile of [`weighted_rows`] at channel k, `n` valid channels.
+/// The R × (V·LANES) register tile of [`weighted_rows`] at channel k, `n` valid channels.
 #[inline(always)]
-unsafe fn weighted_tile<S: SimdF32, const V: usize>(
-    (wrow, wc, rows): (&[*const f32; RB], usize, usize),
+unsafe fn weighted_tile<S: SimdF32, const R: usize, const V: usize>(
+    (wrow, wc, rows): (&[*const f32; R], usize, usize),
     (c0, c1): (usize, usize),
     (y, ys): (*const f32, usize),
     (k, n): (usize, usize),
@@ -437,12 +436,12 @@ unsafe fn weighted_tile<S: SimdF32, const V: usize>(
     (out, os, add): (*mut f32, usize, bool),
 ) {
     unsafe {
-        let mut acc = [[S::splat(0.0); V]; RB];
+        let mut acc = [[S::splat(0.0); V]; R];
         for c in c0..c1 {
             let p = y.add(c * ys + k);
             let yv: [S::V; V] =
                 std::array::from_fn(|v| load_n::<S>(p.add(v * S::LANES), n - v * S::LANES));
-            for r in 0..RB {
+            for r in 0..R {
                 let w = S::splat(*wrow[r].add(c * wc));
                 for v in 0..V {
                     acc[r][v] = S::fma(w, yv[v], acc[r][v]);
@@ -462,11 +461,11 @@ unsafe fn weighted_tile<S: SimdF32, const V: usize>(
     }
 }
 
-/// out_r[:] (+)= α · Σ_{c0 ≤ c < c1} w(r, c) · y_c[:] for r < rows ≤ RB, with
+/// out_r[:] (+)= α · Σ_{c0 ≤ c < c1} w(r, c) · y_c[:] for r < rows ≤ R, with
 /// w(r, c) = w[r·wr + c·wc]; `add` accumulates into out, otherwise out is written.
 // y: rows of D at stride ys, out: rows of D at stride os
 #[inline(always)]
-unsafe fn weighted_rows<S: SimdF32>(
+unsafe fn weighted_rows<S: SimdF32, const R: usize>(
     (w, wr, wc, rows): (*const f32, usize, usize, usize),
     cr: (usize, usize),
     (y, ys, d): (*const f32, usize, usize),
@@ -474,15 +473,15 @@ unsafe fn weighted_rows<S: SimdF32>(
     dst: (*mut f32, usize, bool),
 ) {
     unsafe {
-        let wrow: [*const f32; RB] = std::array::from_fn(|r| w.add(r.min(rows - 1) * wr));
+        let wrow: [*const f32; R] = std::array::from_fn(|r| w.add(r.min(rows - 1) * wr));
         let mut k = 0;
         while k + NV * S::LANES <= d {
             let kn = (k, NV * S::LANES);
-            weighted_tile::<S, NV>((&wrow, wc, rows), cr, (y, ys), kn, alpha, dst);
+            weighted_tile::<S, R, NV>((&wrow, wc, rows), cr, (y, ys), kn, alpha, dst);
             k += NV * S::LANES;
         }
         while k < d {
-            weighted_tile::<S, 1>((&wrow, wc, rows), cr, (y, ys), (k, d - k), alpha, dst);
+            weighted_tile::<S, R, 1>((&wrow, wc, rows), cr, (y, ys), (k, d - k), alpha, dst);
             k += S::LANES;
         }
     }
@@ -567,8 +566,26 @@ unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *m
     }
 }
 
+/// Row tiles of 8 where there are 32 vector registers (AVX-512), of 4 with 16 (AVX2).
 #[inline(always)]
 unsafe fn forward_simd<S: SimdF32>(
+    qkv: &[f32],
+    att: &mut [f32],
+    out: &mut [f32],
+    s: AttnShape,
+    scratch: &mut [f32],
+) {
+    unsafe {
+        if S::LANES >= 16 {
+            forward_tiled::<S, 8>(qkv, att, out, s, scratch)
+        } else {
+            forward_tiled::<S, 4>(qkv, att, out, s, scratch)
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn forward_tiled<S: SimdF32, const R: usize>(
     qkv: &[f32],
     att: &mut [f32],
     out: &mut [f32],
@@ -592,12 +609,12 @@ unsafe fn forward_simd<S: SimdF32>(
                 let a = att.as_mut_ptr().add((bi * h + hd) * t * t);
                 transpose_into(k, 3 * c, t, d, kt);
                 copy_rows(v, 3 * c, t, d, vc);
-                for t0 in (0..t).step_by(RB) {
-                    let rows = RB.min(t - t0);
+                for t0 in (0..t).step_by(R) {
+                    let rows = R.min(t - t0);
                     let cols = t0 + rows;
                     // S (rows, cols) = Q_blk Kᵀ / √D
                     let x = (q.add(t0 * 3 * c), 3 * c, rows);
-                    rows_times_t::<S>(x, (kt, t, d), cols, scale, (a.add(t0 * t), t));
+                    rows_times_t::<S, R>(x, (kt, t, d), cols, scale, (a.add(t0 * t), t));
                     for r in 0..rows {
                         let row = a.add((t0 + r) * t);
                         softmax_row::<S>(row, t0 + r + 1);
@@ -607,7 +624,7 @@ unsafe fn forward_simd<S: SimdF32>(
                     // O_blk (rows, D) = P_blk (rows, cols) V (cols, D)
                     let w = (a.add(t0 * t).cast_const(), t, 1, rows);
                     let dst = (o.add(t0 * c), c, false);
-                    weighted_rows::<S>(w, (0, cols), (vc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (0, cols), (vc, d, d), 1.0, dst);
                 }
             }
         }
@@ -616,6 +633,24 @@ unsafe fn forward_simd<S: SimdF32>(
 
 #[inline(always)]
 unsafe fn backward_simd<S: SimdF32>(
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    s: AttnShape,
+    scratch: &mut [f32],
+) {
+    unsafe {
+        if S::LANES >= 16 {
+            backward_tiled::<S, 8>(dout, qkv, att, dqkv, s, scratch)
+        } else {
+            backward_tiled::<S, 4>(dout, qkv, att, dqkv, s, scratch)
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn backward_tiled<S: SimdF32, const R: usize>(
     dout: &[f32],
     qkv: &[f32],
     att: &[f32],
@@ -638,36 +673,37 @@ unsafe fn backward_simd<S: SimdF32>(
                 let (dk, dv) = (dq.add(c), dq.add(2 * c));
                 let go = dout.as_ptr().add(bi * t * c + hd * d);
                 let p = att.as_ptr().add((bi * h + hd) * t * t);
-                let (vt, qc, kc, gc, ds) = (sp, sp.add(n), sp.add(2 * n), sp.add(3 * n), sp.add(4 * n));
+                let (vt, qc, kc, gc, ds) =
+                    (sp, sp.add(n), sp.add(2 * n), sp.add(3 * n), sp.add(4 * n));
                 transpose_into(v, 3 * c, t, d, vt);
                 copy_rows(q, 3 * c, t, d, qc);
                 copy_rows(k, 3 * c, t, d, kc);
                 copy_rows(go, c, t, d, gc);
                 // dS (T, T) = softmax_backward(P, dO Vᵀ) / √D, exact zeros above the diagonal
-                for t0 in (0..t).step_by(RB) {
-                    let rows = RB.min(t - t0);
+                for t0 in (0..t).step_by(R) {
+                    let rows = R.min(t - t0);
                     let x = (gc.add(t0 * d).cast_const(), d, rows);
-                    rows_times_t::<S>(x, (vt, t, d), t0 + rows, 1.0, (ds.add(t0 * t), t));
+                    rows_times_t::<S, R>(x, (vt, t, d), t0 + rows, 1.0, (ds.add(t0 * t), t));
                     for r in 0..rows {
                         let i = t0 + r;
                         softmax_backward_row::<S>(p.add(i * t), ds.add(i * t), i + 1, scale);
                         std::slice::from_raw_parts_mut(ds.add(i * t + i + 1), t - i - 1).fill(0.0);
                     }
                 }
-                for b0 in (0..t).step_by(RB) {
-                    let rows = RB.min(t - b0);
+                for b0 in (0..t).step_by(R) {
+                    let rows = R.min(t - b0);
                     // dQ_blk += dS_blk (rows, ≤ b0+rows) K
                     let w = (ds.add(b0 * t).cast_const(), t, 1, rows);
                     let dst = (dq.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (0, b0 + rows), (kc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (0, b0 + rows), (kc, d, d), 1.0, dst);
                     // dK_blk += dSᵀ_blk Q over the rows t ≥ b0 that see these keys
                     let w = (ds.add(b0).cast_const(), 1, t, rows);
                     let dst = (dk.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (b0, t), (qc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (b0, t), (qc, d, d), 1.0, dst);
                     // dV_blk += Pᵀ_blk dO
                     let w = (p.add(b0), 1, t, rows);
                     let dst = (dv.add(b0 * 3 * c), 3 * c, true);
-                    weighted_rows::<S>(w, (b0, t), (gc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (b0, t), (gc, d, d), 1.0, dst);
                 }
             }
         }
@@ -692,12 +728,12 @@ unsafe fn attend_simd<S: SimdF32>(
         for hd in 0..heads {
             let qh = (q.as_ptr().add(hd * d), 0, 1);
             let ktp = kt.as_ptr().add(hd * d * positions);
-            rows_times_t::<S>(qh, (ktp, positions, d), n, scale, (sp, 0));
+            rows_times_t::<S, 1>(qh, (ktp, positions, d), n, scale, (sp, 0));
             softmax_row::<S>(sp, n);
             let w = (sp.cast_const(), 0, 1, 1);
             let y = (v.as_ptr().add(hd * positions * d), d, d);
             let dst = (out.as_mut_ptr().add(hd * d), 0, false);
-            weighted_rows::<S>(w, (0, n), y, 1.0, dst);
+            weighted_rows::<S, 1>(w, (0, n), y, 1.0, dst);
         }
     }
 }
