@@ -137,7 +137,8 @@ fn update_scalar(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f3
 
 /// The same loop compiled under the tier's features: element-wise IEEE
 /// operations only (no reduction), so the vectorised loop gives the scalar
-/// tier's results bit for bit.
+/// tier's results bit for bit. `S` only selects the wrapper's features.
+#[allow(clippy::extra_unused_type_parameters)]
 #[inline(always)]
 unsafe fn update_simd<S: crate::simd::vector::SimdF32>(
     k: Coeffs,
