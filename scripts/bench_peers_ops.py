@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""Engine kernels vs NumPy on the same ops, measured in one run, as a markdown table.
+"""Engine kernels vs NumPy and PyTorch on the same ops, measured in one run, as a markdown table.
 
 Runs `cargo bench -p smallmind --bench kernels` (criterion; every SIMD tier),
-then times NumPy (1 BLAS thread) on the same workloads in this process, and
-prints one table: engine medians per tier, NumPy's median from this run and
-its ratio to the engine's best tier, and PyTorch's anchor figure (read from
-the anchors' results.jsonl, measured earlier on this machine: labelled as
-such) with its ratio. Machines are shared and noisy: compare ratios, and
-look at the load averages printed with the table.
+then times NumPy (1 BLAS thread) and PyTorch (1 thread, no grad; the calls of
+../shared/anchors/bench_ops.py) on the same workloads in this process, and
+prints one table: engine medians per tier, each peer's median from this run
+and its ratio to the engine's best tier, and PyTorch's anchor figure (from the
+anchors' results.jsonl, measured on the anchor machine: labelled as such).
+Machines are shared and noisy: compare ratios, and look at the load averages
+printed with the table.
 
 usage: scripts/bench_peers_ops.py [--quick] [--skip-engine] [--anchors FILE] [--out FILE]
   --quick        short criterion warm-up/measurement (development only)
   --skip-engine  reuse target/criterion from the last engine run
-needs: cargo, python3 with numpy (pip install numpy; scipy optional, for GELU erf)
+needs: cargo, python3 with numpy (pip install numpy; scipy optional, for GELU erf;
+torch optional, for the same-run PyTorch column)
 """
 import argparse
 import json
@@ -161,6 +163,40 @@ def numpy_figures():
     return out, f"numpy {np.__version__}" + ("" if erf else " (no scipy: GELU erf skipped)")
 
 
+def torch_figures():
+    """PyTorch on the same workloads, 1 thread, or ({}, None) when torch is missing."""
+    try:
+        import numpy as np
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return {}, None
+    torch.set_num_threads(1)
+    torch.set_grad_enabled(False)
+    rng = np.random.default_rng(0)
+
+    def rand(*shape):
+        return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
+
+    out = {}
+    for n in (1000, 10000, 100000, 1000000):
+        x = rand(n)
+        out[("gelu_tanh", str(n))] = time_us(lambda: F.gelu(x, approximate="tanh"))
+        out[("gelu_erf", str(n))] = time_us(lambda: F.gelu(x))
+    for rows in (1, 64):
+        for cols in (256, 512, 1024, 2048):
+            x = rand(rows, cols)
+            out[("softmax", f"{rows}x{cols}")] = time_us(lambda: torch.softmax(x, dim=-1))
+    a, b = rand(10000), rand(10000)
+    o = torch.empty_like(a)
+    out[("add", "10000")] = time_us(lambda: torch.add(a, b, out=o))
+    out[("mul", "10000")] = time_us(lambda: torch.mul(a, b, out=o))
+    m, v = rand(100, 100), rand(100)
+    mo = torch.empty_like(m)
+    out[("broadcast_add", "100x100")] = time_us(lambda: torch.add(m, v, out=mo))
+    return out, f"torch {torch.__version__} ({torch.get_num_threads()} thread)"
+
+
 def torch_anchors(path):
     anchors, version = {}, None
     try:
@@ -204,28 +240,34 @@ def main():
         run_engine(args.quick)
     load_mid = loadavg()
     np_figs, np_version = numpy_figures()
+    pt_figs, pt_version = torch_figures()
     load_after = loadavg()
     anchors, torch_version = torch_anchors(args.anchors)
 
     lines = [
-        f"Machine: {cpu_model()}, {os.cpu_count()} cores; load average before/after engine/after NumPy: "
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores; load average before/after engine/after peers: "
         f"{load_before} / {load_mid} / {load_after}.",
-        f"Peers: {np_version}, 1 thread, this run; PyTorch = anchor figure "
-        f"({torch_version or 'not found'}, 1 thread, from {os.path.basename(args.anchors)}, an earlier run).",
-        "Ratios are peer time / engine best tier (> 1: the engine is faster).",
+        f"Peers in this run: {np_version}, 1 thread; {pt_version or 'PyTorch not installed'}. "
+        f"PyTorch (anchor) = {torch_version or 'not found'}, 1 thread, from {os.path.basename(args.anchors)}, "
+        "measured on the anchor machine.",
+        "Ratios are peer time / engine best tier (> 1: the engine is faster); the issue's target "
+        "as a ratio is PyTorch (anchor) ÷ target.",
         "",
-        "| workload | scalar | avx2 | avx512 | NumPy (this run) | NumPy ÷ engine | PyTorch (anchor) | PyTorch ÷ engine | target |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| workload | scalar | avx2 | avx512 | NumPy | NumPy ÷ engine | PyTorch | PyTorch ÷ engine "
+        "| PyTorch (anchor) | target | target as ratio to PyTorch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, group, param, case, target in WORKLOADS:
         eng = {t: engine_median_us(group, t, param) for t in TIERS}
         present = [v for v in eng.values() if v is not None]
         best = min(present) if present else None
         npv = np_figs.get((group, param))
+        ptv = pt_figs.get((group, param))
         tv = anchors.get(case)
         lines.append(
             f"| {label} | {fmt(eng['scalar'])} | {fmt(eng['avx2'])} | {fmt(eng['avx512'])} | {fmt(npv)} | "
-            f"{ratio(npv, best)} | {fmt(tv)} | {ratio(tv, best)} | {('≤ ' + fmt(target)) if target else ''} |"
+            f"{ratio(npv, best)} | {fmt(ptv)} | {ratio(ptv, best)} | {fmt(tv)} | "
+            f"{('≤ ' + fmt(target)) if target else ''} | {('≥ ' + ratio(tv, target)) if target else ''} |"
         )
     a2 = engine_median_us("gelu_tanh", "avx2", "1000000")
     a5 = engine_median_us("gelu_tanh", "avx512", "1000000")

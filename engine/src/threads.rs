@@ -1,19 +1,22 @@
 //! How many threads the engine's parallel kernels may use, and the team that runs them.
 //!
 //! The count comes from [`set_threads`], else `SMALLMIND_THREADS`, else the
-//! machine's available parallelism. Kernels split work into *static* parts
-//! (part `t` of `n` always covers the same rows or columns), so a result never
-//! depends on which OS thread ran which part: results are bit-identical from run
+//! machine's available parallelism. Kernels split work into fixed chunks
+//! (chunk `t` of `n` always covers the same rows or columns), so a result never
+//! depends on which OS thread ran which chunk: results are bit-identical from run
 //! to run, and — because every output element is computed by exactly one part in
 //! the same order — identical across thread counts too.
+//! `run_chunks` is crate-private: its body pointer is lifetime-erased, and the claim
+//! protocol that makes that sound lives entirely in this file.
 //!
-//! The team is a private rayon pool of `threads() - 1` workers; the calling
-//! thread runs part 0 itself. Only one parallel call owns the team at a time:
-//! a second concurrent caller runs its parts on its own thread instead of
-//! queueing behind the first (never slower than single-threaded, never a deadlock).
+//! The team is a private rayon pool of `threads() - 1` workers. In [`run_chunks`] the
+//! caller and the workers *claim* chunks of work, so the caller never waits for a
+//! worker that has not woken up yet, and a second concurrent caller that finds the
+//! team busy simply claims all its chunks itself (never slower than single-threaded,
+//! never a deadlock).
 
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// 0 = not decided yet.
@@ -94,40 +97,100 @@ fn team() -> &'static Mutex<Team> {
     })
 }
 
-/// Run `f(0), …, f(parts - 1)`, in parallel when the team is free, and return
-/// when all are done. `f(0)` runs on the calling thread. Parts must write disjoint data.
-pub(crate) fn run_parts(parts: usize, f: impl Fn(usize) + Sync) {
-    if parts <= 1 {
-        if parts == 1 {
-            f(0);
+/// One [`run_chunks`] call's shared state: the claim counter, the completion count
+/// and the (lifetime-erased) body. Workers that arrive late find no chunk left and
+/// never touch the body, so the caller need not wait for them to wake up.
+struct Claims {
+    next: AtomicUsize,
+    done: AtomicUsize,
+    chunks: usize,
+    panicked: AtomicBool,
+    /// Valid while `done < chunks`: the caller returns only once every claimed
+    /// chunk has finished, and a chunk is dereferenced only after a successful claim.
+    body: *const (dyn Fn(usize) + Sync + 'static),
+}
+
+// SAFETY: `body` points to a `Sync` closure and is only called under the claim
+// protocol above; the counters are atomics.
+unsafe impl Send for Claims {}
+unsafe impl Sync for Claims {}
+
+impl Claims {
+    /// Claim and run chunks until none is left.
+    fn work(&self) {
+        loop {
+            let ch = self.next.fetch_add(1, Ordering::Relaxed);
+            if ch >= self.chunks {
+                return;
+            }
+            // SAFETY: `ch < chunks` was claimed by this thread alone, and the caller of
+            // `run_chunks` keeps the body alive until `done` counts this chunk.
+            let body = unsafe { &*self.body };
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(ch))).is_err() {
+                self.panicked.store(true, Ordering::Relaxed);
+            }
+            self.done.fetch_add(1, Ordering::Release);
         }
+    }
+}
+
+/// Run `f(0), …, f(chunks - 1)` on up to `threads` threads (the caller included),
+/// each chunk once, and return when all are done. Parts must write disjoint data.
+///
+/// Chunks are *claimed*: the calling thread starts on them at once and the team's
+/// workers join when they wake. A chunk nobody has claimed yet is never waited for,
+/// so a sleeping or descheduled worker (the machine is shared) costs at most the
+/// chunk it already holds: with several chunks per thread this is never much slower
+/// than running everything on the caller, and on an idle core it is nearly `threads`×
+/// faster. Which thread ran a chunk does not change what the chunk computes.
+pub(crate) fn run_chunks(threads: usize, chunks: usize, f: impl Fn(usize) + Sync) {
+    if threads <= 1 || chunks <= 1 {
+        (0..chunks).for_each(f);
         return;
     }
-    let run_serial = |f: &(dyn Fn(usize) + Sync)| (0..parts).for_each(f);
-    // try_lock: a concurrent caller does its own work rather than wait for the team.
-    let Ok(mut guard) = team().try_lock() else {
-        return run_serial(&f);
-    };
-    let workers = parts - 1;
-    if guard.workers != workers || guard.pool.is_none() {
-        guard.pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(workers)
-            .thread_name(|i| format!("smallmind-{}", i + 1))
-            .build()
-            .ok();
-        guard.workers = workers;
-    }
-    let Some(pool) = guard.pool.as_ref() else {
-        // The OS refused threads: still correct, just serial.
-        return run_serial(&f);
-    };
-    let f = &f;
-    pool.in_place_scope(|s| {
-        for t in 1..parts {
-            s.spawn(move |_| f(t));
-        }
-        f(0);
+    let body: &(dyn Fn(usize) + Sync) = &f;
+    // SAFETY: only the lifetime is erased; see `Claims::body` for why it stays valid.
+    let body: *const (dyn Fn(usize) + Sync + 'static) = unsafe { std::mem::transmute(body) };
+    let claims = std::sync::Arc::new(Claims {
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        chunks,
+        panicked: AtomicBool::new(false),
+        body,
     });
+    let helpers = (threads - 1).min(chunks - 1);
+    if let Ok(mut guard) = team().try_lock() {
+        if guard.workers != threads - 1 || guard.pool.is_none() {
+            guard.pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads - 1)
+                .thread_name(|i| format!("smallmind-{}", i + 1))
+                .build()
+                .ok();
+            guard.workers = threads - 1;
+        }
+        if let Some(pool) = guard.pool.as_ref() {
+            for _ in 0..helpers {
+                let c = std::sync::Arc::clone(&claims);
+                pool.spawn(move || c.work());
+            }
+        }
+    }
+    // (A concurrent caller that found the team busy, or an OS that refused threads:
+    // the caller simply claims every chunk itself.)
+    claims.work();
+    let mut spins = 0u32;
+    while claims.done.load(Ordering::Acquire) < chunks {
+        // Only chunks a worker is running are left: wait for them, politely.
+        if spins < 1 << 12 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    if claims.panicked.load(Ordering::Relaxed) {
+        panic!("a parallel chunk panicked");
+    }
 }
 
 #[cfg(test)]
@@ -156,14 +219,28 @@ mod tests {
     }
 
     #[test]
-    fn every_part_runs_once() {
-        for parts in 0..5 {
-            let hits = AtomicU64::new(0);
-            run_parts(parts, |t| {
-                hits.fetch_add(1 << (8 * t), Ordering::Relaxed);
-            });
-            let expect: u64 = (0..parts).map(|t| 1u64 << (8 * t)).sum();
-            assert_eq!(hits.load(Ordering::Relaxed), expect);
+    fn every_chunk_runs_once() {
+        for threads in 1..4 {
+            for chunks in 0..9 {
+                let hits = AtomicU64::new(0);
+                run_chunks(threads, chunks, |t| {
+                    hits.fetch_add(1 << (4 * t), Ordering::Relaxed);
+                });
+                let expect: u64 = (0..chunks).map(|t| 1u64 << (4 * t)).sum();
+                assert_eq!(hits.load(Ordering::Relaxed), expect, "{threads} {chunks}");
+            }
         }
+    }
+
+    #[test]
+    fn a_panicking_chunk_panics_the_caller() {
+        let r = std::panic::catch_unwind(|| {
+            run_chunks(2, 4, |t| {
+                if t == 3 {
+                    panic!("chunk 3");
+                }
+            })
+        });
+        assert!(r.is_err());
     }
 }

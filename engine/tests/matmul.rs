@@ -197,6 +197,47 @@ fn edge_sizes_all_transposes_every_tier() {
 }
 
 #[test]
+fn small_row_major_b_read_in_place() {
+    // k·n up to 64² is read in place (no packing): full panels straight from B with its
+    // leading dimension, a ragged last panel packed; also split among threads by rows.
+    for (i, &(m, n, k)) in [(64, 64, 64), (50, 70, 58), (9, 96, 40), (2048, 64, 64)]
+        .iter()
+        .enumerate()
+    {
+        for (pad, beta) in [((0, 0, 0), 0.0), ((3, 5, 1), 0.5)] {
+            let case = Case::new(Trans::No, Trans::No, (m, n, k), (1.25, beta), pad, i as u64);
+            for_each_available_tier(|tier| {
+                let one = case.run(tier, 1);
+                case.check(&one, tier.as_str());
+                assert_eq!(bits(&one), bits(&case.run(tier, 2)), "{tier} {m}×{n}×{k}");
+            });
+        }
+    }
+}
+
+#[test]
+fn wide_threaded_products_share_one_packed_a() {
+    // n > NC: column chunks use A packed once, up front, in parallel (several depth
+    // passes; several row blocks in the second shape).
+    for (i, &(m, n, k)) in [(70, 1100, 300), (1100, 600, 40)].iter().enumerate() {
+        assert!(m * n * k >= PAR_MIN_MNK);
+        for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
+            let case = Case::new(ta, tb, (m, n, k), (0.5, 1.5), (2, 1, 3), 40 + i as u64);
+            for_each_available_tier(|tier| {
+                let one = case.run(tier, 1);
+                case.check(&one, tier.as_str());
+                for threads in [2, 3] {
+                    assert!(
+                        bits(&case.run(tier, threads)) == bits(&one),
+                        "{tier} t={threads} {m}×{n}×{k}"
+                    );
+                }
+            });
+        }
+    }
+}
+
+#[test]
 fn deep_products_cross_cache_blocks() {
     // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
     for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {

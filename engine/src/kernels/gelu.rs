@@ -2,8 +2,13 @@
 // x, out, dy, dx: (N,)
 //
 // SIMD form of the tanh approximation: 0.5·x·(1 + tanh u) = x·σ(2u), which
-// needs one exp and one division and has no cancellation; the derivative
-// follows from 1 + tanh u = 2σ(2u) and 1 − tanh²u = 4σ(1 − σ).
+// needs one exp and one reciprocal and has no cancellation; the derivative
+// follows from 1 + tanh u = 2σ(2u) and 1 − tanh²u = 4σ(1 − σ). σ(2u) is taken
+// as 1/(1 + 2ᵗ) with t = −2u·log₂e, the factor folded into the constants of u.
+//
+// SIMD form of the exact GELU: erf by a rational function (no exp) where every
+// lane of a vector has |x/√2| < 2.5, the exp-based erf otherwise (≈ 0.6 % of
+// vectors of N(0, 1) activations).
 
 use super::lanewise::{Ternary, Unary, map1, update2};
 use super::same_len;
@@ -122,17 +127,35 @@ fn gelu_erf_backward_scalar(x: &[f32], dy: &[f32], dx: &mut [f32]) {
 // ---------------------------------------------------------------------------
 // SIMD bodies.
 
-/// 2u = 2·√(2/π)·x·(1 + 0.044715·x²)
+/// t = −2u·log₂e = −2·√(2/π)·log₂e·x·(1 + 0.044715·x²), so that σ(2u) = 1/(1 + 2ᵗ).
 #[inline(always)]
-unsafe fn two_u<S: SimdF32>(x: S::V) -> S::V {
+unsafe fn neg_two_u_log2e<S: SimdF32>(x: S::V) -> S::V {
+    const C1: f32 = -2.0 * SQRT_2_OVER_PI * std::f32::consts::LOG2_E;
     unsafe {
         let x2 = S::mul(x, x);
-        let k = S::fma(
-            S::splat(2.0 * SQRT_2_OVER_PI * GELU_C),
-            x2,
-            S::splat(2.0 * SQRT_2_OVER_PI),
-        );
+        let k = S::fma(S::splat(C1 * GELU_C), x2, S::splat(C1));
         S::mul(k, x)
+    }
+}
+
+/// σ(2u) for the tanh form.
+#[inline(always)]
+unsafe fn sigma_two_u<S: SimdF32>(x: S::V) -> S::V {
+    unsafe { math::sigmoid_exp2::<S>(neg_two_u_log2e::<S>(x)) }
+}
+
+/// erf(y): the rational form when every lane is central, else lane by lane.
+#[inline(always)]
+unsafe fn erf_mixed<S: SimdF32>(y: S::V) -> S::V {
+    unsafe {
+        let e = math::erf_central::<S>(y);
+        // NaN lanes count as outer (nlt is true for unordered).
+        let outer = S::nlt(S::abs(y), S::splat(2.5));
+        if S::mask_any(outer) {
+            S::select(outer, math::erf::<S>(y), e)
+        } else {
+            e
+        }
     }
 }
 
@@ -140,7 +163,7 @@ struct GeluTanh;
 impl Unary for GeluTanh {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V) -> S::V {
-        unsafe { S::mul(x, math::sigmoid::<S>(two_u::<S>(x))) }
+        unsafe { S::mul(x, sigma_two_u::<S>(x)) }
     }
 }
 
@@ -149,7 +172,7 @@ impl Ternary for GeluTanhBackward {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V, dy: S::V, dx: S::V) -> S::V {
         unsafe {
-            let s = math::sigmoid::<S>(two_u::<S>(x));
+            let s = sigma_two_u::<S>(x);
             let x2 = S::mul(x, x);
             // du/dx = √(2/π)·(1 + 3·0.044715·x²)
             let du = S::fma(
@@ -170,7 +193,7 @@ impl Unary for GeluErf {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V) -> S::V {
         unsafe {
-            let e = math::erf::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
+            let e = erf_mixed::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
             let half_x = S::mul(x, S::splat(0.5));
             S::fma(half_x, e, half_x)
         }
@@ -182,9 +205,9 @@ impl Ternary for GeluErfBackward {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V, dy: S::V, dx: S::V) -> S::V {
         unsafe {
-            let e = math::erf::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
+            let e = erf_mixed::<S>(S::mul(x, S::splat(std::f32::consts::FRAC_1_SQRT_2)));
             let cdf = S::fma(S::splat(0.5), e, S::splat(0.5));
-            let g = math::exp::<S>(S::mul(S::splat(-0.5), S::mul(x, x)));
+            let g = math::exp_nonpositive::<S>(S::mul(S::splat(-0.5), S::mul(x, x)));
             let pdf = S::mul(S::splat(INV_SQRT_2PI), g);
             S::fma(dy, S::fma(x, pdf, cdf), dx)
         }

@@ -196,8 +196,8 @@ unsafe fn exp_shifted_sum<S: SimdF32>(x: &[f32], m: f32, out: &mut [f32]) -> f32
         let mv = S::splat(m);
         let (mut s0, mut s1) = (S::splat(0.0), S::splat(0.0));
         while i + 2 * l <= n {
-            let e0 = math::exp::<S>(S::sub(S::load(p.add(i)), mv));
-            let e1 = math::exp::<S>(S::sub(S::load(p.add(i + l)), mv));
+            let e0 = math::exp_nonpositive::<S>(S::sub(S::load(p.add(i)), mv));
+            let e1 = math::exp_nonpositive::<S>(S::sub(S::load(p.add(i + l)), mv));
             S::store(o.add(i), e0);
             S::store(o.add(i + l), e1);
             s0 = S::add(s0, e0);
@@ -205,7 +205,7 @@ unsafe fn exp_shifted_sum<S: SimdF32>(x: &[f32], m: f32, out: &mut [f32]) -> f32
             i += 2 * l;
         }
         if i + l <= n {
-            let e = math::exp::<S>(S::sub(S::load(p.add(i)), mv));
+            let e = math::exp_nonpositive::<S>(S::sub(S::load(p.add(i)), mv));
             S::store(o.add(i), e);
             s0 = S::add(s0, e);
             i += l;
@@ -213,7 +213,7 @@ unsafe fn exp_shifted_sum<S: SimdF32>(x: &[f32], m: f32, out: &mut [f32]) -> f32
         if i < n {
             let mk = S::first(n - i);
             let v = S::load_masked(p.add(i), mk, S::splat(f32::NEG_INFINITY));
-            let e = math::exp::<S>(S::sub(v, mv));
+            let e = math::exp_nonpositive::<S>(S::sub(v, mv));
             S::store_masked(o.add(i), mk, e);
             s1 = S::add(s1, e);
         }
@@ -230,12 +230,15 @@ unsafe fn exp_shifted_sum_only<S: SimdF32>(x: &[f32], m: f32) -> f32 {
         let mv = S::splat(m);
         let (mut s0, mut s1) = (S::splat(0.0), S::splat(0.0));
         while i + l <= n {
-            s0 = S::add(s0, math::exp::<S>(S::sub(S::load(p.add(i)), mv)));
+            s0 = S::add(
+                s0,
+                math::exp_nonpositive::<S>(S::sub(S::load(p.add(i)), mv)),
+            );
             i += l;
         }
         if i < n {
             let v = S::load_masked(p.add(i), S::first(n - i), S::splat(f32::NEG_INFINITY));
-            s1 = S::add(s1, math::exp::<S>(S::sub(v, mv)));
+            s1 = S::add(s1, math::exp_nonpositive::<S>(S::sub(v, mv)));
         }
         S::hsum(S::add(s0, s1))
     }
@@ -278,7 +281,13 @@ struct LogSoftmaxGrad(f32);
 impl super::lanewise::Ternary for LogSoftmaxGrad {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, y: S::V, dy: S::V, dx: S::V) -> S::V {
-        unsafe { S::fnma(math::exp::<S>(y), S::splat(self.0), S::add(dx, dy)) }
+        unsafe {
+            S::fnma(
+                math::exp_nonpositive::<S>(y),
+                S::splat(self.0),
+                S::add(dx, dy),
+            )
+        }
     }
 }
 

@@ -11,6 +11,10 @@
 //! - `MC` (rows of one packed A block): bounds the A buffer (MC·KC·4 = 1 MiB,
 //!   L2/L3) and how often B is re-packed (once per MC rows).
 //!
+//! Re-measured on the model-207 Xeon (L1d 48 KiB 12-way, L2 2 MiB 16-way, L3 260 MiB)
+//! against `gemm` in one run: KC = 512 (gemm's choice) and NC = 1024 were no better
+//! at 512³ and 1024³, so these stay.
+//!
 //! Depths and widths are *balanced*: k = 300 with KC = 256 runs two passes of
 //! 152, not 256 + 44, so no pass is a short, overhead-dominated one.
 

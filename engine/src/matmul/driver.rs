@@ -13,8 +13,10 @@
 //! ```
 //!
 //! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
-//! cut into contiguous, tile-aligned chunks that the threads take in turn, and each
-//! chunk runs the nest above on its own packing buffers. Every element of C is produced by the same
+//! cut into about three contiguous, tile-aligned chunks per thread that the threads
+//! claim in turn (`threads::run_chunks`), and each chunk runs the nest above on its
+//! own packing buffers — except that when column chunks need A packed, A is packed
+//! once up front (in parallel) and shared, instead of once per chunk. Every element of C is produced by the same
 //! kernel arithmetic over the same KC passes whatever the split, so results are
 //! bit-identical for any thread count.
 
@@ -25,13 +27,18 @@ use super::inject::Injector;
 use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
 /// to a second thread costs a few microseconds (a wake-up and a join), which a product
 /// under ~35 µs of single-thread work cannot win back. 128·128·256 (the MLP-shaped
 /// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
 pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
+
+/// Up to this many elements (k·n), a row-major B is read in place instead of packed.
+/// Measured on the model-207 Xeon against `gemm` in one run: at 64³ (16 KiB, inside L1)
+/// skipping the copy took the engine from 0.90× to 0.97× of `gemm`; from 128³ up the
+/// strided rows cost more than the copy saves (0.98× → 0.90×).
+const B_IN_PLACE_MAX: usize = 64 * 64;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -125,14 +132,15 @@ pub(crate) fn gemm(
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`).
     let a_in_place = n <= bl.nc;
-    // Chunks are handed out dynamically, so a thread the OS delays (the machine is
-    // shared) does not hold up the others. When A must be packed, each chunk packs it
-    // again, so then there is only one chunk per thread.
-    let chunks = if parts > 1 && (a_in_place || !split_cols) {
-        (3 * parts).min(tiles)
-    } else {
-        parts
-    };
+    let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
+    // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
+    // (the machine is shared) or a worker still waking up does not hold up the others.
+    // When column chunks need A packed, every chunk would pack the same blocks: they
+    // are packed once, in parallel, before the chunks run, and shared.
+    let shared_a = parts > 1 && split_cols && !a_in_place;
+    let prepacked_buf = shared_a.then(|| prepack_a(tier, bl, parts, (m, k), a));
+    let prepacked: Option<(&[f32], usize)> = prepacked_buf.as_ref().map(|p| (&p.0[..], p.1));
+    let chunks = if parts > 1 { (3 * parts).min(tiles) } else { 1 };
     let run = |ch: usize| {
         let (lo, hi) = (tiles * ch / chunks, tiles * (ch + 1) / chunks);
         let (lo, hi) = (lo * unit, (hi * unit).min(len));
@@ -145,24 +153,52 @@ pub(crate) fn gemm(
         // (checked by sgemm's operand checks).
         unsafe {
             blocked(
-                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place,
+                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
+                prepacked,
             )
         };
     };
-    if parts == 1 {
-        run(0);
-    } else {
-        let next = AtomicUsize::new(0);
-        crate::threads::run_parts(parts, |_| {
-            loop {
-                let ch = next.fetch_add(1, Ordering::Relaxed);
-                if ch >= chunks {
-                    break;
-                }
-                run(ch);
-            }
-        });
-    }
+    crate::threads::run_chunks(parts, chunks, run);
+}
+
+/// All of op(A) packed as `blocked` would pack it for rows 0..m, block (i0, p0) at
+/// block index (i0 / MC)·⌈k / KC⌉ + p0 / KC, each block `stride` floats apart; the
+/// blocks are packed in parallel. Returns the buffer and the stride.
+// a: op(A) (m, k)
+fn prepack_a(
+    tier: Tier,
+    bl: Blocking,
+    threads: usize,
+    (m, k): (usize, usize),
+    a: View<'_>,
+) -> (crate::pool::Buffer, usize) {
+    let mr = bl.mr;
+    let kc = balanced(k, bl.kc, 8);
+    let mc = balanced(m, bl.mc, mr);
+    let stride = mc.div_ceil(mr) * mr * kc;
+    let (nib, npb) = (m.div_ceil(mc), k.div_ceil(kc));
+    let mut buf = crate::pool::rent(nib * npb * stride);
+    let out = &COut {
+        ptr: buf.as_mut_ptr(),
+        ld: stride,
+    };
+    crate::threads::run_chunks(threads, nib * npb, |blk| {
+        let (i0, p0) = ((blk / npb) * mc, (blk % npb) * kc);
+        let src = Src {
+            data: a.data,
+            sx: a.rs,
+            sp: a.cs,
+            x0: i0,
+            xn: mc.min(m - i0),
+            p0,
+            kc: kc.min(k - p0),
+        };
+        // SAFETY: block `blk` owns floats blk·stride .. (blk + 1)·stride of `buf`,
+        // which outlives this parallel section; no two chunks share a block.
+        let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr.add(blk * out.ld), out.ld) };
+        pack(tier, mr, &src, dst);
+    });
+    (buf, stride)
 }
 
 /// The loop nest over rows `r0..r1` and columns `c0..c1` of C.
@@ -182,12 +218,18 @@ unsafe fn blocked(
     beta: f32,
     c: COut,
     a_in_place: bool,
+    b_in_place: bool,
+    prepacked: Option<(&[f32], usize)>,
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
     let mc = balanced(r1 - r0, bl.mc, mr);
     let nc = balanced(c1 - c0, bl.nc, nr);
-    let mut abuf = crate::pool::rent(mc.div_ceil(mr) * mr * kc);
+    let mut abuf = crate::pool::rent(if prepacked.is_some() {
+        0
+    } else {
+        mc.div_ceil(mr) * mr * kc
+    });
     let mut bbuf = crate::pool::rent(nc.div_ceil(nr) * nr * kc);
     let mut inj = Injector::from_env();
     let mut scratch = [0.0f32; 512];
@@ -215,15 +257,26 @@ unsafe fn blocked(
                 xn: mb - full_panels * mr,
                 ..asrc
             };
-            pack(tier, mr, &packed, &mut abuf);
+            // A block packed up front by `prepack_a` (rows r0..r1 are all of A's rows then).
+            let shared = prepacked.map(|(buf, stride)| {
+                let blk = ((i0 - r0) / mc) * k.div_ceil(kc) + p0 / kc;
+                &buf[blk * stride..(blk + 1) * stride]
+            });
+            if shared.is_none() {
+                pack(tier, mr, &packed, &mut abuf);
+            }
+            let apacked: &[f32] = shared.unwrap_or(&abuf);
             for j0 in (c0..c1).step_by(nc) {
                 let nb = nc.min(c1 - j0);
+                // Full B panels of a small row-major operand are read in place; only a
+                // ragged last panel is packed (zero-padded).
+                let b_full = if b_in_place { nb / nr } else { 0 };
                 let bsrc = Src {
                     data: b.data,
                     sx: b.cs,
                     sp: b.rs,
-                    x0: j0,
-                    xn: nb,
+                    x0: j0 + b_full * nr,
+                    xn: nb - b_full * nr,
                     p0,
                     kc: kb,
                 };
@@ -233,21 +286,25 @@ unsafe fn blocked(
                         let at = (i0 + ir * mr) * a.rs + p0 * a.cs;
                         (a.data[at..].as_ptr(), a.rs, a.cs)
                     } else {
-                        (abuf[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
+                        (apacked[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
                     };
                     let mr_eff = mr.min(mb - ir * mr);
                     for jr in 0..nb.div_ceil(nr) {
-                        let bp = bbuf[jr * nr * kb..].as_ptr();
+                        let (bp, rsb) = if jr < b_full {
+                            (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
+                        } else {
+                            (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                        };
                         let nr_eff = nr.min(nb - jr * nr);
-                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs], in place
-                        // (a full panel of rows that exist) or packed; B panels hold kb·nr floats and start
-                        // at multiples of nr·kb floats in a 64-byte aligned pool buffer, and
-                        // nr floats are a whole number of 64-byte lines for the SIMD tiers, so the
-                        // kernels' aligned loads are aligned. The tile lies inside this part's range of C.
+                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
+                        // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
+                        // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                        // The tile lies inside this part's range of C.
                         unsafe {
                             let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
                             kern(
-                                kb, alpha, ap, ars, acs, bp, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                                kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff,
+                                nr_eff,
                             );
                             for _ in 0..inj.repeats() {
                                 kern(
@@ -257,6 +314,7 @@ unsafe fn blocked(
                                     ars,
                                     acs,
                                     bp,
+                                    rsb,
                                     0.0,
                                     scratch.as_mut_ptr(),
                                     nr,

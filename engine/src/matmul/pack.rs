@@ -95,8 +95,11 @@ unsafe fn pack_body<const AVX: bool>(w: usize, src: &Src<'_>, dst: &mut [f32]) {
             4 => pack_w::<4, AVX>(src, dst),
             6 => pack_w::<6, AVX>(src, dst),
             8 => pack_w::<8, AVX>(src, dst),
+            12 => pack_w::<12, AVX>(src, dst),
+            14 => pack_w::<14, AVX>(src, dst),
             16 => pack_w::<16, AVX>(src, dst),
             32 => pack_w::<32, AVX>(src, dst),
+            64 => pack_w::<64, AVX>(src, dst),
             _ => pack_any(w, src, dst),
         }
     }
@@ -116,19 +119,28 @@ unsafe fn pack_w<const W: usize, const AVX: bool>(src: &Src<'_>, dst: &mut [f32]
             let base = s.add((src.x0 + panel * W) * sx + src.p0 * sp);
             let out = d.add(panel * kc * W);
             if sx == 1 {
+                // Straight row copies: a constant-length copy becomes vector moves (an
+                // element loop through raw pointers stays scalar: the compiler cannot
+                // rule out aliasing).
                 for p in 0..kc {
-                    let from = base.add(p * sp);
-                    let to = out.add(p * W);
-                    for xx in 0..W {
-                        *to.add(xx) = *from.add(xx);
-                    }
+                    core::ptr::copy_nonoverlapping(base.add(p * sp), out.add(p * W), W);
                 }
-            } else if sp == 1 && AVX && W.is_multiple_of(8) {
+            } else if sp == 1 && AVX && W >= 8 {
                 // A gather along W contiguous source rows, 8×8 blocks at a time through
-                // registers (compilers otherwise emit vgather, which is slow on current x86).
+                // registers (compilers otherwise emit vgather, which is slow on current x86);
+                // the last W % 8 rows element by element.
                 #[cfg(target_arch = "x86_64")]
-                for xb in (0..W).step_by(8) {
-                    transpose_rows_8(base.add(xb * sx), sx, kc, out.add(xb), W);
+                {
+                    let whole = W - W % 8;
+                    for xb in (0..whole).step_by(8) {
+                        transpose_rows_8(base.add(xb * sx), sx, kc, out.add(xb), W);
+                    }
+                    for p in 0..kc {
+                        let to = out.add(p * W);
+                        for xx in whole..W {
+                            *to.add(xx) = *base.add(xx * sx + p);
+                        }
+                    }
                 }
             } else if sp == 1 {
                 // A gather along W contiguous source rows.

@@ -117,6 +117,114 @@ pub unsafe fn erf<S: SimdF32>(x: S::V) -> S::V {
     }
 }
 
+// 2^f on |f| ≤ 1/2: degree-5 polynomial fitted for relative error (Lawson-weighted
+// least squares on Chebyshev nodes); c0 = 1 so that 2⁰ is exactly 1.
+const EXP2_C: [f32; 6] = [
+    1.0,
+    0.693_147_0,
+    0.240_221_19,
+    0.055_506_95,
+    0.009_675_590,
+    0.001_328_230,
+];
+
+/// 2ᵗ for t in [−150, 128] or NaN (callers clamp; outside, the result is unspecified). Max relative error 2.5e-7
+/// where the result is a normal f32; below 2⁻¹²⁶ the error is under 3e-45
+/// absolute (two subnormal ulps) and t ≤ −150 gives 0. Cheaper than [`exp`]: no Cody–Waite
+/// reduction, because f = t − round(t) is exact.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
+#[inline(always)]
+pub unsafe fn exp2_in_range<S: SimdF32>(t: S::V) -> S::V {
+    unsafe {
+        let n = S::round(t);
+        let f = S::sub(t, n);
+        let mut p = S::splat(EXP2_C[5]);
+        p = S::fma(p, f, S::splat(EXP2_C[4]));
+        p = S::fma(p, f, S::splat(EXP2_C[3]));
+        p = S::fma(p, f, S::splat(EXP2_C[2]));
+        p = S::fma(p, f, S::splat(EXP2_C[1]));
+        p = S::fma(p, f, S::splat(EXP2_C[0]));
+        S::ldexp(p, n)
+    }
+}
+
+/// eˣ for x ≤ 0 or NaN — softmax's shifted inputs, where the row max makes every
+/// argument non-positive. Max relative error 2.5e-7 + |x|·1e-7 (the rounding of
+/// x·log₂e) for results above 2⁻¹²⁶; exp(−∞) = 0; NaN stays NaN. Positive x is
+/// outside the contract.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
+#[inline(always)]
+pub unsafe fn exp_nonpositive<S: SimdF32>(x: S::V) -> S::V {
+    unsafe {
+        // max(lo, ·) returns its second operand when it is NaN.
+        let t = S::max(S::splat(-150.0), S::mul(x, S::splat(LOG2E)));
+        exp2_in_range::<S>(t)
+    }
+}
+
+/// 1 / (1 + 2ᵗ) = σ(−t·ln 2), for any t. Max relative error 4e-7 for t ≤ 120;
+/// exactly 0 above (true value < 7.6e-37); NaN stays NaN. GELU folds −log₂e into
+/// its own constants, so the sigmoid costs one exp2 and one refined reciprocal.
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
+#[inline(always)]
+pub unsafe fn sigmoid_exp2<S: SimdF32>(t: S::V) -> S::V {
+    unsafe {
+        let hi = S::splat(120.0);
+        // Lanes above `hi` may compute garbage (2ᵗ overflows, the refined reciprocal
+        // of ∞ is NaN): the select replaces them, so only the low end is clamped
+        // (max keeps NaN).
+        let tc = S::max(S::splat(-150.0), t);
+        let r = S::recip(S::add(S::splat(1.0), exp2_in_range::<S>(tc)));
+        S::select(S::lt(hi, t), S::splat(0.0), r)
+    }
+}
+
+/// erf x on |x| ≤ 2.5 by one odd/even rational function (no exp): absolute error
+/// 4.5e-7, relative 3.5e-7. The GELU kernels use it where every lane of a vector is
+/// in range and fall back to [`erf`] otherwise (rare for activations).
+///
+/// # Safety
+/// The CPU supports the tier `S` (the caller runs under its `#[target_feature]`).
+#[inline(always)]
+pub unsafe fn erf_central<S: SimdF32>(x: S::V) -> S::V {
+    // Eigen's float erf (`generic_fast_erf_float`): numerator odd of degree 13,
+    // denominator even of degree 8.
+    const P: [f32; 7] = [
+        -1.609_603_3e-2,
+        -2.954_599_8e-3,
+        -7.349_906_3e-4,
+        -5.692_506_4e-5,
+        -2.101_024e-6,
+        2.770_681_4e-8,
+        -2.726_142_3e-10,
+    ];
+    const Q: [f32; 5] = [
+        -1.426_473_9e-2,
+        -7.373_329e-3,
+        -1.682_827e-3,
+        -2.133_740_6e-4,
+        -1.456_607_2e-5,
+    ];
+    unsafe {
+        let x2 = S::mul(x, x);
+        let mut p = S::splat(P[6]);
+        for &c in P[..6].iter().rev() {
+            p = S::fma(p, x2, S::splat(c));
+        }
+        let mut q = S::splat(Q[4]);
+        for &c in Q[..4].iter().rev() {
+            q = S::fma(q, x2, S::splat(c));
+        }
+        S::mul(S::mul(p, x), S::recip(q))
+    }
+}
+
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
@@ -148,10 +256,22 @@ mod tests {
             (Tier::Avx2, "sigmoid") => on_tier!(Avx2, "avx2,fma", sigmoid, xs),
             (Tier::Avx2, "tanh") => on_tier!(Avx2, "avx2,fma", tanh, xs),
             (Tier::Avx2, "erf") => on_tier!(Avx2, "avx2,fma", erf, xs),
+            (Tier::Avx2, "exp2") => on_tier!(Avx2, "avx2,fma", exp2_in_range, xs),
+            (Tier::Avx2, "exp_nonpositive") => on_tier!(Avx2, "avx2,fma", exp_nonpositive, xs),
+            (Tier::Avx2, "sigmoid_exp2") => on_tier!(Avx2, "avx2,fma", sigmoid_exp2, xs),
+            (Tier::Avx2, "erf_central") => on_tier!(Avx2, "avx2,fma", erf_central, xs),
             (Tier::Avx512, "exp") => on_tier!(Avx512, "avx512f,avx2,fma", exp, xs),
             (Tier::Avx512, "sigmoid") => on_tier!(Avx512, "avx512f,avx2,fma", sigmoid, xs),
             (Tier::Avx512, "tanh") => on_tier!(Avx512, "avx512f,avx2,fma", tanh, xs),
             (Tier::Avx512, "erf") => on_tier!(Avx512, "avx512f,avx2,fma", erf, xs),
+            (Tier::Avx512, "exp2") => on_tier!(Avx512, "avx512f,avx2,fma", exp2_in_range, xs),
+            (Tier::Avx512, "exp_nonpositive") => {
+                on_tier!(Avx512, "avx512f,avx2,fma", exp_nonpositive, xs)
+            }
+            (Tier::Avx512, "sigmoid_exp2") => {
+                on_tier!(Avx512, "avx512f,avx2,fma", sigmoid_exp2, xs)
+            }
+            (Tier::Avx512, "erf_central") => on_tier!(Avx512, "avx512f,avx2,fma", erf_central, xs),
             _ => unreachable!(),
         }
     }
@@ -196,6 +316,14 @@ mod tests {
                 worst.0,
                 worst.1
             );
+        });
+    }
+
+    fn on_simd_tiers(f: impl Fn(Tier)) {
+        crate::simd::for_each_available_tier(|tier| {
+            if tier != Tier::Scalar {
+                f(tier)
+            }
         });
     }
 
@@ -247,6 +375,95 @@ mod tests {
             libm::erf,
             |g, r| (g - r).abs(),
             4e-7,
+        );
+    }
+
+    #[test]
+    fn exp2_relative_error_bound() {
+        check(
+            "exp2",
+            &sweep(-126.0, 127.9, 200_000),
+            f64::exp2,
+            rel,
+            2.5e-7,
+        );
+        check(
+            "exp2",
+            &sweep(-150.0, -126.0, 20_000),
+            f64::exp2,
+            |g, r| (g - r).abs(),
+            3e-45,
+        );
+    }
+
+    #[test]
+    fn exp_nonpositive_error_bound() {
+        // 2.5e-7 + |x|·1e-7 relative, as documented.
+        let xs = sweep(-87.3, 0.0, 200_000);
+        check(
+            "exp_nonpositive",
+            &xs,
+            f64::exp,
+            |g, r| rel(g, r) / (2.5 + 1.0 * r.ln().abs()),
+            1e-7,
+        );
+        on_simd_tiers(|tier| {
+            let got = eval(tier, "exp_nonpositive", &[f32::NEG_INFINITY; 16]);
+            assert!(got.iter().all(|&g| g == 0.0), "exp(−∞) on {tier} = {got:?}");
+        });
+    }
+
+    #[test]
+    fn sigmoid_exp2_error_bound() {
+        // 1/(1 + 2ᵗ), relative, up to where it is flushed to 0.
+        check(
+            "sigmoid_exp2",
+            &sweep(-160.0, 120.0, 200_000),
+            |t| 1.0 / (1.0 + t.exp2()),
+            rel,
+            4e-7,
+        );
+        let ts = [
+            120.5,
+            1e30,
+            f32::INFINITY,
+            f32::NAN,
+            f32::NEG_INFINITY,
+            -1e30,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            121.0,
+            200.0,
+            3.0,
+            4.0,
+            5.0,
+            6.0,
+        ];
+        on_simd_tiers(|tier| {
+            let got = eval(tier, "sigmoid_exp2", &ts);
+            assert_eq!(&got[..3], &[0.0, 0.0, 0.0], "on {tier}");
+            assert!(got[3].is_nan(), "on {tier}");
+            assert_eq!(&got[4..8], &[1.0, 1.0, 0.5, 0.5], "on {tier}");
+        });
+    }
+
+    #[test]
+    fn erf_central_error_bounds() {
+        check(
+            "erf_central",
+            &sweep(-2.5, 2.5, 200_000),
+            libm::erf,
+            |g, r| (g - r).abs(),
+            4.5e-7,
+        );
+        check(
+            "erf_central",
+            &sweep(-2.5, 2.5, 200_000),
+            libm::erf,
+            rel,
+            3.5e-7,
         );
     }
 

@@ -81,6 +81,8 @@ pub trait SimdF32: Copy {
 
     /// Lanes where a < b (false for NaN).
     unsafe fn lt(a: Self::V, b: Self::V) -> Self::M;
+    /// Lanes where !(a < b): a ≥ b, or either is NaN.
+    unsafe fn nlt(a: Self::V, b: Self::V) -> Self::M;
     /// Lanes where a or b is NaN.
     unsafe fn unord(a: Self::V, b: Self::V) -> Self::M;
     /// `a` where `m`, else `b`.
@@ -203,6 +205,10 @@ impl SimdF32 for Avx2 {
     #[inline(always)]
     unsafe fn lt(a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn nlt(a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_NLT_UQ>(a, b) }
     }
     #[inline(always)]
     unsafe fn unord(a: __m256, b: __m256) -> __m256 {
@@ -352,6 +358,10 @@ impl SimdF32 for Avx512 {
     #[inline(always)]
     unsafe fn lt(a: __m512, b: __m512) -> __mmask16 {
         unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn nlt(a: __m512, b: __m512) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_NLT_UQ>(a, b) }
     }
     #[inline(always)]
     unsafe fn unord(a: __m512, b: __m512) -> __mmask16 {

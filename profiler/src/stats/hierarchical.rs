@@ -83,6 +83,29 @@ fn one_replicate(groups: &[Vec<f64>], rng: &mut SplitMix64, buf: &mut Vec<f64>) 
     median_in_place(buf)
 }
 
+/// The percentile interval at `level` of one side's median by hierarchical
+/// bootstrap (processes, then samples within them). With one process this is
+/// the plain bootstrap of the median; a single value gives a degenerate interval.
+pub fn median_ci(g: Grouped<'_>, level: f64, replicates: usize, seed: u64) -> [f64; 2] {
+    let mut all = g.values.to_vec();
+    if g.values.len() < 2 || replicates < 2 {
+        let v = median_in_place(&mut all);
+        return [v, v];
+    }
+    let gs = groups(g);
+    let mut rng = SplitMix64::new(seed);
+    let mut buf = Vec::new();
+    let mut meds: Vec<f64> = (0..replicates)
+        .map(|_| one_replicate(&gs, &mut rng, &mut buf))
+        .collect();
+    meds.sort_by(f64::total_cmp);
+    let tail = (1.0 - level.clamp(0.0, 1.0)) / 2.0;
+    [
+        quantile_sorted(&meds, tail),
+        quantile_sorted(&meds, 1.0 - tail),
+    ]
+}
+
 /// 95 % interval of median(current) / median(baseline) by hierarchical
 /// bootstrap. `None` when a side is empty or a replicate's baseline median is
 /// zero (the ratio is undefined).
@@ -123,6 +146,37 @@ mod tests {
             values: v,
             process: None,
         }
+    }
+
+    #[test]
+    fn median_ci_widens_with_between_process_spread() {
+        // Five processes whose levels differ by up to 8 %, tight inside each.
+        let levels = [100.0, 104.0, 97.0, 108.0, 101.0];
+        let mut values = Vec::new();
+        let mut process = Vec::new();
+        for (p, &l) in levels.iter().enumerate() {
+            for i in 0..6 {
+                values.push(l + 0.1 * i as f64);
+                process.push(p as u32);
+            }
+        }
+        let grouped = Grouped {
+            values: &values,
+            process: Some(&process),
+        };
+        let [lo, hi] = median_ci(grouped, 0.95, 2000, 3);
+        let [plo, phi] = median_ci(flat(&values), 0.95, 2000, 3);
+        assert!(
+            lo <= plo && hi >= phi,
+            "hierarchical [{lo}, {hi}] vs flat [{plo}, {phi}]"
+        );
+        assert!(
+            hi - lo > 1.5 * (phi - plo),
+            "hierarchical [{lo}, {hi}] vs flat [{plo}, {phi}]"
+        );
+        assert!(lo >= 97.0 && hi <= 108.5);
+        assert_eq!(median_ci(grouped, 0.95, 2000, 3), [lo, hi], "seeded");
+        assert_eq!(median_ci(flat(&[4.0]), 0.95, 2000, 3), [4.0, 4.0]);
     }
 
     #[test]

@@ -89,6 +89,22 @@ pub fn summarize(xs: &[f64]) -> Summary {
     summarize_with(xs, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)
 }
 
+/// [`summarize`] for samples from several worker processes (`process[i]` is
+/// sample i's process): the interval of the median comes from the hierarchical
+/// bootstrap (processes, then samples), because samples of one process share
+/// its luck and a plain bootstrap would understate the run's uncertainty.
+pub fn summarize_grouped(xs: &[f64], process: Option<&[u32]>) -> Summary {
+    let mut s = summarize(xs);
+    if let Some(p) = process.filter(|p| p.len() == xs.len() && p.iter().any(|&id| id != p[0])) {
+        let g = super::hierarchical::Grouped {
+            values: xs,
+            process: Some(p),
+        };
+        s.ci95 = super::hierarchical::median_ci(g, 0.95, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+    }
+    s
+}
+
 /// [`summarize`] with an explicit number of bootstrap resamples and seed.
 pub fn summarize_with(xs: &[f64], resamples: usize, seed: u64) -> Summary {
     if xs.is_empty() {

@@ -25,6 +25,7 @@ pub unsafe fn kernel(
     ars: usize,
     acs: usize,
     bp: *const f32,
+    rsb: usize,
     beta: f32,
     c: *mut f32,
     rsc: usize,
@@ -34,14 +35,14 @@ pub unsafe fn kernel(
     use core::arch::x86_64::*;
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
     let mut b = bp;
-    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, k·NR floats at bp,
-    // 64-byte aligned, and an mr×nr tile at c with row stride rsc.
+    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, B element (p, j) at bp[p·rsb + j] for j < NR,
+    // and an mr×nr tile at c with row stride rsc.
     unsafe {
         if ars == 1 && acs == MR {
             // Packed A: one pointer walking MR floats per step.
             let mut a = ap;
             for _ in 0..k {
-                let bv = [_mm256_load_ps(b), _mm256_load_ps(b.add(8))];
+                let bv = [_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8))];
                 for i in 0..MR {
                     let av = _mm256_broadcast_ss(&*a.add(i));
                     for v in 0..NV {
@@ -49,20 +50,20 @@ pub unsafe fn kernel(
                     }
                 }
                 a = a.add(MR);
-                b = b.add(NR);
+                b = b.add(rsb);
             }
         } else {
             // A in place: MR row pointers, each walking acs floats per step.
             let rows: [*const f32; MR] = core::array::from_fn(|i| ap.add(i * ars));
             for p in 0..k {
-                let bv = [_mm256_load_ps(b), _mm256_load_ps(b.add(8))];
+                let bv = [_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8))];
                 for i in 0..MR {
                     let av = _mm256_broadcast_ss(&*rows[i].add(p * acs));
                     for v in 0..NV {
                         acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
                     }
                 }
-                b = b.add(NR);
+                b = b.add(rsb);
             }
         }
         let va = _mm256_set1_ps(alpha);

@@ -4,13 +4,15 @@
 //!
 //! ```text
 //! // ap: (MR, k) A micro-panel, element (i, p) at ap[i·ars + p·acs]
-//! // bp: (k, NR) packed B micro-panel, c: (mr, nr) with row stride rsc
-//! c[i·rsc + j] = α·Σ_p ap[i·ars + p·acs]·bp[p·NR + j] + β·c[i·rsc + j]   for i < mr ≤ MR, j < nr ≤ NR
+//! // bp: (k, NR) B micro-panel with row stride rsb, c: (mr, nr) with row stride rsc
+//! c[i·rsc + j] = α·Σ_p ap[i·ars + p·acs]·bp[p·rsb + j] + β·c[i·rsc + j]   for i < mr ≤ MR, j < nr ≤ NR
 //! ```
 //!
 //! A is either packed (ars = 1, acs = MR, zero-padded to MR rows) or, for a full
 //! panel of a small product, read in place from the operand (saves the copy).
-//! B is always packed, zero-padded to NR columns, 64-byte aligned. The kernel
+//! B likewise is either packed (rsb = NR, zero-padded to NR columns, 64-byte aligned)
+//! or, for a full panel of a small row-major operand, read in place (rsb = its
+//! leading dimension: small products then need no packing at all). The kernel
 //! always computes a full tile; only the write-back honours `mr` and `nr` (edge
 //! tiles). When β = 0, C is not read.
 
@@ -26,7 +28,7 @@ use crate::simd::Tier;
 /// A micro-kernel; see the module docs for the contract.
 ///
 /// # Safety
-/// `ap[i·ars + p·acs]` is readable for i < MR, p < k, `bp` holds k·NR floats (64-byte aligned), and `c` addresses an
+/// `ap[i·ars + p·acs]` is readable for i < MR, p < k, `bp[p·rsb + j]` for p < k, j < NR, and `c` addresses an
 /// `mr`×`nr` tile with row stride `rsc` that nothing else accesses meanwhile;
 /// the CPU supports the kernel's tier.
 pub type KernelFn = unsafe fn(
@@ -36,6 +38,7 @@ pub type KernelFn = unsafe fn(
     ars: usize,
     acs: usize,
     bp: *const f32,
+    rsb: usize,
     beta: f32,
     c: *mut f32,
     rsc: usize,
@@ -80,6 +83,14 @@ mod tests {
                 apb.copy_from_slice(&ap);
                 let mut bpb = crate::pool::rent(bp.len());
                 bpb.copy_from_slice(&bp);
+                // The same B read in place from a row-major (k, NR + 5) operand, unaligned.
+                let rsb_in_place = nr_max + 5;
+                let mut brow = vec![0.0f32; 1 + k * rsb_in_place];
+                for p in 0..k {
+                    for j in 0..nr_max {
+                        brow[1 + p * rsb_in_place + j] = bp[p * nr_max + j];
+                    }
+                }
                 // The same A read in place from a row-major (MR, k + 3) operand.
                 let mut arow = vec![0.0f32; mr_max * (k + 3)];
                 for i in 0..mr_max {
@@ -94,11 +105,11 @@ mod tests {
                     (mr_max, 3),
                     (2, nr_max),
                 ] {
-                    for ((alpha, beta), in_place) in [
-                        ((1.0f32, 0.0f32), false),
-                        ((0.5, 2.0), true),
-                        ((-1.0, 1.0), false),
-                        ((1.0, 0.0), true),
+                    for ((alpha, beta), in_place, b_in_place) in [
+                        ((1.0f32, 0.0f32), false, false),
+                        ((0.5, 2.0), true, false),
+                        ((-1.0, 1.0), false, true),
+                        ((1.0, 0.0), true, true),
                     ] {
                         let rsc = nr_max + 5;
                         let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
@@ -109,6 +120,11 @@ mod tests {
                         } else {
                             (apb.as_ptr(), 1, mr_max)
                         };
+                        let (b_ptr, rsb) = if b_in_place {
+                            (brow[1..].as_ptr(), rsb_in_place)
+                        } else {
+                            (bpb.as_ptr(), nr_max)
+                        };
                         unsafe {
                             of(tier)(
                                 k,
@@ -116,7 +132,8 @@ mod tests {
                                 a_ptr,
                                 ars,
                                 acs,
-                                bpb.as_ptr(),
+                                b_ptr,
+                                rsb,
                                 beta,
                                 c.as_mut_ptr(),
                                 rsc,

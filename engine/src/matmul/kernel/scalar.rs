@@ -16,16 +16,17 @@ pub unsafe fn kernel(
     ars: usize,
     acs: usize,
     bp: *const f32,
+    rsb: usize,
     beta: f32,
     c: *mut f32,
     rsc: usize,
     mr: usize,
     nr: usize,
 ) {
-    // SAFETY: the caller guarantees k·NR floats behind bp.
-    let b = unsafe { std::slice::from_raw_parts(bp, k * NR) };
     let mut acc = [[0.0f32; NR]; MR];
-    for (p, br) in b.chunks_exact(NR).enumerate() {
+    for p in 0..k {
+        // SAFETY: the caller guarantees B element (p, j) at bp[p·rsb + j] for j < NR.
+        let br = unsafe { std::slice::from_raw_parts(bp.add(p * rsb), NR) };
         for i in 0..MR {
             // SAFETY: the caller guarantees A element (i, p) is readable for i < MR, p < k.
             let a = unsafe { *ap.add(i * ars + p * acs) };
