@@ -504,8 +504,9 @@ unsafe fn softmax_row<S: SimdF32>(p: *mut f32, n: usize) {
         let mut sum = S::splat(0.0);
         j = 0;
         while j < n {
-            // Masked lanes load −∞: exp gives 0 and the masked store drops them.
-            let e = math::exp::<S>(S::sub(
+            // Arguments are ≤ 0 (the row max is subtracted): the cheaper exp. Masked
+            // lanes load −∞: exp gives 0 and the masked store drops them.
+            let e = math::exp_nonpositive::<S>(S::sub(
                 load_fill::<S>(p.add(j), n - j, f32::NEG_INFINITY),
                 mv,
             ));
