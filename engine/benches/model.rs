@@ -2,12 +2,16 @@
 //! `SMALLMIND_THREADS` says otherwise):
 //! - greedy generation of 25 tokens after an 8-token prompt with the KV cache (small, medium);
 //! - one AdamW training step: small at batch 32 × 64, medium at 8 × 256;
-//! - 50 AdamW steps of the MLP 256 → 256 → 256 → 10 at batch 32.
+//! - 50 AdamW steps of the MLP 256 → 256 → 256 → 10 at batch 32;
+//! - one layer's causal self-attention, forward and backward, at the training
+//!   shapes: the fused kernel against the per-(batch, head) sgemm path it
+//!   replaced, in the same run (a ratio that survives a noisy machine).
 //!
 //! `cargo bench -p smallmind --bench model`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use smallmind::Tensor;
+use smallmind::autograd::{Graph, Var};
 use smallmind::nn::{Decoder, Gpt2, Gpt2Config, Mlp, Sampler, Sampling, generate_into};
 use smallmind::rng::Rng;
 use smallmind::train::{AdamW, AdamWConfig, TrainConfig, Trainer, optimize};
@@ -99,5 +103,50 @@ fn mlp(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, generation, training, mlp);
+/// The head split, per-head sgemm attention and merge that `self_attention` fuses.
+fn split_sgemm_merge(g: &mut Graph, qkv: Var, h: usize, c: usize) -> smallmind::Result<Var> {
+    let q = g.split_heads(qkv, h, 0, c)?;
+    let k = g.split_heads(qkv, h, c, c)?;
+    let v = g.split_heads(qkv, h, 2 * c, c)?;
+    let y = g.attention(q, k, v)?;
+    g.merge_heads(y)
+}
+
+fn attention(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/attention_fwd_bwd");
+    g.sample_size(10);
+    for (name, b, t, ch, h) in [
+        ("small_32x64", 32, 64, 128, 4),
+        ("medium_8x256", 8, 256, 256, 8),
+    ] {
+        let x = Tensor::randn(&[b, t, 3 * ch], 1.0, &mut Rng::new(4)).expect("qkv");
+        let seed = Tensor::randn(&[b, t, ch], 1.0, &mut Rng::new(5)).expect("seed");
+        let mut graph = Graph::new();
+        g.throughput(Throughput::Elements((b * t) as u64));
+        for fused in [true, false] {
+            let id = format!(
+                "{name}/{}",
+                if fused { "fused" } else { "split_sgemm_merge" }
+            );
+            g.bench_function(id, |bn| {
+                bn.iter(|| {
+                    graph.clear();
+                    let v = graph.input_with_grad(x.clone());
+                    let y = if fused {
+                        graph.self_attention(v, h)
+                    } else {
+                        split_sgemm_merge(&mut graph, v, h, ch)
+                    }
+                    .expect("attention");
+                    graph.backward_with(y, seed.clone()).expect("backward");
+                    black_box(graph.grad(v).is_some())
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, generation, training, mlp, attention);
 criterion_main!(benches);

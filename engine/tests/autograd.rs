@@ -194,6 +194,30 @@ fn causal_attention() {
 }
 
 #[test]
+fn fused_self_attention() {
+    // qkv (B, T, 3C) with C = 6, 2 heads; T = 5 is no multiple of the kernel's row block.
+    check(vec![randn(&[2, 5, 18], 85)], &|g, v| {
+        g.self_attention(v[0], 2)
+    });
+    // Equals split_heads ×3 → attention → merge_heads (the kernel's tiers are
+    // checked against its scalar specification in kernels/attention).
+    let mut g = Graph::new();
+    let x = g.input(randn(&[2, 7, 3 * 12], 86));
+    let fused = g.self_attention(x, 3).unwrap();
+    let q = g.split_heads(x, 3, 0, 12).unwrap();
+    let k = g.split_heads(x, 3, 12, 12).unwrap();
+    let v = g.split_heads(x, 3, 24, 12).unwrap();
+    let y = g.attention(q, k, v).unwrap();
+    let y = g.merge_heads(y).unwrap();
+    for (a, b) in g.value(fused).data().iter().zip(g.value(y).data()) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+    let mut g = Graph::new();
+    let x = g.input(randn(&[1, 4, 10], 87));
+    assert!(g.self_attention(x, 2).is_err(), "10 columns are not 3C");
+}
+
+#[test]
 fn cross_entropy() {
     let targets = [1u32, 6, 0, 3, 3, 2];
     check(vec![randn(&[2, 3, 7], 90)], &move |g, v| {
@@ -204,6 +228,15 @@ fn cross_entropy() {
     let l = g.input(Tensor::zeros(&[2, 8]).unwrap());
     let loss = g.cross_entropy(l, &[0, 7]).unwrap();
     assert!((g.value(loss).data()[0] - 8f32.ln()).abs() < 1e-6);
+    // A target whose probability underflows f32 still gives the exact, finite loss.
+    let mut g = Graph::new();
+    let l = g.input(Tensor::from_slice(&[200.0, 0.0, 0.0, 1.0, 2.0, 3.0], &[2, 3]).unwrap());
+    let loss = g.cross_entropy(l, &[1, 2]).unwrap();
+    let row1 = 200.0 + (1.0 + 2.0 * (-200f64).exp()).ln(); // log-sum-exp(200, 0, 0) − 0
+    let row2 = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln() - 3.0; // log-sum-exp(1, 2, 3) − 3
+    let want = (row1 + row2) / 2.0;
+    let got = g.value(loss).data()[0] as f64;
+    assert!((got - want).abs() < 1e-4, "{got} vs {want}");
 }
 
 #[test]

@@ -99,6 +99,13 @@ pub(crate) enum Node {
         probs: Tensor,
         out: Var,
     },
+    /// Causal self-attention on the fused (B, T, 3C) projection; `att` (B, H, T, T) saved.
+    SelfAttention {
+        qkv: Var,
+        n_head: usize,
+        att: Tensor,
+        out: Var,
+    },
     CrossEntropy {
         logits: Var,
         targets: Range<usize>,

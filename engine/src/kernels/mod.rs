@@ -6,6 +6,7 @@
 //! *accumulate* into their gradient outputs (`dx += …`), as llm.c does, so a
 //! tensor used twice gets the sum of its gradients.
 
+pub mod attention;
 pub mod broadcast;
 pub mod elementwise;
 pub mod gelu;

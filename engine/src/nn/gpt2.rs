@@ -177,7 +177,7 @@ impl Gpt2 {
     /// Call [`Graph::clear`] between steps.
     pub fn forward(&mut self, ids: &[u32], batch: usize) -> Result<Var> {
         let cfg = &self.config;
-        let (c, h, eps) = (cfg.n_embd, cfg.n_head, cfg.layer_norm_epsilon);
+        let (h, eps) = (cfg.n_head, cfg.layer_norm_epsilon);
         if batch == 0 || ids.is_empty() || !ids.len().is_multiple_of(batch) {
             return Err(Error::arg(
                 "gpt2",
@@ -205,11 +205,7 @@ impl Gpt2 {
         for b in &self.blocks {
             let a = g.layer_norm(x, b.ln1_g, b.ln1_b, eps)?; // (B, T, C)
             let qkv = g.linear(a, b.attn_w, Some(b.attn_b))?; // (B, T, 3C)
-            let q = g.split_heads(qkv, h, 0, c)?; // (B, H, T, D)
-            let k = g.split_heads(qkv, h, c, c)?;
-            let v = g.split_heads(qkv, h, 2 * c, c)?;
-            let y = g.attention(q, k, v)?; // (B, H, T, D)
-            let y = g.merge_heads(y)?; // (B, T, C)
+            let y = g.self_attention(qkv, h)?; // (B, T, C), heads concatenated
             let y = g.linear(y, b.proj_w, Some(b.proj_b))?; // (B, T, C)
             x = g.add(x, y)?;
             let m = g.layer_norm(x, b.ln2_g, b.ln2_b, eps)?; // (B, T, C)

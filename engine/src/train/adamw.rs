@@ -75,33 +75,85 @@ impl AdamW {
         let c = self.config;
         let bc1 = 1.0 - c.beta1.powi(self.t.min(i32::MAX as u64) as i32);
         let bc2 = 1.0 - c.beta2.powi(self.t.min(i32::MAX as u64) as i32);
-        let (a1, a2) = (1.0 - c.beta1, 1.0 - c.beta2);
         for (i, var) in graph.params().enumerate() {
             let (p, g) = graph.param_and_grad(var);
             let Some(g) = g else { continue };
-            let decay = if p.rank() >= 2 {
-                1.0 - lr * c.weight_decay
-            } else {
-                1.0
+            let k = Coeffs {
+                beta1: c.beta1,
+                beta2: c.beta2,
+                bc1,
+                bc2,
+                lr,
+                eps: c.eps,
+                decay: if p.rank() >= 2 {
+                    1.0 - lr * c.weight_decay
+                } else {
+                    1.0
+                },
             };
             let (m, v) = (self.m[i].data_mut(), self.v[i].data_mut());
-            // p ← p·(1 − lr·wd) − lr · m̂ / (√v̂ + ε)
-            for (((pv, &gv), mv), vv) in p
-                .data_mut()
-                .iter_mut()
-                .zip(g.data())
-                .zip(m.iter_mut())
-                .zip(v.iter_mut())
-            {
-                *mv = c.beta1 * *mv + a1 * gv;
-                *vv = c.beta2 * *vv + a2 * gv * gv;
-                let mhat = *mv / bc1;
-                let vhat = *vv / bc2;
-                *pv = *pv * decay - lr * mhat / (vhat.sqrt() + c.eps);
-            }
+            update(crate::simd::active(), k, p.data_mut(), g.data(), m, v);
         }
         Ok(())
     }
+}
+
+/// One step's constants of the AdamW update.
+#[derive(Debug, Clone, Copy)]
+struct Coeffs {
+    beta1: f32,
+    beta2: f32,
+    /// Bias corrections 1 − βᵗ.
+    bc1: f32,
+    bc2: f32,
+    lr: f32,
+    eps: f32,
+    /// 1 − lr·wd for decayed parameters, 1 otherwise.
+    decay: f32,
+}
+
+/// The update of every element, in one pass over p, g, m and v.
+// p, g, m, v: (N)
+#[inline(always)]
+fn update_body(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    let n = p.len().min(g.len()).min(m.len()).min(v.len());
+    let (p, g, m, v) = (&mut p[..n], &g[..n], &mut m[..n], &mut v[..n]);
+    let (a1, a2) = (1.0 - k.beta1, 1.0 - k.beta2);
+    for i in 0..n {
+        // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p·(1 − lr·wd) − lr · m̂ / (√v̂ + ε)
+        let gi = g[i];
+        let mi = k.beta1 * m[i] + a1 * gi;
+        let vi = k.beta2 * v[i] + a2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * k.decay - k.lr * (mi / k.bc1) / ((vi / k.bc2).sqrt() + k.eps);
+    }
+}
+
+/// The specification (and the portable build of the same loop).
+fn update_scalar(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    update_body(k, p, g, m, v)
+}
+
+/// The same loop compiled under the tier's features: element-wise IEEE
+/// operations only (no reduction), so the vectorised loop gives the scalar
+/// tier's results bit for bit. `S` only selects the wrapper's features.
+#[allow(clippy::extra_unused_type_parameters)]
+#[inline(always)]
+unsafe fn update_simd<S: crate::simd::vector::SimdF32>(
+    k: Coeffs,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+) {
+    update_body(k, p, g, m, v)
+}
+
+crate::simd::simd_kernel! {
+    fn update(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]);
+    scalar = update_scalar;
+    simd = update_simd;
 }
 
 #[cfg(test)]
@@ -142,5 +194,30 @@ mod tests {
             assert!((a - 0.99).abs() < 1e-6, "bias not decayed: {a}");
         }
         assert_eq!(opt.steps(), 1);
+    }
+
+    #[test]
+    fn every_tier_updates_bit_for_bit_like_the_scalar_one() {
+        let mut rng = crate::rng::Rng::new(21);
+        let n = 1000 + 13; // a tail after every vector width
+        let mut r = |s: f32| -> Vec<f32> { (0..n).map(|_| s * rng.normal()).collect() };
+        let (p0, g, m0, v0) = (r(1.0), r(0.1), r(0.01), r(0.001));
+        let v0: Vec<f32> = v0.iter().map(|x| x.abs()).collect();
+        let k = Coeffs {
+            beta1: 0.9,
+            beta2: 0.999,
+            bc1: 0.19,
+            bc2: 0.002,
+            lr: 1e-3,
+            eps: 1e-8,
+            decay: 0.9999,
+        };
+        let run = |tier| {
+            let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
+            update(tier, k, &mut p, &g, &mut m, &mut v);
+            (p, m, v)
+        };
+        let want = run(crate::simd::Tier::Scalar);
+        crate::simd::for_each_available_tier(|tier| assert_eq!(run(tier), want, "{tier}"));
     }
 }

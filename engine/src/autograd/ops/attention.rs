@@ -2,10 +2,16 @@
 //!
 //! Per (batch, head): S = Q Kᵀ / √D, masked so position i sees j ≤ i,
 //! P = softmax(S), O = P V. The probabilities are saved for backward.
+//!
+//! Two forms: [`Graph::self_attention`] works on GPT-2's fused QKV projection
+//! with the hand-written kernel of `kernels/attention.rs` (what the model
+//! uses); [`Graph::attention`] takes separate (B, H, T, D) heads and runs
+//! per-head sgemms.
 
 use super::with_grad;
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
+use crate::kernels::attention::{self as kernel, AttnShape};
 use crate::kernels::softmax;
 use crate::matmul::{Trans, sgemm};
 use crate::pool;
@@ -13,6 +19,48 @@ use crate::profile::{self, Op};
 use crate::tensor::Tensor;
 
 impl Graph {
+    /// Causal multi-head self-attention on a fused projection:
+    /// qkv (B, T, 3C) with Q, K, V at columns 0, C, 2C → out (B, T, C), heads
+    /// concatenated. Equals split_heads ×3, [`Graph::attention`], merge_heads.
+    pub fn self_attention(&mut self, qkv: Var, n_head: usize) -> Result<Var> {
+        let xd = self.value(qkv).dims();
+        if xd.len() != 3 || !xd[2].is_multiple_of(3) || n_head == 0 {
+            return Err(Error::InvalidShape {
+                op: "self_attention",
+                shape: xd.to_vec(),
+                reason: format!("needs (B, T, 3C) with C a multiple of {n_head} heads"),
+            });
+        }
+        let shape = AttnShape {
+            batch: xd[0],
+            seq: xd[1],
+            channels: xd[2] / 3,
+            heads: n_head,
+        };
+        let (b, t, c) = (shape.batch, shape.seq, shape.channels);
+        let mut out = Tensor::uninit(&[b, t, c])?;
+        let mut att = Tensor::uninit(&[b, n_head, t, t])?;
+        let mut scratch = pool::rent(shape.scratch_len());
+        kernel::causal_attention(
+            self.value(qkv).data(),
+            att.data_mut(),
+            out.data_mut(),
+            shape,
+            &mut scratch,
+        )?;
+        let o = self.push_out(out, &[qkv]);
+        self.record(
+            Node::SelfAttention {
+                qkv,
+                n_head,
+                att,
+                out: o,
+            },
+            o,
+        );
+        Ok(o)
+    }
+
     /// out = softmax(mask(q kᵀ / √D)) v: q, k, v (B, H, T, D) → (B, H, T, D).
     pub fn attention(&mut self, q: Var, k: Var, v: Var) -> Result<Var> {
         let _scope = profile::scope(Op::Attention);
@@ -220,5 +268,34 @@ pub(super) fn backward(
             )?;
         }
         Ok(())
+    })
+}
+
+pub(super) fn self_attention_backward(
+    g: &mut Graph,
+    qkv: Var,
+    n_head: usize,
+    att: &Tensor,
+    gout: &Tensor,
+) -> Result<()> {
+    // dqkv (B, T, 3C) += attention backward of dout (B, T, C)
+    with_grad(g, qkv, |vals, dqkv| {
+        let x = &vals[qkv.idx()];
+        let xd = x.dims();
+        let shape = AttnShape {
+            batch: xd[0],
+            seq: xd[1],
+            channels: xd[2] / 3,
+            heads: n_head,
+        };
+        let mut scratch = pool::rent(shape.scratch_len());
+        kernel::causal_attention_backward(
+            gout.data(),
+            x.data(),
+            att.data(),
+            dqkv.data_mut(),
+            shape,
+            &mut scratch,
+        )
     })
 }

@@ -3,6 +3,7 @@
 use super::with_grad;
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
+use crate::kernels::softmax;
 use crate::profile::{self, Op};
 use crate::tensor::Tensor;
 use std::ops::Range;
@@ -23,25 +24,26 @@ impl Graph {
                 format!("target {bad} is outside the {v} classes"),
             ));
         }
-        // logits: (N, V), probs: (N, V)
+        // logits: (N, V), probs: (N, V) = softmax rows (the SIMD kernel)
         let mut probs = Tensor::uninit(&[rows, v])?;
+        softmax::softmax_rows(self.value(logits).data(), probs.data_mut(), v)?;
         let mut total = 0.0f64;
         for ((lr, pr), &tg) in self
             .value(logits)
             .data()
             .chunks_exact(v)
-            .zip(probs.data_mut().chunks_exact_mut(v))
+            .zip(probs.data().chunks_exact(v))
             .zip(targets)
         {
-            let m = lr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0f32;
-            for (p, &x) in pr.iter_mut().zip(lr) {
-                *p = (x - m).exp();
-                sum += *p;
-            }
-            let inv = 1.0 / sum;
-            pr.iter_mut().for_each(|p| *p *= inv);
-            total += (m + sum.ln() - lr[tg as usize]) as f64;
+            let p = pr[tg as usize];
+            total += if p >= f32::MIN_POSITIVE {
+                -(p.ln() as f64)
+            } else {
+                // The target's probability underflowed: log-sum-exp − x[target] exactly.
+                let m = lr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let sum: f64 = lr.iter().map(|&x| ((x - m) as f64).exp()).sum();
+                m as f64 + sum.ln() - lr[tg as usize] as f64
+            };
         }
         let loss = Tensor::full(&[], (total / rows as f64) as f32)?;
         let o = self.push_out(loss, &[logits]);

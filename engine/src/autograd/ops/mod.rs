@@ -30,6 +30,7 @@ impl Node {
             | Node::SplitHeads { out, .. }
             | Node::MergeHeads { out, .. }
             | Node::Attention { out, .. }
+            | Node::SelfAttention { out, .. }
             | Node::CrossEntropy { out, .. }
             | Node::Sum { out, .. } => *out,
         }
@@ -69,6 +70,9 @@ pub(super) fn backward(g: &mut Graph, node: &Node) -> Result<()> {
         Node::SplitHeads { x, offset, .. } => shape::split_heads_backward(g, *x, *offset, &gout),
         Node::MergeHeads { x, .. } => shape::merge_heads_backward(g, *x, &gout),
         Node::Attention { q, k, v, probs, .. } => attention::backward(g, *q, *k, *v, probs, &gout),
+        Node::SelfAttention {
+            qkv, n_head, att, ..
+        } => attention::self_attention_backward(g, *qkv, *n_head, att, &gout),
         Node::CrossEntropy {
             logits,
             targets,
