@@ -236,8 +236,9 @@ unsafe fn rows<S: SimdF32, F: Binary>(f: &F, plan: &Plan, a: &[f32], b: &[f32], 
                 unsafe {
                     match (sa[3], sb[3]) {
                         (0, 0) => {
+                            // Both operands fixed along the row: one value, a op b, repeated.
                             let v = S::splat(b[ob]);
-                            map2_splat::<S, _>(&Swapped(f), &a[oa..oa + 1], v, &mut orow[..1]);
+                            map2_splat::<S, _>(f, &a[oa..oa + 1], v, &mut orow[..1]);
                             let first = orow[0];
                             orow.fill(first);
                         }
@@ -280,6 +281,27 @@ simd_kernel! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_operands_fixed_along_the_row_keep_their_order() {
+        // (1, 1) − (1, 1) and (2, 1, 1) − (1, 3, 1): the inner axis has length 1 on both sides.
+        for (a_shape, b_shape) in [
+            (&[1usize, 1][..], &[1usize, 1][..]),
+            (&[2, 1, 1], &[1, 3, 1]),
+        ] {
+            let (plan, shape) = Plan::new("sub", a_shape, b_shape).unwrap();
+            let a: Vec<f32> = (0..plan.a_len).map(|i| 10.0 * (i + 1) as f32).collect();
+            let b: Vec<f32> = (0..plan.b_len).map(|i| (i + 1) as f32).collect();
+            let mut want = vec![0.0; shape.numel()];
+            broadcast_scalar(BinOp::Sub, &plan, &a, &b, &mut want);
+            assert!(want.iter().all(|&w| w > 0.0), "{want:?}");
+            crate::simd::for_each_available_tier(|tier| {
+                let mut out = vec![0.0; shape.numel()];
+                binary_with(tier, BinOp::Sub, &plan, &a, &b, &mut out).unwrap();
+                assert_eq!(out, want, "{tier} {a_shape:?} − {b_shape:?}");
+            });
+        }
+    }
 
     #[test]
     fn plans_follow_numpy_rules_and_merge_axes() {
