@@ -1,342 +1,17 @@
-//! Causal multi-head self-attention on GPT-2's fused QKV layout, forward and
-//! backward side by side (as llm.c writes them), and one query row over a KV
-//! cache for decoding.
-//!
-//! ```text
-//! // qkv: (B, T, 3C): Q, K, V at columns 0, C, 2C; head h at h·D inside each (D = C/H)
-//! // att: (B, H, T, T): row t holds softmax(q_t·k_j/√D) for j ≤ t, exact zeros after
-//! // out: (B, T, C): heads concatenated, as the output projection wants them
-//! ```
-//!
-//! Working on the fused layout removes the head split/merge copies; one call per
-//! layer replaces 2·B·H small sgemms (4·B·H in backward) and B·H·T row softmaxes,
-//! and only the causal half of every T×T product is computed. The SIMD body
-//! works on register tiles of R query rows (8 on AVX-512, 4 on AVX2) × NV
-//! vectors: scores are R rows × NV·LANES key columns against a transposed K
-//! (D, T), weighted sums R rows × NV·LANES channels, so every loaded vector
-//! feeds R FMAs and every broadcast NV.
+//! SIMD bodies of causal attention: register tiles of R query rows × NV vectors.
+// qkv: (B, T, 3C), att: (B, H, T, T), out: (B, T, C)
 
-use super::whole_rows;
-use crate::error::{Error, Result};
-use crate::profile::{Op, scope};
+use super::{AttnShape, NV};
+use crate::simd::math;
 use crate::simd::vector::SimdF32;
-use crate::simd::{self, Tier, math, simd_kernel};
 
-/// Vectors per register tile row: R × NV accumulators, R broadcasts and NV
-/// loads per R·NV FMAs.
-const NV: usize = 2;
-
-/// The shape of a self-attention call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AttnShape {
-    /// Sequences (B).
-    pub batch: usize,
-    /// Positions per sequence (T).
-    pub seq: usize,
-    /// Channels (C), a multiple of `heads`.
-    pub channels: usize,
-    /// Heads (H).
-    pub heads: usize,
-}
-
-impl AttnShape {
-    /// Channels per head (D).
-    pub fn head_dim(&self) -> usize {
-        self.channels / self.heads
-    }
-
-    /// Floats of scratch space the kernels need: one head's operands copied
-    /// contiguous (four (T, D) blocks, one of them transposed) and one T×T block.
-    pub fn scratch_len(&self) -> usize {
-        4 * self.head_dim() * self.seq + self.seq * self.seq
-    }
-
-    fn check(&self, op: &'static str, lens: &[(usize, usize)], scratch: usize) -> Result<()> {
-        let (b, t, c, h) = (self.batch, self.seq, self.channels, self.heads);
-        if h == 0 || !c.is_multiple_of(h) {
-            return Err(Error::arg(
-                op,
-                format!("{c} channels do not split into {h} heads"),
-            ));
-        }
-        for &(len, want) in lens {
-            if len != want {
-                return Err(Error::shape(op, &[b, t, c, h], &[len, want]));
-            }
-        }
-        if scratch < self.scratch_len() {
-            return Err(Error::arg(
-                op,
-                format!("scratch of {scratch} floats < {}", self.scratch_len()),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Forward: `att` and `out` are written (see the module's layout).
-pub fn causal_attention(
-    qkv: &[f32],
-    att: &mut [f32],
-    out: &mut [f32],
-    shape: AttnShape,
-    scratch: &mut [f32],
-) -> Result<()> {
-    causal_attention_with(simd::active(), qkv, att, out, shape, scratch)
-}
-
-/// [`causal_attention`] on a chosen tier.
-pub fn causal_attention_with(
-    tier: Tier,
-    qkv: &[f32],
-    att: &mut [f32],
-    out: &mut [f32],
-    shape: AttnShape,
-    scratch: &mut [f32],
-) -> Result<()> {
-    let AttnShape {
-        batch: b,
-        seq: t,
-        channels: c,
-        heads: h,
-    } = shape;
-    shape.check(
-        "causal_attention",
-        &[
-            (qkv.len(), b * t * 3 * c),
-            (att.len(), b * h * t * t),
-            (out.len(), b * t * c),
-        ],
-        scratch.len(),
-    )?;
-    simd::ensure_available(tier)?;
-    let _s = scope(Op::Attention);
-    forward(tier, qkv, att, out, shape, scratch);
-    Ok(())
-}
-
-/// Backward: `dqkv` (B, T, 3C) += the gradient of `out` = `dout` (B, T, C)
-/// through the attention saved by the forward.
-pub fn causal_attention_backward(
-    dout: &[f32],
-    qkv: &[f32],
-    att: &[f32],
-    dqkv: &mut [f32],
-    shape: AttnShape,
-    scratch: &mut [f32],
-) -> Result<()> {
-    causal_attention_backward_with(simd::active(), dout, qkv, att, dqkv, shape, scratch)
-}
-
-/// [`causal_attention_backward`] on a chosen tier.
-pub fn causal_attention_backward_with(
-    tier: Tier,
-    dout: &[f32],
-    qkv: &[f32],
-    att: &[f32],
-    dqkv: &mut [f32],
-    shape: AttnShape,
-    scratch: &mut [f32],
-) -> Result<()> {
-    let AttnShape {
-        batch: b,
-        seq: t,
-        channels: c,
-        heads: h,
-    } = shape;
-    shape.check(
-        "causal_attention_backward",
-        &[
-            (dout.len(), b * t * c),
-            (qkv.len(), b * t * 3 * c),
-            (att.len(), b * h * t * t),
-            (dqkv.len(), b * t * 3 * c),
-        ],
-        scratch.len(),
-    )?;
-    simd::ensure_available(tier)?;
-    let _s = scope(Op::Attention);
-    backward(tier, dout, qkv, att, dqkv, shape, scratch);
-    Ok(())
-}
-
-/// One query row over a KV cache (decoding): for each head h,
-/// out_h (D) = Σ_{j<n} softmax_j(q_h·k_j/√D) v_j.
-// q: (C), kt: (H, D, P) keys transposed, v: (H, P, D), scores: (n), out: (C); n ≤ P
-pub fn attend_cached(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    n: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) -> Result<()> {
-    attend_cached_with(simd::active(), q, kt, v, heads, positions, n, scores, out)
-}
-
-/// [`attend_cached`] on a chosen tier.
-pub fn attend_cached_with(
-    tier: Tier,
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    n: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) -> Result<()> {
-    const OP: &str = "attend_cached";
-    let c = q.len();
-    if heads == 0 || !c.is_multiple_of(heads) || n == 0 || n > positions || scores.len() < n {
-        return Err(Error::arg(
-            OP,
-            format!(
-                "{c} channels, {heads} heads, {n} of {positions} positions, {} scores",
-                scores.len()
-            ),
-        ));
-    }
-    whole_rows(OP, out.len(), c)?;
-    if kt.len() != c * positions || v.len() != c * positions || out.len() != c {
-        return Err(Error::shape(OP, &[c, positions], &[kt.len(), v.len()]));
-    }
-    simd::ensure_available(tier)?;
-    let _s = scope(Op::Attention);
-    attend(tier, q, kt, v, heads, positions, &mut scores[..n], out);
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------
-// Scalar specification (shapes checked).
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn forward_scalar(qkv: &[f32], att: &mut [f32], out: &mut [f32], s: AttnShape, _: &mut [f32]) {
-    let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
-    let scale = 1.0 / (d as f32).sqrt();
-    for bi in 0..s.batch {
-        let rows = &qkv[bi * t * 3 * c..(bi + 1) * t * 3 * c];
-        // row i, head hd of Q (part 0), K (1) or V (2)
-        let part = |i: usize, part: usize, hd: usize| &rows[i * 3 * c + part * c + hd * d..][..d];
-        let (q, k, v) = (
-            |i, hd| part(i, 0, hd),
-            |i, hd| part(i, 1, hd),
-            |i, hd| part(i, 2, hd),
-        );
-        for hd in 0..h {
-            for ti in 0..t {
-                let p = &mut att[((bi * h + hd) * t + ti) * t..][..t];
-                // scores, causal softmax; columns after ti are exact zeros
-                let mut m = f32::NEG_INFINITY;
-                for j in 0..=ti {
-                    p[j] = dot(q(ti, hd), k(j, hd)) * scale;
-                    m = m.max(p[j]);
-                }
-                let mut sum = 0.0;
-                for pj in &mut p[..=ti] {
-                    *pj = (*pj - m).exp();
-                    sum += *pj;
-                }
-                p[..=ti].iter_mut().for_each(|pj| *pj /= sum);
-                p[ti + 1..].fill(0.0);
-                // out_t = Σ_j p_j v_j
-                let o = &mut out[(bi * t + ti) * c + hd * d..][..d];
-                o.fill(0.0);
-                for j in 0..=ti {
-                    for (oi, &vi) in o.iter_mut().zip(v(j, hd)) {
-                        *oi += p[j] * vi;
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn backward_scalar(
-    dout: &[f32],
-    qkv: &[f32],
-    att: &[f32],
-    dqkv: &mut [f32],
-    s: AttnShape,
-    scratch: &mut [f32],
-) {
-    let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
-    let scale = 1.0 / (d as f32).sqrt();
-    let dp = &mut scratch[..t];
-    let at =
-        |bi: usize, ti: usize, part: usize, hd: usize| (bi * t + ti) * 3 * c + part * c + hd * d;
-    for bi in 0..s.batch {
-        for hd in 0..h {
-            for ti in 0..t {
-                let p = &att[((bi * h + hd) * t + ti) * t..][..t];
-                let go = &dout[(bi * t + ti) * c + hd * d..][..d];
-                // dP_j = dO_t · v_j; dv_j += p_j dO_t
-                for j in 0..=ti {
-                    dp[j] = dot(go, &qkv[at(bi, j, 2, hd)..][..d]);
-                    for (dv, &g) in dqkv[at(bi, j, 2, hd)..][..d].iter_mut().zip(go) {
-                        *dv += p[j] * g;
-                    }
-                }
-                // dS_j = p_j (dP_j − Σ p dP); dq_t += dS_j k_j/√D; dk_j += dS_j q_t/√D
-                let sum = dot(&p[..=ti], &dp[..=ti]);
-                for j in 0..=ti {
-                    let ds = p[j] * (dp[j] - sum) * scale;
-                    for i in 0..d {
-                        dqkv[at(bi, ti, 0, hd) + i] += ds * qkv[at(bi, j, 1, hd) + i];
-                        dqkv[at(bi, j, 1, hd) + i] += ds * qkv[at(bi, ti, 0, hd) + i];
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn attend_scalar(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    let d = q.len() / heads;
-    let scale = 1.0 / (d as f32).sqrt();
-    for hd in 0..heads {
-        let (kt, v) = (&kt[hd * d * positions..], &v[hd * positions * d..]);
-        let qh = &q[hd * d..(hd + 1) * d];
-        for (j, sj) in scores.iter_mut().enumerate() {
-            *sj = (0..d).map(|i| qh[i] * kt[i * positions + j]).sum::<f32>() * scale;
-        }
-        let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for sj in scores.iter_mut() {
-            *sj = (*sj - m).exp();
-            sum += *sj;
-        }
-        let o = &mut out[hd * d..(hd + 1) * d];
-        o.fill(0.0);
-        for (j, &sj) in scores.iter().enumerate() {
-            for (oi, &vi) in o.iter_mut().zip(&v[j * d..(j + 1) * d]) {
-                *oi += sj / sum * vi;
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // SIMD body. Tiles of R rows always compute R rows (the last block repeats
 // its last row and drops it at the store), so the row loops have constant
 // bounds and their accumulators stay in registers.
 
 /// Load `n` lanes (all when `n ≥ LANES`), the rest zero.
 #[inline(always)]
-unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
+pub(super) unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
     unsafe {
         if n >= S::LANES {
             S::load(p)
@@ -348,7 +23,7 @@ unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
 
 /// Load `n` lanes (all when `n ≥ LANES`), the rest `fill`.
 #[inline(always)]
-unsafe fn load_fill<S: SimdF32>(p: *const f32, n: usize, fill: f32) -> S::V {
+pub(super) unsafe fn load_fill<S: SimdF32>(p: *const f32, n: usize, fill: f32) -> S::V {
     unsafe {
         if n >= S::LANES {
             S::load(p)
@@ -360,7 +35,7 @@ unsafe fn load_fill<S: SimdF32>(p: *const f32, n: usize, fill: f32) -> S::V {
 
 /// Store `n` lanes (all when `n ≥ LANES`).
 #[inline(always)]
-unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
+pub(super) unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
     unsafe {
         if n >= S::LANES {
             S::store(p, v)
@@ -372,7 +47,7 @@ unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
 
 /// The R × (V·LANES) register tile of [`rows_times_t`] at column j, `n` valid columns.
 #[inline(always)]
-unsafe fn scores_tile<S: SimdF32, const R: usize, const V: usize>(
+pub(super) unsafe fn scores_tile<S: SimdF32, const R: usize, const V: usize>(
     xr: &[*const f32; R],
     (yt, ldy, d): (*const f32, usize, usize),
     (j, n, rows): (usize, usize, usize),
@@ -404,7 +79,7 @@ unsafe fn scores_tile<S: SimdF32, const R: usize, const V: usize>(
 /// s_r[j] = α · Σ_k x_r[k] · yt[k][j] for r < rows ≤ R, j < cols.
 // x: rows of D at stride xs, yt: (D, ldy), s: rows at stride ls
 #[inline(always)]
-unsafe fn rows_times_t<S: SimdF32, const R: usize>(
+pub(super) unsafe fn rows_times_t<S: SimdF32, const R: usize>(
     (x, xs, rows): (*const f32, usize, usize),
     y: (*const f32, usize, usize),
     cols: usize,
@@ -427,7 +102,7 @@ unsafe fn rows_times_t<S: SimdF32, const R: usize>(
 
 /// The R × (V·LANES) register tile of [`weighted_rows`] at channel k, `n` valid channels.
 #[inline(always)]
-unsafe fn weighted_tile<S: SimdF32, const R: usize, const V: usize>(
+pub(super) unsafe fn weighted_tile<S: SimdF32, const R: usize, const V: usize>(
     (wrow, wc, rows): (&[*const f32; R], usize, usize),
     (c0, c1): (usize, usize),
     (y, ys): (*const f32, usize),
@@ -465,7 +140,7 @@ unsafe fn weighted_tile<S: SimdF32, const R: usize, const V: usize>(
 /// w(r, c) = w[r·wr + c·wc]; `add` accumulates into out, otherwise out is written.
 // y: rows of D at stride ys, out: rows of D at stride os
 #[inline(always)]
-unsafe fn weighted_rows<S: SimdF32, const R: usize>(
+pub(super) unsafe fn weighted_rows<S: SimdF32, const R: usize>(
     (w, wr, wc, rows): (*const f32, usize, usize, usize),
     cr: (usize, usize),
     (y, ys, d): (*const f32, usize, usize),
@@ -491,7 +166,7 @@ unsafe fn weighted_rows<S: SimdF32, const R: usize>(
 /// would not inherit the wrapper's target features and its vectors would go
 /// through memory.
 #[inline(always)]
-unsafe fn softmax_row<S: SimdF32>(p: *mut f32, n: usize) {
+pub(super) unsafe fn softmax_row<S: SimdF32>(p: *mut f32, n: usize) {
     unsafe {
         let l = S::LANES;
         let mut mx = S::splat(f32::NEG_INFINITY);
@@ -525,7 +200,12 @@ unsafe fn softmax_row<S: SimdF32>(p: *mut f32, n: usize) {
 
 /// dp[..n] = α · p ⊙ (dp − ⟨p, dp⟩) in place: the softmax backward of one row.
 #[inline(always)]
-unsafe fn softmax_backward_row<S: SimdF32>(p: *const f32, dp: *mut f32, n: usize, alpha: f32) {
+pub(super) unsafe fn softmax_backward_row<S: SimdF32>(
+    p: *const f32,
+    dp: *mut f32,
+    n: usize,
+    alpha: f32,
+) {
     unsafe {
         let l = S::LANES;
         let mut acc = S::splat(0.0);
@@ -547,7 +227,7 @@ unsafe fn softmax_backward_row<S: SimdF32>(p: *const f32, dp: *mut f32, n: usize
 
 /// dst (T, D) = the D columns at `src` of T rows of stride `ss`, contiguous.
 #[inline(always)]
-unsafe fn copy_rows(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
+pub(super) unsafe fn copy_rows(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
     unsafe {
         for j in 0..t {
             std::ptr::copy_nonoverlapping(src.add(j * ss), dst.add(j * d), d);
@@ -557,7 +237,7 @@ unsafe fn copy_rows(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f3
 
 /// dst (D, T) = the D columns at `src` of T rows of stride `ss`, transposed.
 #[inline(always)]
-unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
+pub(super) unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
     unsafe {
         for j in 0..t {
             for k in 0..d {
@@ -569,7 +249,7 @@ unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *m
 
 /// Row tiles of 8 where there are 32 vector registers (AVX-512), of 4 with 16 (AVX2).
 #[inline(always)]
-unsafe fn forward_simd<S: SimdF32>(
+pub(super) unsafe fn forward_simd<S: SimdF32>(
     qkv: &[f32],
     att: &mut [f32],
     out: &mut [f32],
@@ -586,7 +266,7 @@ unsafe fn forward_simd<S: SimdF32>(
 }
 
 #[inline(always)]
-unsafe fn forward_tiled<S: SimdF32, const R: usize>(
+pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
     qkv: &[f32],
     att: &mut [f32],
     out: &mut [f32],
@@ -633,7 +313,7 @@ unsafe fn forward_tiled<S: SimdF32, const R: usize>(
 }
 
 #[inline(always)]
-unsafe fn backward_simd<S: SimdF32>(
+pub(super) unsafe fn backward_simd<S: SimdF32>(
     dout: &[f32],
     qkv: &[f32],
     att: &[f32],
@@ -651,7 +331,7 @@ unsafe fn backward_simd<S: SimdF32>(
 }
 
 #[inline(always)]
-unsafe fn backward_tiled<S: SimdF32, const R: usize>(
+pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
     dout: &[f32],
     qkv: &[f32],
     att: &[f32],
@@ -712,7 +392,7 @@ unsafe fn backward_tiled<S: SimdF32, const R: usize>(
 }
 
 #[inline(always)]
-unsafe fn attend_simd<S: SimdF32>(
+pub(super) unsafe fn attend_simd<S: SimdF32>(
     q: &[f32],
     kt: &[f32],
     v: &[f32],
@@ -738,39 +418,3 @@ unsafe fn attend_simd<S: SimdF32>(
         }
     }
 }
-
-simd_kernel! {
-    fn forward(qkv: &[f32], att: &mut [f32], out: &mut [f32], s: AttnShape, scratch: &mut [f32]);
-    scalar = forward_scalar;
-    simd = forward_simd;
-}
-
-simd_kernel! {
-    fn backward(
-        dout: &[f32],
-        qkv: &[f32],
-        att: &[f32],
-        dqkv: &mut [f32],
-        s: AttnShape,
-        scratch: &mut [f32],
-    );
-    scalar = backward_scalar;
-    simd = backward_simd;
-}
-
-simd_kernel! {
-    fn attend(
-        q: &[f32],
-        kt: &[f32],
-        v: &[f32],
-        heads: usize,
-        positions: usize,
-        scores: &mut [f32],
-        out: &mut [f32],
-    );
-    scalar = attend_scalar;
-    simd = attend_simd;
-}
-
-#[cfg(test)]
-mod tests;

@@ -1,0 +1,251 @@
+//! Causal multi-head self-attention on GPT-2's fused QKV layout, forward and
+//! backward side by side (as llm.c writes them), and one query row over a KV
+//! cache for decoding.
+//!
+//! ```text
+//! // qkv: (B, T, 3C): Q, K, V at columns 0, C, 2C; head h at h·D inside each (D = C/H)
+//! // att: (B, H, T, T): row t holds softmax(q_t·k_j/√D) for j ≤ t, exact zeros after
+//! // out: (B, T, C): heads concatenated, as the output projection wants them
+//! ```
+//!
+//! Working on the fused layout removes the head split/merge copies; one call per
+//! layer replaces 2·B·H small sgemms (4·B·H in backward) and B·H·T row softmaxes,
+//! and only the causal half of every T×T product is computed. The SIMD body
+//! works on register tiles of R query rows (8 on AVX-512, 4 on AVX2) × NV
+//! vectors: scores are R rows × NV·LANES key columns against a transposed K
+//! (D, T), weighted sums R rows × NV·LANES channels, so every loaded vector
+//! feeds R FMAs and every broadcast NV.
+
+use super::whole_rows;
+use crate::error::{Error, Result};
+use crate::profile::{Op, scope};
+use crate::simd::{self, Tier, simd_kernel};
+
+/// Vectors per register tile row: R × NV accumulators, R broadcasts and NV
+/// loads per R·NV FMAs.
+const NV: usize = 2;
+
+/// The shape of a self-attention call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttnShape {
+    /// Sequences (B).
+    pub batch: usize,
+    /// Positions per sequence (T).
+    pub seq: usize,
+    /// Channels (C), a multiple of `heads`.
+    pub channels: usize,
+    /// Heads (H).
+    pub heads: usize,
+}
+
+impl AttnShape {
+    /// Channels per head (D).
+    pub fn head_dim(&self) -> usize {
+        self.channels / self.heads
+    }
+
+    /// Floats of scratch space the kernels need: one head's operands copied
+    /// contiguous (four (T, D) blocks, one of them transposed) and one T×T block.
+    pub fn scratch_len(&self) -> usize {
+        4 * self.head_dim() * self.seq + self.seq * self.seq
+    }
+
+    fn check(&self, op: &'static str, lens: &[(usize, usize)], scratch: usize) -> Result<()> {
+        let (b, t, c, h) = (self.batch, self.seq, self.channels, self.heads);
+        if h == 0 || !c.is_multiple_of(h) {
+            return Err(Error::arg(
+                op,
+                format!("{c} channels do not split into {h} heads"),
+            ));
+        }
+        for &(len, want) in lens {
+            if len != want {
+                return Err(Error::shape(op, &[b, t, c, h], &[len, want]));
+            }
+        }
+        if scratch < self.scratch_len() {
+            return Err(Error::arg(
+                op,
+                format!("scratch of {scratch} floats < {}", self.scratch_len()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Forward: `att` and `out` are written (see the module's layout).
+pub fn causal_attention(
+    qkv: &[f32],
+    att: &mut [f32],
+    out: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    causal_attention_with(simd::active(), qkv, att, out, shape, scratch)
+}
+
+/// [`causal_attention`] on a chosen tier.
+pub fn causal_attention_with(
+    tier: Tier,
+    qkv: &[f32],
+    att: &mut [f32],
+    out: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    let AttnShape {
+        batch: b,
+        seq: t,
+        channels: c,
+        heads: h,
+    } = shape;
+    shape.check(
+        "causal_attention",
+        &[
+            (qkv.len(), b * t * 3 * c),
+            (att.len(), b * h * t * t),
+            (out.len(), b * t * c),
+        ],
+        scratch.len(),
+    )?;
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Attention);
+    forward(tier, qkv, att, out, shape, scratch);
+    Ok(())
+}
+
+/// Backward: `dqkv` (B, T, 3C) += the gradient of `out` = `dout` (B, T, C)
+/// through the attention saved by the forward.
+pub fn causal_attention_backward(
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    causal_attention_backward_with(simd::active(), dout, qkv, att, dqkv, shape, scratch)
+}
+
+/// [`causal_attention_backward`] on a chosen tier.
+pub fn causal_attention_backward_with(
+    tier: Tier,
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    let AttnShape {
+        batch: b,
+        seq: t,
+        channels: c,
+        heads: h,
+    } = shape;
+    shape.check(
+        "causal_attention_backward",
+        &[
+            (dout.len(), b * t * c),
+            (qkv.len(), b * t * 3 * c),
+            (att.len(), b * h * t * t),
+            (dqkv.len(), b * t * 3 * c),
+        ],
+        scratch.len(),
+    )?;
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Attention);
+    backward(tier, dout, qkv, att, dqkv, shape, scratch);
+    Ok(())
+}
+
+/// One query row over a KV cache (decoding): for each head h,
+/// out_h (D) = Σ_{j<n} softmax_j(q_h·k_j/√D) v_j.
+// q: (C), kt: (H, D, P) keys transposed, v: (H, P, D), scores: (n), out: (C); n ≤ P
+pub fn attend_cached(
+    q: &[f32],
+    kt: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    n: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) -> Result<()> {
+    attend_cached_with(simd::active(), q, kt, v, heads, positions, n, scores, out)
+}
+
+/// [`attend_cached`] on a chosen tier.
+pub fn attend_cached_with(
+    tier: Tier,
+    q: &[f32],
+    kt: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    n: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) -> Result<()> {
+    const OP: &str = "attend_cached";
+    let c = q.len();
+    if heads == 0 || !c.is_multiple_of(heads) || n == 0 || n > positions || scores.len() < n {
+        return Err(Error::arg(
+            OP,
+            format!(
+                "{c} channels, {heads} heads, {n} of {positions} positions, {} scores",
+                scores.len()
+            ),
+        ));
+    }
+    whole_rows(OP, out.len(), c)?;
+    if kt.len() != c * positions || v.len() != c * positions || out.len() != c {
+        return Err(Error::shape(OP, &[c, positions], &[kt.len(), v.len()]));
+    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Attention);
+    attend(tier, q, kt, v, heads, positions, &mut scores[..n], out);
+    Ok(())
+}
+
+mod scalar;
+mod tiled;
+
+use scalar::{attend_scalar, backward_scalar, forward_scalar};
+use tiled::{attend_simd, backward_simd, forward_simd};
+
+simd_kernel! {
+    fn forward(qkv: &[f32], att: &mut [f32], out: &mut [f32], s: AttnShape, scratch: &mut [f32]);
+    scalar = forward_scalar;
+    simd = forward_simd;
+}
+
+simd_kernel! {
+    fn backward(
+        dout: &[f32],
+        qkv: &[f32],
+        att: &[f32],
+        dqkv: &mut [f32],
+        s: AttnShape,
+        scratch: &mut [f32],
+    );
+    scalar = backward_scalar;
+    simd = backward_simd;
+}
+
+simd_kernel! {
+    fn attend(
+        q: &[f32],
+        kt: &[f32],
+        v: &[f32],
+        heads: usize,
+        positions: usize,
+        scores: &mut [f32],
+        out: &mut [f32],
+    );
+    scalar = attend_scalar;
+    simd = attend_simd;
+}
+
+#[cfg(test)]
+mod tests;
