@@ -9,7 +9,7 @@
 #   4. detection, wall time: the same slowdown, DETECT_RUNS gate runs on matmul/*.
 #
 # Knobs (environment): AA_RUNS=20 DETECT_RUNS=20 DETECT_INSTR_RUNS=3
-#   AA_FILTER='' (whole code suite) DETECT_FILTER='matmul/*' INSTR_SAMPLES=2 SLOWDOWN_PCT=10
+#   AA_FILTER='' (whole code suite) DETECT_FILTER='matmul/*' INSTR_SAMPLES=1 SLOWDOWN_PCT=10
 #   SKIP='' (space-separated figure numbers to skip)
 # Writes the table to stdout and reports/gate-figures-<time>/figures.md, with the
 # per-run gate outputs beside it.
@@ -20,7 +20,7 @@ DETECT_RUNS=${DETECT_RUNS:-20}
 DETECT_INSTR_RUNS=${DETECT_INSTR_RUNS:-3}
 AA_FILTER=${AA_FILTER:-}
 DETECT_FILTER=${DETECT_FILTER:-matmul/*}
-INSTR_SAMPLES=${INSTR_SAMPLES:-2}
+INSTR_SAMPLES=${INSTR_SAMPLES:-1}
 SLOWDOWN_PCT=${SLOWDOWN_PCT:-10}
 SKIP=${SKIP:-}
 

@@ -1,6 +1,7 @@
 //! Instruction counts: callgrind output parsing through the public API, and two
-//! instruction runs of one commit giving identical counts (needs valgrind; skipped
-//! with a message when it is absent).
+//! instruction runs of one commit giving identical counts per operation, whether
+//! one operation (the default) or two are counted (needs valgrind; skipped with a
+//! message when it is absent).
 
 use assert_cmd::Command;
 use smprof::measure::callgrind;
@@ -22,30 +23,26 @@ fn valgrind_present() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn count(dir: &Path, name: &str) -> serde_json::Value {
+/// One instructions run of matmul/128; `samples: None` takes the default.
+fn count(dir: &Path, name: &str, samples: Option<&str>) -> serde_json::Value {
     let out = dir.join(name);
-    Command::cargo_bin("smprof")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("SMALLMIND_SIMD")
-        .args([
-            "run",
-            "--suite",
-            "code",
-            "--filter",
-            "matmul/128",
-            "--metric",
-            "instructions",
-            "--samples",
-            "1",
-            "--no-save",
-            "--format",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    let mut cmd = Command::cargo_bin("smprof").unwrap();
+    cmd.current_dir(dir).env_remove("SMALLMIND_SIMD").args([
+        "run",
+        "--suite",
+        "code",
+        "--filter",
+        "matmul/128",
+        "--metric",
+        "instructions",
+        "--no-save",
+        "--format",
+        "json",
+    ]);
+    if let Some(n) = samples {
+        cmd.args(["--samples", n]);
+    }
+    cmd.arg("--out").arg(&out).assert().success();
     serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
 
@@ -58,8 +55,10 @@ fn two_instruction_runs_of_one_commit_are_identical() {
     let dir = tempfile::tempdir().unwrap();
     // Both at once: counts do not depend on it, the test's wall time does.
     let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| count(dir.path(), "a.json"));
-        let b = count(dir.path(), "b.json");
+        // One with the default number of counted operations (1), one with 2: the
+        // per-operation count is the same exact figure.
+        let a = s.spawn(|| count(dir.path(), "a.json", None));
+        let b = count(dir.path(), "b.json", Some("2"));
         (a.join().unwrap(), b)
     });
     let ir = |v: &serde_json::Value| {
@@ -74,6 +73,8 @@ fn two_instruction_runs_of_one_commit_are_identical() {
     );
     assert_eq!(ir(&a), ir(&b));
     assert_eq!(a["settings"]["metric_mode"], "instructions");
+    assert_eq!(a["settings"]["samples_per_process"], 1);
+    assert_eq!(b["settings"]["samples_per_process"], 2);
     assert_ne!(
         a["env"]["simd_tier"], "avx512",
         "valgrind cannot run AVX-512"

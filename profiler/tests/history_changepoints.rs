@@ -1,7 +1,9 @@
 //! E-divisive change points on synthetic histories: steps of 3 %, 10 % and 50 %
-//! under 2 % noise, and step-free series that must stay quiet.
+//! under 2 % noise (issue #8: every step of 10 % or more found within ±1 commit),
+//! and step-free series that must stay quiet (none in 100 series of 100 points).
+//! Seeded, so the figures are reproducible; `--ignored` runs a ten-times larger sweep.
 
-use smprof::stats::edivisive::{Settings, detect};
+use smprof::stats::edivisive::{ChangePoint, Settings, detect};
 use smprof::stats::rng::SplitMix64;
 
 fn noisy(levels: &[(usize, f64)], noise: f64, rng: &mut SplitMix64) -> Vec<f64> {
@@ -12,72 +14,130 @@ fn noisy(levels: &[(usize, f64)], noise: f64, rng: &mut SplitMix64) -> Vec<f64> 
         .collect()
 }
 
-/// Every step of 10 % or more must be detected in every series. Its location is
-/// exact to ±1 commit except when noise makes the data itself ambiguous (a 3σ
-/// sample next to the step, e.g. series 4 puts a +6 % point just before a +10 %
-/// step); we allow one such case in the 24 steps here (40 series: 79/80 within ±1) and require ±2 always.
-#[test]
-fn every_step_of_ten_percent_or_more_is_found_within_one_commit() {
+/// Figures of a sweep over seeded series with steps at 30 (+3 %), 60 (+10 %) and
+/// 90 (+50 %), 30 points a level.
+#[derive(Debug, Default)]
+struct Sweep {
+    /// Steps of 10 % or more: (seed, position, change point found nearest, if any).
+    big: Vec<(u64, usize, Option<ChangePoint>)>,
+    /// Series where the 3 % step (1.5σ) was found within ±3.
+    small_found: usize,
+    /// Change points not near a step (±3 of the big ones; the 1.5σ step at 30 is
+    /// located loosely, so ±10 there).
+    spurious: Vec<(u64, ChangePoint)>,
+}
+
+fn sweep(seeds: std::ops::Range<u64>) -> Sweep {
     let settings = Settings::default();
-    let series = 12u64;
-    let (mut within_one, mut total, mut small_found) = (0, 0, 0);
-    for seed in 0..series {
+    let mut out = Sweep::default();
+    for seed in seeds {
         let mut rng = SplitMix64(1000 + seed);
-        // Steps at 30 (+3 %), 60 (+10 %) and 90 (+50 %).
         let xs = noisy(
             &[(30, 100.0), (30, 103.0), (30, 113.3), (30, 170.0)],
             0.02,
             &mut rng,
         );
         let cps = detect(&xs, &settings).unwrap();
-        for (at, size) in [(60usize, 0.10), (90, 0.50)] {
-            total += 1;
-            let hit = cps
+        for at in [60usize, 90] {
+            let nearest = cps
                 .iter()
-                .find(|c| (c.index as i64 - at as i64).abs() <= 2)
-                .unwrap_or_else(|| panic!("seed {seed}: no change point near {at}: {cps:?}"));
-            if (hit.index as i64 - at as i64).abs() <= 1 {
-                within_one += 1;
-            }
-            assert!(
-                (hit.change - size).abs() < size * 0.5,
-                "seed {seed}: step at {at} measured {:.3}, expected ≈{size}",
-                hit.change
-            );
+                .min_by_key(|c| (c.index as i64 - at as i64).abs())
+                .copied();
+            out.big.push((seed, at, nearest));
         }
-        if cps.iter().any(|c| (c.index as i64 - 30).abs() <= 10) {
-            small_found += 1;
+        if cps.iter().any(|c| (c.index as i64 - 30).abs() <= 3) {
+            out.small_found += 1;
         }
-        // Nothing far from a real step (a 1.5σ step is located loosely), one point a step.
         for c in &cps {
-            assert!(
-                [(30i64, 10i64), (60, 2), (90, 2)]
-                    .iter()
-                    .any(|&(s, tol)| (c.index as i64 - s).abs() <= tol),
-                "seed {seed}: spurious change point {c:?}"
-            );
+            if [(30i64, 10i64), (60, 3), (90, 3)]
+                .iter()
+                .all(|&(s, tol)| (c.index as i64 - s).abs() > tol)
+            {
+                out.spurious.push((seed, *c));
+            }
         }
-        assert!(cps.len() <= 3, "seed {seed}: {cps:?}");
+    }
+    out
+}
+
+fn check(s: &Sweep, series: usize, strict: bool) {
+    let misses: Vec<_> = s
+        .big
+        .iter()
+        .filter(|(_, at, c)| c.is_none_or(|c| (c.index as i64 - *at as i64).abs() > 1))
+        .collect();
+    eprintln!(
+        "steps ≥ 10 %: {}/{} within ±1 commit; 3 % step found in {}/{series} series; {} spurious",
+        s.big.len() - misses.len(),
+        s.big.len(),
+        s.small_found,
+        s.spurious.len()
+    );
+    assert!(misses.is_empty(), "steps not within ±1: {misses:?}");
+    for (seed, at, c) in &s.big {
+        let c = c.unwrap();
+        let size = if *at == 60 { 0.10 } else { 0.50 };
+        assert!(
+            (c.change - size).abs() < size * 0.3,
+            "seed {seed}: step at {at} measured {:.3}, expected ≈{size}",
+            c.change
+        );
+    }
+    if strict {
+        assert!(s.spurious.is_empty(), "spurious: {:?}", s.spurious);
+    }
+    // Whatever else is found is small: nothing of 5 % or more away from the steps.
+    let big_spurious: Vec<_> = s
+        .spurious
+        .iter()
+        .filter(|(_, c)| c.change.abs() >= 0.05)
+        .collect();
+    assert!(big_spurious.is_empty(), "spurious: {big_spurious:?}");
+}
+
+/// 40 series, each with one step of each size: 80 steps of 10 % or more.
+#[test]
+fn every_step_of_ten_percent_or_more_is_found_within_one_commit() {
+    check(&sweep(0..20), 20, true);
+}
+
+#[test]
+fn every_step_of_ten_percent_or_more_is_found_within_one_commit_more_seeds() {
+    // A second test so the harness runs the halves on two threads.
+    check(&sweep(20..40), 20, true);
+}
+
+#[test]
+#[ignore = "a larger sweep (about 2 minutes) for docs/history.md: -- --ignored"]
+fn large_sweep() {
+    // Over 1000 series a handful of 2–3 % change points fall outside the tolerances
+    // (the 1.5σ step placed loosely, or noise): reported, not asserted.
+    check(&sweep(0..1000), 1000, false);
+    // α = 0.001 per test: about one series in a thousand may cross it by chance.
+    step_free(10_000, 1000, 5);
+}
+
+fn step_free(seed: u64, series: usize, allowed: usize) {
+    let settings = Settings::default();
+    let mut rng = SplitMix64(seed);
+    let mut found = Vec::new();
+    for i in 0..series {
+        let xs = noisy(&[(100, 250.0)], 0.02, &mut rng);
+        let cps = detect(&xs, &settings).unwrap();
+        if !cps.is_empty() {
+            found.push((i, cps));
+        }
     }
     eprintln!(
-        "steps ≥ 10 %: {within_one}/{total} within ±1 commit; 3 % step found in {small_found}/{series} series"
+        "step-free: {} of {series} series of 100 points with a change point",
+        found.len()
     );
-    assert!(within_one + 1 >= total, "{within_one}/{total} within ±1");
+    assert!(found.len() <= allowed, "false change points: {found:?}");
 }
 
 #[test]
 fn no_change_point_in_step_free_series() {
-    let settings = Settings::default();
-    let mut rng = SplitMix64(42);
-    let mut found = Vec::new();
-    for series in 0..100 {
-        let xs = noisy(&[(100, 250.0)], 0.02, &mut rng);
-        let cps = detect(&xs, &settings).unwrap();
-        if !cps.is_empty() {
-            found.push((series, cps));
-        }
-    }
-    assert!(found.is_empty(), "false change points: {found:?}");
+    step_free(42, 100, 0);
 }
 
 #[test]

@@ -125,7 +125,9 @@ pub struct RunArgs {
     /// Fewer processes and samples (3 × 4): about a minute for the whole catalogue.
     #[arg(long)]
     pub quick: bool,
-    /// Samples per worker process (overrides the mode's default).
+    /// Samples per worker process (overrides the mode's default). With `--metric
+    /// instructions`: operations counted per workload after the warm-up (default 1, as
+    /// counts are exact).
     #[arg(long)]
     pub samples: Option<u32>,
     /// Worker processes in the timing pass (overrides the mode's default).

@@ -43,6 +43,10 @@ pub fn plan_from_args(args: &RunArgs) -> anyhow::Result<Plan> {
         MetricModeArg::Time => MetricMode::Time,
         MetricModeArg::Instructions => MetricMode::Instructions,
     };
+    if plan.metric == MetricMode::Instructions && args.samples.is_none() {
+        // Exact counts: one counted operation is the figure (see callgrind::DEFAULT_OPS).
+        plan.samples_per_process = smprof::measure::callgrind::DEFAULT_OPS;
+    }
     Ok(plan)
 }
 
@@ -157,10 +161,17 @@ pub fn result_table(r: &RunResult, markdown: bool) -> Table {
     } else {
         presets::UTF8_FULL_CONDENSED
     })
-    .set_content_arrangement(ContentArrangement::Dynamic)
-    .set_header(vec![
-        "workload",
-        "time/op (median)",
+    .set_content_arrangement(ContentArrangement::Dynamic);
+    // Instructions mode: the counts are the result, shown beside the (empty) time columns.
+    let counted = r
+        .workloads
+        .iter()
+        .any(|w| w.metrics.contains_key("instructions"));
+    let mut header = vec!["workload", "time/op (median)"];
+    if counted {
+        header.push("instructions/op");
+    }
+    header.extend([
         "95% CI",
         "MAD",
         "throughput",
@@ -169,6 +180,7 @@ pub fn result_table(r: &RunResult, markdown: bool) -> Table {
         "pool",
         "notes",
     ]);
+    t.set_header(header);
     for w in &r.workloads {
         let time = w.metrics.get("time_ns");
         let (median, ci, mad) = match time {
@@ -217,9 +229,15 @@ pub fn result_table(r: &RunResult, markdown: bool) -> Table {
                 notes.push(format!("{} outliers", m.summary.outliers));
             }
         }
-        t.add_row(vec![
-            w.name.clone(),
-            median,
+        let mut row = vec![w.name.clone(), median];
+        if counted {
+            row.push(
+                w.metrics
+                    .get("instructions")
+                    .map_or("-".into(), |m| format!("{:.0}", m.value())),
+            );
+        }
+        row.extend([
             ci,
             mad,
             if throughput.is_empty() {
@@ -238,8 +256,9 @@ pub fn result_table(r: &RunResult, markdown: bool) -> Table {
             get("pool_reduction").map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
             notes.join("; "),
         ]);
+        t.add_row(row);
     }
-    for i in 1..=7 {
+    for i in 1..=(7 + usize::from(counted)) {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }

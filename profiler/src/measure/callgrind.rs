@@ -12,6 +12,12 @@
 //! AVX2 tier. A forced `SMALLMIND_SIMD=avx512` is refused before anything runs,
 //! and an instruction valgrind cannot decode (what AVX-512 code would be) makes
 //! the worker die with SIGILL, reported as such — it never goes unnoticed.
+//!
+//! Cost: valgrind 3.19 runs every FMA lane through a software helper (≈50 ns a
+//! lane), so an AVX2 sgemm costs ≈50 s per 1024³ call. Hence one counted
+//! operation by default ([`DEFAULT_OPS`]), glibc's libm kept off its FMA variants
+//! (the workloads' Box–Muller setup spent most of its time there), and the
+//! longest runs started first ([`longest_first`]).
 
 use crate::error::{Error, Result};
 use crate::result::{Better, WorkloadResult};
@@ -26,6 +32,26 @@ pub const TOGGLE_PATTERN: &str = "*measure*measured_op*";
 
 /// Environment variable naming the valgrind executable (default: `valgrind` on PATH).
 pub const VALGRIND_ENV: &str = "SMPROF_VALGRIND";
+
+/// Operations counted per workload when `--samples` is not given. Counts are
+/// exact, so one steady-state operation (after the warm-up) is the figure; more
+/// calls repeat it at valgrind's cost.
+pub const DEFAULT_OPS: u32 = 1;
+
+/// The glibc tunable set for the worker under valgrind: libm's ifuncs pick their
+/// FMA variants (`__cos_fma`, `__ieee754_log_fma`, …) from CPUID, and valgrind
+/// emulates each FMA in software, which made random setup (Box–Muller) most of a
+/// workload's cost. The engine reads CPUID itself, so its AVX2 tier (with FMA)
+/// still runs; counts of operations that call libm come from its SSE2 variants.
+pub const GLIBC_TUNABLE_NO_FMA: &str = "glibc.cpu.hwcaps=-FMA";
+
+/// `GLIBC_TUNABLES` for the worker: the caller's tunables, then [`GLIBC_TUNABLE_NO_FMA`].
+pub fn glibc_tunables(existing: Option<&str>) -> String {
+    match existing {
+        Some(v) if !v.trim().is_empty() => format!("{v}:{GLIBC_TUNABLE_NO_FMA}"),
+        _ => GLIBC_TUNABLE_NO_FMA.to_string(),
+    }
+}
 
 /// Totals of one callgrind output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,10 +192,50 @@ pub fn command(
         .arg("1")
         .env("SMALLMIND_THREADS", "1")
         .env("RAYON_NUM_THREADS", "1")
+        .env(
+            "GLIBC_TUNABLES",
+            glibc_tunables(std::env::var("GLIBC_TUNABLES").ok().as_deref()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
+}
+
+/// Native seconds each workload takes (setup, warm-up and `samples` operations),
+/// from one uninstrumented worker; `None` when it fails (the valgrind runs then
+/// report the failure themselves). Valgrind's cost follows it closely enough to
+/// order the runs.
+pub fn native_costs(exe: &Path, workloads: &[String], samples: u32) -> Option<Vec<f64>> {
+    let output = Command::new(exe)
+        .args(["worker", "--pass", "instructions", "--workloads"])
+        .arg(workloads.join(","))
+        .args(["--samples", &samples.to_string(), "--threads", "1"])
+        .env("SMALLMIND_THREADS", "1")
+        .env("RAYON_NUM_THREADS", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let lines: Vec<super::worker::Line> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    workloads
+        .iter()
+        .map(|w| lines.iter().find(|l| &l.workload == w).map(|l| l.elapsed_s))
+        .collect()
+}
+
+/// Indices of `costs`, costliest first (ties keep their order): with a few
+/// valgrind jobs, starting the longest run last would add it to the wall time.
+pub fn longest_first(costs: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]));
+    order
 }
 
 /// The part of a worker's JSON line this pass reads.
@@ -350,15 +416,24 @@ pub fn count_all(
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let start = std::time::Instant::now();
+    let jobs = jobs.clamp(1, workloads.len().max(1));
+    let order = if jobs > 1 && workloads.len() > jobs {
+        native_costs(exe, workloads, samples)
+            .map(|c| longest_first(&c))
+            .unwrap_or_else(|| (0..workloads.len()).collect())
+    } else {
+        (0..workloads.len()).collect()
+    };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: std::sync::Mutex<Vec<Option<Result<Counted>>>> =
         std::sync::Mutex::new(workloads.iter().map(|_| None).collect());
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, workloads.len().max(1)) {
+        for _ in 0..jobs {
             s.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(w) = workloads.get(i) else { break };
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(&i) = order.get(k) else { break };
+                    let w = &workloads[i];
                     let r = count_one(&valgrind, exe, w, samples, tmp.path());
                     if let Ok(c) = &r {
                         on_done(c);
@@ -431,6 +506,22 @@ mod tests {
             let e = parse_totals(bad, Path::new("/tmp/cg.out")).unwrap_err();
             assert!(e.to_string().contains("/tmp/cg.out"), "{e}");
         }
+    }
+
+    #[test]
+    fn longest_runs_start_first() {
+        assert_eq!(longest_first(&[0.1, 5.0, 0.3, 5.0, 2.0]), [1, 3, 4, 2, 0]);
+        assert!(longest_first(&[]).is_empty());
+    }
+
+    #[test]
+    fn libm_is_kept_off_fma_after_the_callers_tunables() {
+        assert_eq!(glibc_tunables(None), GLIBC_TUNABLE_NO_FMA);
+        assert_eq!(glibc_tunables(Some("")), GLIBC_TUNABLE_NO_FMA);
+        assert_eq!(
+            glibc_tunables(Some("glibc.malloc.check=3")),
+            format!("glibc.malloc.check=3:{GLIBC_TUNABLE_NO_FMA}")
+        );
     }
 
     #[test]
