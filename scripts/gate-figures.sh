@@ -68,7 +68,7 @@ PY
 )
   c=$(gate "$out/instr-a.json" "$out/instr-b.json" "$out/instr-aa.txt")
   secs=$(python3 -c "print(f'{$e - $s:.0f}')")
-  rows+=("| A/A instructions (whole code suite, $INSTR_SAMPLES ops each) | 2 runs | counts: $same; gate exit $c |")
+  rows+=("| A/A instructions (whole code suite, warm-up + $INSTR_SAMPLES counted op(s) each) | 2 runs | counts: $same; gate exit $c |")
   rows+=("| instructions mode, whole code suite | 1 run | ${secs} s |")
 fi
 

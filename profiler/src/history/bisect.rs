@@ -202,7 +202,8 @@ pub fn bisect(
 
 /// The real prober: builds each candidate, measures it against the good end's
 /// binary (interleaved rounds for wall time, one count for instructions), decides
-/// with [`crate::compare::compare`], and saves the candidate's result in the store.
+/// with [`crate::compare::compare`], and saves the candidate's result in the store
+/// (and the good end's, when the store has none for it).
 pub struct BuildProber<'a> {
     pub repo: &'a git2::Repository,
     pub good: BuiltSide,
@@ -259,6 +260,11 @@ impl Prober for BuildProber<'_> {
         };
         if let Some(store) = self.store {
             store.save(&cand)?;
+            // The good end is measured too: keep it as that commit's result unless
+            // one is stored already (a fuller run must not be replaced by one workload).
+            if !store.path_for(&good).exists() {
+                store.save(&good)?;
+            }
         }
         let g = Resolved {
             reference: self.good.commit.short.clone(),
