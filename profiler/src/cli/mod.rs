@@ -247,7 +247,9 @@ pub struct GateArgs {
     #[arg(long)]
     pub no_confirm: bool,
     /// An smprof built from the baseline commit: confirmation then re-measures
-    /// both sides (otherwise only the current side, against the stored baseline).
+    /// both sides. Without it, both sides are re-measured with this binary when the
+    /// two results are of the same clean commit; otherwise only the current side,
+    /// against the stored baseline.
     #[arg(long)]
     pub baseline_exe: Option<PathBuf>,
     /// The smprof that measures the current side in confirmation (default: this
