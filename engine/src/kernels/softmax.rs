@@ -187,10 +187,12 @@ unsafe fn row_max<S: SimdF32>(x: &[f32]) -> f32 {
     }
 }
 
-/// out = exp(x − m) and returns Σ out; masked tail lanes read −∞ and add exp(−∞) = 0.
+/// out[..n] = exp(x[..n] − m) and returns Σ out; masked tail lanes read −∞ and add
+/// exp(−∞) = 0. `x` and `out` may be the same row (each vector is read before it is
+/// written).
 #[inline(always)]
-unsafe fn exp_shifted_sum<S: SimdF32>(x: &[f32], m: f32, out: &mut [f32]) -> f32 {
-    let (n, p, o, l) = (x.len(), x.as_ptr(), out.as_mut_ptr(), S::LANES);
+unsafe fn exp_shifted_sum<S: SimdF32>(p: *const f32, o: *mut f32, n: usize, m: f32) -> f32 {
+    let l = S::LANES;
     let mut i = 0;
     unsafe {
         let mv = S::splat(m);
@@ -249,10 +251,30 @@ unsafe fn softmax_simd<S: SimdF32>(x: &[f32], out: &mut [f32], cols: usize) {
     for (xr, or) in x.chunks_exact(cols).zip(out.chunks_exact_mut(cols)) {
         unsafe {
             let m = row_shift(row_max::<S>(xr));
-            let sum = exp_shifted_sum::<S>(xr, m, or);
-            let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
-            super::lanewise::map1_inplace::<S, _>(&super::lanewise::ScaleBy(inv), or);
+            let sum = exp_shifted_sum::<S>(xr.as_ptr(), or.as_mut_ptr(), cols, m);
+            normalize::<S>(or, sum);
         }
+    }
+}
+
+/// row /= sum (a zero sum — a row of all −∞ — leaves zeros rather than NaN).
+#[inline(always)]
+unsafe fn normalize<S: SimdF32>(row: &mut [f32], sum: f32) {
+    let inv = if sum == 0.0 { 0.0 } else { 1.0 / sum };
+    unsafe { super::lanewise::map1_inplace::<S, _>(&super::lanewise::ScaleBy(inv), row) }
+}
+
+/// Softmax of one row in place: the same steps as [`softmax_rows`] on tier `S`, for
+/// kernels that keep their rows inside a larger buffer (attention's score rows).
+///
+/// # Safety
+/// The CPU supports the tier `S`; `row` is valid for reads and writes.
+#[inline(always)]
+pub(crate) unsafe fn softmax_row_in_place<S: SimdF32>(row: &mut [f32]) {
+    unsafe {
+        let m = row_shift(row_max::<S>(row));
+        let sum = exp_shifted_sum::<S>(row.as_ptr(), row.as_mut_ptr(), row.len(), m);
+        normalize::<S>(row, sum);
     }
 }
 

@@ -2,7 +2,7 @@
 // qkv: (B, T, 3C), att: (B, H, T, T), out: (B, T, C)
 
 use super::{AttnShape, NV};
-use crate::simd::math;
+use crate::kernels::softmax::softmax_row_in_place;
 use crate::simd::vector::SimdF32;
 
 // SIMD body. Tiles of R rows always compute R rows (the last block repeats
@@ -17,18 +17,6 @@ pub(super) unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
             S::load(p)
         } else {
             S::load_masked(p, S::first(n), S::splat(0.0))
-        }
-    }
-}
-
-/// Load `n` lanes (all when `n ≥ LANES`), the rest `fill`.
-#[inline(always)]
-pub(super) unsafe fn load_fill<S: SimdF32>(p: *const f32, n: usize, fill: f32) -> S::V {
-    unsafe {
-        if n >= S::LANES {
-            S::load(p)
-        } else {
-            S::load_masked(p, S::first(n), S::splat(fill))
         }
     }
 }
@@ -162,42 +150,6 @@ pub(super) unsafe fn weighted_rows<S: SimdF32, const R: usize>(
     }
 }
 
-/// p[..n] = softmax(p[..n]) in place. Plain loops, no closures: a closure
-/// would not inherit the wrapper's target features and its vectors would go
-/// through memory.
-#[inline(always)]
-pub(super) unsafe fn softmax_row<S: SimdF32>(p: *mut f32, n: usize) {
-    unsafe {
-        let l = S::LANES;
-        let mut mx = S::splat(f32::NEG_INFINITY);
-        let mut j = 0;
-        while j < n {
-            mx = S::max(mx, load_fill::<S>(p.add(j), n - j, f32::NEG_INFINITY));
-            j += l;
-        }
-        let mv = S::splat(S::hmax(mx));
-        let mut sum = S::splat(0.0);
-        j = 0;
-        while j < n {
-            // Arguments are ≤ 0 (the row max is subtracted): the cheaper exp. Masked
-            // lanes load −∞: exp gives 0 and the masked store drops them.
-            let e = math::exp_nonpositive::<S>(S::sub(
-                load_fill::<S>(p.add(j), n - j, f32::NEG_INFINITY),
-                mv,
-            ));
-            sum = S::add(sum, e);
-            store_n::<S>(p.add(j), n - j, e);
-            j += l;
-        }
-        let inv = S::splat(1.0 / S::hsum(sum));
-        j = 0;
-        while j < n {
-            store_n::<S>(p.add(j), n - j, S::mul(load_n::<S>(p.add(j), n - j), inv));
-            j += l;
-        }
-    }
-}
-
 /// dp[..n] = α · p ⊙ (dp − ⟨p, dp⟩) in place: the softmax backward of one row.
 #[inline(always)]
 pub(super) unsafe fn softmax_backward_row<S: SimdF32>(
@@ -298,7 +250,7 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                     rows_times_t::<S, R>(x, (kt, t, d), cols, scale, (a.add(t0 * t), t));
                     for r in 0..rows {
                         let row = a.add((t0 + r) * t);
-                        softmax_row::<S>(row, t0 + r + 1);
+                        softmax_row_in_place::<S>(std::slice::from_raw_parts_mut(row, t0 + r + 1));
                         std::slice::from_raw_parts_mut(row.add(t0 + r + 1), t - t0 - r - 1)
                             .fill(0.0);
                     }
@@ -410,7 +362,7 @@ pub(super) unsafe fn attend_simd<S: SimdF32>(
             let qh = (q.as_ptr().add(hd * d), 0, 1);
             let ktp = kt.as_ptr().add(hd * d * positions);
             rows_times_t::<S, 1>(qh, (ktp, positions, d), n, scale, (sp, 0));
-            softmax_row::<S>(sp, n);
+            softmax_row_in_place::<S>(std::slice::from_raw_parts_mut(sp, n));
             let w = (sp.cast_const(), 0, 1, 1);
             let y = (v.as_ptr().add(hd * positions * d), d, d);
             let dst = (out.as_mut_ptr().add(hd * d), 0, false);
