@@ -7,6 +7,7 @@
 //! the 2.5th and 97.5th percentile of the replicate ratios.
 
 use super::rng::SplitMix64;
+use super::summary::quantile_sorted;
 
 /// A labelled sample set: values and the worker process of each.
 #[derive(Debug, Clone, Copy)]
@@ -62,14 +63,6 @@ pub fn median_in_place(xs: &mut [f64]) -> f64 {
         let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         0.5 * (below + upper)
     }
-}
-
-/// Linear-interpolated quantile of sorted data (type 7, as numpy's default).
-fn quantile_sorted(xs: &[f64], q: f64) -> f64 {
-    let h = (xs.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = h.ceil() as usize;
-    xs[lo] + (h - lo as f64) * (xs[hi] - xs[lo])
 }
 
 fn one_replicate(groups: &[Vec<f64>], rng: &mut SplitMix64, buf: &mut Vec<f64>) -> f64 {

@@ -94,15 +94,17 @@ pub fn summarize(xs: &[f64]) -> Summary {
 /// bootstrap (processes, then samples), because samples of one process share
 /// its luck and a plain bootstrap would understate the run's uncertainty.
 pub fn summarize_grouped(xs: &[f64], process: Option<&[u32]>) -> Summary {
-    let mut s = summarize(xs);
-    if let Some(p) = process.filter(|p| p.len() == xs.len() && p.iter().any(|&id| id != p[0])) {
-        let g = super::hierarchical::Grouped {
-            values: xs,
-            process: Some(p),
-        };
-        s.ci95 = super::hierarchical::median_ci(g, 0.95, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+    match process.filter(|p| p.len() == xs.len() && p.iter().any(|&id| id != p[0])) {
+        Some(p) if !xs.is_empty() => {
+            let g = super::hierarchical::Grouped {
+                values: xs,
+                process: Some(p),
+            };
+            let ci = super::hierarchical::median_ci(g, 0.95, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+            with_ci(xs, ci)
+        }
+        _ => summarize(xs),
     }
-    s
 }
 
 /// [`summarize`] with an explicit number of bootstrap resamples and seed.
@@ -110,6 +112,11 @@ pub fn summarize_with(xs: &[f64], resamples: usize, seed: u64) -> Summary {
     if xs.is_empty() {
         return deterministic(0.0);
     }
+    with_ci(xs, bootstrap::median_ci(xs, 0.95, resamples, seed))
+}
+
+/// The summary of non-empty `xs` with a given interval of the median.
+fn with_ci(xs: &[f64], ci95: [f64; 2]) -> Summary {
     let s = sorted(xs);
     Summary {
         n: xs.len() as u32,
@@ -119,7 +126,7 @@ pub fn summarize_with(xs: &[f64], resamples: usize, seed: u64) -> Summary {
         min: s[0],
         max: s[s.len() - 1],
         mad: mad(xs),
-        ci95: bootstrap::median_ci(xs, 0.95, resamples, seed),
+        ci95,
         outliers: tukey_outliers(xs),
     }
 }
