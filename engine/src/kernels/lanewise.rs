@@ -22,12 +22,10 @@ pub(crate) trait Ternary {
     unsafe fn apply<S: SimdF32>(&self, a: S::V, b: S::V, acc: S::V) -> S::V;
 }
 
-/// out[i] = f(x[i]). Caller guarantees equal lengths.
+/// dst[i] = f(src[i]) for i < n; `dst` may be `src` (each vector is read before it
+/// is written).
 #[inline(always)]
-pub(crate) unsafe fn map1<S: SimdF32, F: Unary>(f: &F, x: &[f32], out: &mut [f32]) {
-    debug_assert_eq!(x.len(), out.len());
-    let n = x.len().min(out.len());
-    let (xp, op) = (x.as_ptr(), out.as_mut_ptr());
+unsafe fn map1_raw<S: SimdF32, F: Unary>(f: &F, xp: *const f32, op: *mut f32, n: usize) {
     let mut i = 0;
     unsafe {
         while i + 2 * S::LANES <= n {
@@ -49,30 +47,19 @@ pub(crate) unsafe fn map1<S: SimdF32, F: Unary>(f: &F, x: &[f32], out: &mut [f32
     }
 }
 
+/// out[i] = f(x[i]). Caller guarantees equal lengths.
+#[inline(always)]
+pub(crate) unsafe fn map1<S: SimdF32, F: Unary>(f: &F, x: &[f32], out: &mut [f32]) {
+    debug_assert_eq!(x.len(), out.len());
+    let n = x.len().min(out.len());
+    unsafe { map1_raw::<S, F>(f, x.as_ptr(), out.as_mut_ptr(), n) }
+}
+
 /// x[i] = f(x[i]) in place.
 #[inline(always)]
 pub(crate) unsafe fn map1_inplace<S: SimdF32, F: Unary>(f: &F, x: &mut [f32]) {
-    let n = x.len();
     let p = x.as_mut_ptr();
-    let mut i = 0;
-    unsafe {
-        while i + 2 * S::LANES <= n {
-            let a = f.apply::<S>(S::load(p.add(i)));
-            let b = f.apply::<S>(S::load(p.add(i + S::LANES)));
-            S::store(p.add(i), a);
-            S::store(p.add(i + S::LANES), b);
-            i += 2 * S::LANES;
-        }
-        if i + S::LANES <= n {
-            S::store(p.add(i), f.apply::<S>(S::load(p.add(i))));
-            i += S::LANES;
-        }
-        if i < n {
-            let m = S::first(n - i);
-            let v = S::load_masked(p.add(i), m, S::splat(0.0));
-            S::store_masked(p.add(i), m, f.apply::<S>(v));
-        }
-    }
+    unsafe { map1_raw::<S, F>(f, p, p, x.len()) }
 }
 
 /// a·s for a fixed scalar s.
@@ -85,12 +72,16 @@ impl Unary for ScaleBy {
     }
 }
 
-/// out[i] = f(a[i], b[i]). Caller guarantees equal lengths.
+/// dst[i] = f(a[i], b[i]) for i < n; `dst` may be `a` (each vector is read before it
+/// is written).
 #[inline(always)]
-pub(crate) unsafe fn map2<S: SimdF32, F: Binary>(f: &F, a: &[f32], b: &[f32], out: &mut [f32]) {
-    debug_assert!(a.len() == b.len() && a.len() == out.len());
-    let n = a.len().min(b.len()).min(out.len());
-    let (ap, bp, op) = (a.as_ptr(), b.as_ptr(), out.as_mut_ptr());
+unsafe fn map2_raw<S: SimdF32, F: Binary>(
+    f: &F,
+    ap: *const f32,
+    bp: *const f32,
+    op: *mut f32,
+    n: usize,
+) {
     let mut i = 0;
     unsafe {
         while i + 4 * S::LANES <= n {
@@ -122,6 +113,14 @@ pub(crate) unsafe fn map2<S: SimdF32, F: Binary>(f: &F, a: &[f32], b: &[f32], ou
             S::store_masked(op.add(i), m, r);
         }
     }
+}
+
+/// out[i] = f(a[i], b[i]). Caller guarantees equal lengths.
+#[inline(always)]
+pub(crate) unsafe fn map2<S: SimdF32, F: Binary>(f: &F, a: &[f32], b: &[f32], out: &mut [f32]) {
+    debug_assert!(a.len() == b.len() && a.len() == out.len());
+    let n = a.len().min(b.len()).min(out.len());
+    unsafe { map2_raw::<S, F>(f, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n) }
 }
 
 /// out[i] = f(a[i], s) for a fixed vector `s` (a broadcast scalar; wrap `f` in
@@ -167,34 +166,8 @@ impl<F: Binary> Binary for Swapped<'_, F> {
 pub(crate) unsafe fn update1<S: SimdF32, F: Binary>(f: &F, acc: &mut [f32], b: &[f32]) {
     debug_assert_eq!(acc.len(), b.len());
     let n = acc.len().min(b.len());
-    let (cp, bp) = (acc.as_mut_ptr(), b.as_ptr());
-    let mut i = 0;
-    unsafe {
-        while i + 2 * S::LANES <= n {
-            let l = S::LANES;
-            let r0 = f.apply::<S>(S::load(cp.add(i)), S::load(bp.add(i)));
-            let r1 = f.apply::<S>(S::load(cp.add(i + l)), S::load(bp.add(i + l)));
-            S::store(cp.add(i), r0);
-            S::store(cp.add(i + l), r1);
-            i += 2 * l;
-        }
-        if i + S::LANES <= n {
-            S::store(
-                cp.add(i),
-                f.apply::<S>(S::load(cp.add(i)), S::load(bp.add(i))),
-            );
-            i += S::LANES;
-        }
-        if i < n {
-            let m = S::first(n - i);
-            let z = S::splat(0.0);
-            let r = f.apply::<S>(
-                S::load_masked(cp.add(i), m, z),
-                S::load_masked(bp.add(i), m, z),
-            );
-            S::store_masked(cp.add(i), m, r);
-        }
-    }
+    let cp = acc.as_mut_ptr();
+    unsafe { map2_raw::<S, F>(f, cp, b.as_ptr(), cp, n) }
 }
 
 /// acc[i] = f(a[i], b[i], acc[i]) in place.
