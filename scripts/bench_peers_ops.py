@@ -118,6 +118,29 @@ def time_us(fn, samples=11, target_s=0.02):
     return statistics.median(meds) * 1e6
 
 
+def time_ops(rand, gelu_tanh, gelu_erf, softmax, add_out, mul_out, empty_like):
+    """One library's medians on every peer workload, keyed like the criterion ids.
+    `gelu_erf` may be None (the library lacks erf): those workloads are skipped."""
+    out = {}
+    for n in (1000, 10000, 100000, 1000000):
+        x = rand(n)
+        out[("gelu_tanh", str(n))] = time_us(lambda: gelu_tanh(x))
+        if gelu_erf is not None:
+            out[("gelu_erf", str(n))] = time_us(lambda: gelu_erf(x))
+    for rows in (1, 64):
+        for cols in (256, 512, 1024, 2048):
+            x = rand(rows, cols)
+            out[("softmax", f"{rows}x{cols}")] = time_us(lambda: softmax(x))
+    a, b = rand(10000), rand(10000)
+    o = empty_like(a)
+    out[("add", "10000")] = time_us(lambda: add_out(a, b, o))
+    out[("mul", "10000")] = time_us(lambda: mul_out(a, b, o))
+    m, v = rand(100, 100), rand(100)
+    mo = empty_like(m)
+    out[("broadcast_add", "100x100")] = time_us(lambda: add_out(m, v, mo))
+    return out
+
+
 def numpy_figures():
     import numpy as np
 
@@ -143,23 +166,9 @@ def numpy_figures():
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
-    out = {}
-    for n in (1000, 10000, 100000, 1000000):
-        x = rand(n)
-        out[("gelu_tanh", str(n))] = time_us(lambda: gelu_tanh(x))
-        if erf is not None:
-            out[("gelu_erf", str(n))] = time_us(lambda: gelu_erf(x))
-    for rows in (1, 64):
-        for cols in (256, 512, 1024, 2048):
-            x = rand(rows, cols)
-            out[("softmax", f"{rows}x{cols}")] = time_us(lambda: softmax(x))
-    a, b = rand(10000), rand(10000)
-    o = np.empty_like(a)
-    out[("add", "10000")] = time_us(lambda: np.add(a, b, out=o))
-    out[("mul", "10000")] = time_us(lambda: np.multiply(a, b, out=o))
-    m, v = rand(100, 100), rand(100)
-    mo = np.empty_like(m)
-    out[("broadcast_add", "100x100")] = time_us(lambda: np.add(m, v, out=mo))
+    out = time_ops(rand, gelu_tanh, gelu_erf if erf is not None else None, softmax,
+                   lambda a, b, o: np.add(a, b, out=o), lambda a, b, o: np.multiply(a, b, out=o),
+                   np.empty_like)
     return out, f"numpy {np.__version__}" + ("" if erf else " (no scipy: GELU erf skipped)")
 
 
@@ -178,22 +187,10 @@ def torch_figures():
     def rand(*shape):
         return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
 
-    out = {}
-    for n in (1000, 10000, 100000, 1000000):
-        x = rand(n)
-        out[("gelu_tanh", str(n))] = time_us(lambda: F.gelu(x, approximate="tanh"))
-        out[("gelu_erf", str(n))] = time_us(lambda: F.gelu(x))
-    for rows in (1, 64):
-        for cols in (256, 512, 1024, 2048):
-            x = rand(rows, cols)
-            out[("softmax", f"{rows}x{cols}")] = time_us(lambda: torch.softmax(x, dim=-1))
-    a, b = rand(10000), rand(10000)
-    o = torch.empty_like(a)
-    out[("add", "10000")] = time_us(lambda: torch.add(a, b, out=o))
-    out[("mul", "10000")] = time_us(lambda: torch.mul(a, b, out=o))
-    m, v = rand(100, 100), rand(100)
-    mo = torch.empty_like(m)
-    out[("broadcast_add", "100x100")] = time_us(lambda: torch.add(m, v, out=mo))
+    out = time_ops(rand, lambda x: F.gelu(x, approximate="tanh"), F.gelu,
+                   lambda x: torch.softmax(x, dim=-1),
+                   lambda a, b, o: torch.add(a, b, out=o), lambda a, b, o: torch.mul(a, b, out=o),
+                   torch.empty_like)
     return out, f"torch {torch.__version__} ({torch.get_num_threads()} thread)"
 
 

@@ -26,7 +26,9 @@ median_of() { # FILE WORKLOAD METRIC → the metric's median
   python3 - "$1" "$2" "$3" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-w = next(w for w in doc["workloads"] if w["name"] == sys.argv[2])
+w = next((w for w in doc["workloads"] if w["name"] == sys.argv[2]), None)
+if w is None or sys.argv[3] not in w["metrics"]:
+    sys.exit(f"{sys.argv[1]}: no {sys.argv[3]} for workload {sys.argv[2]}")
 print(w["metrics"][sys.argv[3]]["summary"]["median"])
 PY
 }
