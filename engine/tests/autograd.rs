@@ -298,3 +298,65 @@ fn inference_records_nothing() {
         "params after activations are refused"
     );
 }
+
+/// A GPT-2 with a small custom config: every op of the training forward.
+fn tiny_gpt2() -> smallmind::nn::Gpt2 {
+    let mut cfg = smallmind::nn::Gpt2Config::small();
+    cfg.n_embd = 32;
+    cfg.n_head = 2;
+    cfg.n_positions = 16;
+    smallmind::nn::Gpt2::new(cfg, 5).unwrap()
+}
+
+#[test]
+fn backward_replacing_equals_zero_grad_then_backward_every_step() {
+    let mut rng = Rng::new(8);
+    let ids: Vec<u32> = (0..2 * 16).map(|_| rng.below(256) as u32).collect();
+    let targets: Vec<u32> = (0..2 * 16).map(|_| rng.below(256) as u32).collect();
+    let grads = |m: &smallmind::nn::Gpt2| -> Vec<Vec<f32>> {
+        m.graph()
+            .params()
+            .map(|p| m.graph().grad(p).unwrap().data().to_vec())
+            .collect()
+    };
+    let (mut a, mut b) = (tiny_gpt2(), tiny_gpt2());
+    // Three steps: the first creates the buffers, later ones overwrite stale data.
+    for step in 0..3 {
+        let la = a.loss(&ids, &targets, 2).unwrap();
+        a.graph_mut().zero_grad();
+        a.graph_mut().backward(la).unwrap();
+        let lb = b.loss(&ids, &targets, 2).unwrap();
+        b.graph_mut().backward_replacing(lb).unwrap();
+        let (ga, gb) = (grads(&a), grads(&b));
+        for (i, (x, y)) in ga.iter().zip(&gb).enumerate() {
+            for (u, v) in x.iter().zip(y) {
+                assert!(
+                    (u - v).abs() <= 1e-6 * (1.0 + u.abs()),
+                    "step {step}, param {i}: {u} vs {v}"
+                );
+            }
+        }
+        a.graph_mut().clear();
+        b.graph_mut().clear();
+    }
+}
+
+#[test]
+fn backward_replacing_zeroes_what_no_gradient_reaches() {
+    let mut g = Graph::new();
+    let w = g.param(randn(&[3], 1)).unwrap();
+    let unused = g.param(randn(&[2], 2)).unwrap();
+    let s = g.sum(unused).unwrap();
+    g.backward(s).unwrap(); // gives `unused` a gradient of ones
+    g.clear();
+    let s = g.sum(w).unwrap();
+    g.backward_replacing(s).unwrap();
+    assert_eq!(g.grad(w).unwrap().data(), &[1.0, 1.0, 1.0]);
+    assert_eq!(g.grad(unused).unwrap().data(), &[0.0, 0.0]);
+    g.clear();
+    // Replacing again: not 2, and x + x still sums both uses.
+    let s = g.add(w, w).unwrap();
+    let s = g.sum(s).unwrap();
+    g.backward_replacing(s).unwrap();
+    assert_eq!(g.grad(w).unwrap().data(), &[2.0, 2.0, 2.0]);
+}

@@ -11,6 +11,12 @@
 //! Steady state is allocation-free: values and saved state come from the
 //! pool, and the tape's vectors keep their capacity across `clear`.
 //!
+//! Gradients are never zero-filled just to be added to: an activation's
+//! gradient buffer is created uninitialised and its first writer overwrites it
+//! (sgemm with β = 0, a copy, or a buffer handed over whole); with
+//! [`Graph::backward_replacing`] the parameters' gradients are treated the
+//! same way, so a training step has no `zero_grad` pass.
+//!
 //! Each op lives in `ops/` with its forward and backward side by side.
 
 mod broadcast;
@@ -123,6 +129,9 @@ pub(crate) enum Node {
 pub struct Graph {
     values: Vec<Tensor>,
     grads: Vec<Option<Tensor>>,
+    /// `grads[i]` holds stale data that stands for zero: its next writer
+    /// overwrites instead of adding (see [`ops::Mode`]).
+    fresh: Vec<bool>,
     needs_grad: Vec<bool>,
     nodes: Vec<Node>,
     /// Token ids used by embedding lookups and cross-entropy targets, by range.
@@ -143,6 +152,7 @@ impl Graph {
         Graph {
             values: Vec::new(),
             grads: Vec::new(),
+            fresh: Vec::new(),
             needs_grad: Vec::new(),
             nodes: Vec::new(),
             ids: Vec::new(),
@@ -177,6 +187,7 @@ impl Graph {
     fn push_leaf(&mut self, t: Tensor, grad: bool) -> Var {
         self.values.push(t);
         self.grads.push(None);
+        self.fresh.push(false);
         self.needs_grad.push(grad);
         Var((self.values.len() - 1) as u32)
     }
@@ -251,6 +262,7 @@ impl Graph {
         self.ids.clear();
         self.values.truncate(self.n_params);
         self.grads.truncate(self.n_params);
+        self.fresh.truncate(self.n_params);
         self.needs_grad.truncate(self.n_params);
     }
 
@@ -259,6 +271,7 @@ impl Graph {
         for g in self.grads[..self.n_params].iter_mut().flatten() {
             g.data_mut().fill(0.0);
         }
+        self.fresh[..self.n_params].fill(false);
     }
 
     /// Number of recorded nodes.
@@ -309,7 +322,11 @@ impl Graph {
         // Parameter gradients persist across steps: create them all before the
         // walk so the pool sees the same rents in every step from the first.
         for i in 0..self.n_params {
-            Graph::grad_slot(&mut self.grads, &self.values, Var(i as u32))?;
+            let slot = &mut self.grads[i];
+            if slot.is_none() {
+                *slot = Some(Tensor::zeros(self.values[i].dims())?);
+                self.fresh[i] = false;
+            }
         }
         self.accumulate_seed(out, seed)?;
         let mut nodes = std::mem::take(&mut self.nodes);
@@ -324,22 +341,87 @@ impl Graph {
         result
     }
 
+    /// Back-propagate from a scalar loss, *replacing* the parameters'
+    /// gradients instead of adding to them: the result of [`Graph::zero_grad`]
+    /// then [`Graph::backward`], without a pass that zeroes every gradient
+    /// first (each parameter's first gradient write overwrites its buffer).
+    pub fn backward_replacing(&mut self, loss: Var) -> Result<()> {
+        // Missing buffers (first step) are created as zeros by backward_with.
+        for i in 0..self.n_params {
+            self.fresh[i] = self.grads[i].is_some();
+        }
+        let r = self.backward(loss);
+        // A parameter no gradient reached (or every one, after an error before
+        // the walk) still holds stale data: its gradient is zero.
+        for i in 0..self.n_params {
+            if std::mem::take(&mut self.fresh[i])
+                && let Some(g) = self.grads[i].as_mut()
+            {
+                g.data_mut().fill(0.0);
+            }
+        }
+        r
+    }
+
     fn accumulate_seed(&mut self, v: Var, seed: Tensor) -> Result<()> {
-        match &mut self.grads[v.idx()] {
-            Some(g) => crate::kernels::elementwise::axpy(1.0, seed.data(), g.data_mut()),
+        let i = v.idx();
+        match &mut self.grads[i] {
+            Some(g) if !self.fresh[i] => {
+                crate::kernels::elementwise::axpy(1.0, seed.data(), g.data_mut())
+            }
             slot => {
                 *slot = Some(seed);
+                self.fresh[i] = false;
                 Ok(())
             }
         }
     }
 
-    /// The gradient slot of `v`, created as zeros on first use.
-    pub(crate) fn grad_slot(grads: &mut [Option<Tensor>], values: &[Tensor], v: Var) -> Result<()> {
-        let slot = &mut grads[v.idx()];
-        if slot.is_none() {
-            *slot = Some(Tensor::zeros(values[v.idx()].dims())?);
+    /// Make the gradient slot of `v` ready for a write and say which kind:
+    /// a new slot (an uninitialised buffer) or a fresh one is to be
+    /// overwritten, any other added to. The caller writes it and then clears
+    /// `fresh` (see `ops::with_grad`).
+    pub(crate) fn grad_mode(&mut self, v: Var) -> Result<ops::Mode> {
+        let i = v.idx();
+        if self.grads[i].is_none() {
+            self.grads[i] = Some(Tensor::uninit(self.values[i].dims())?);
+            self.fresh[i] = true;
         }
+        Ok(if self.fresh[i] {
+            ops::Mode::Write
+        } else {
+            ops::Mode::Add
+        })
+    }
+
+    /// Make the gradient slot of `v` hold a value that can be added to
+    /// (zeros when new or fresh), for backward kernels that only accumulate.
+    pub(crate) fn grad_for_add(&mut self, v: Var) -> Result<()> {
+        if self.grad_mode(v)? == ops::Mode::Write
+            && let Some(g) = self.grads[v.idx()].as_mut()
+        {
+            g.data_mut().fill(0.0);
+        }
+        self.fresh[v.idx()] = false;
         Ok(())
+    }
+
+    /// Hand a whole gradient tensor to `v` when its slot would be overwritten
+    /// anyway (new or fresh) and the shapes agree: no copy, no zeroing.
+    /// Returns the tensor back when `v`'s gradient already holds values to
+    /// add to; drops it when `v` wants no gradient.
+    pub(crate) fn give_grad(&mut self, v: Var, t: Tensor) -> Option<Tensor> {
+        let i = v.idx();
+        if !self.needs_grad[i] {
+            return None;
+        }
+        let writable = self.grads[i].is_none() || self.fresh[i];
+        if writable && t.dims() == self.values[i].dims() {
+            self.grads[i] = Some(t);
+            self.fresh[i] = false;
+            None
+        } else {
+            Some(t)
+        }
     }
 }

@@ -21,8 +21,8 @@ pub fn optimize(
         graph.clear();
         return Err(Error::arg("train", format!("loss is {value}")));
     }
-    graph.zero_grad();
-    let r = graph.backward(loss).and_then(|()| {
+    // Replacing, not accumulating: no zero_grad pass over every gradient.
+    let r = graph.backward_replacing(loss).and_then(|()| {
         if let Some(c) = clip {
             clip_grad_norm(graph, c)?;
         }

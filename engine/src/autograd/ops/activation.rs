@@ -1,6 +1,6 @@
 //! GELU (tanh form, GPT-2's `gelu_new`), softmax and log-softmax over the last axis.
 
-use super::with_grad;
+use super::with_grad_add;
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::kernels::{gelu, softmax};
@@ -52,13 +52,13 @@ impl Graph {
 }
 
 pub(super) fn gelu_backward(g: &mut Graph, x: Var, gout: &Tensor) -> Result<()> {
-    with_grad(g, x, |vals, dx| {
+    with_grad_add(g, x, |vals, dx| {
         gelu::gelu_tanh_backward(vals[x.idx()].data(), gout.data(), dx.data_mut())
     })
 }
 
 pub(super) fn softmax_backward(g: &mut Graph, x: Var, out: Var, gout: &Tensor) -> Result<()> {
-    with_grad(g, x, |vals, dx| {
+    with_grad_add(g, x, |vals, dx| {
         let y = &vals[out.idx()];
         let c = last_dim("softmax_backward", y)?;
         softmax::softmax_backward(y.data(), gout.data(), dx.data_mut(), c)
@@ -66,7 +66,7 @@ pub(super) fn softmax_backward(g: &mut Graph, x: Var, out: Var, gout: &Tensor) -
 }
 
 pub(super) fn log_softmax_backward(g: &mut Graph, x: Var, out: Var, gout: &Tensor) -> Result<()> {
-    with_grad(g, x, |vals, dx| {
+    with_grad_add(g, x, |vals, dx| {
         let y = &vals[out.idx()];
         let c = last_dim("log_softmax_backward", y)?;
         softmax::log_softmax_backward(y.data(), gout.data(), dx.data_mut(), c)

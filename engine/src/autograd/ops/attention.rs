@@ -8,7 +8,7 @@
 //! uses); [`Graph::attention`] takes separate (B, H, T, D) heads and runs
 //! per-head sgemms.
 
-use super::with_grad;
+use super::{with_grad, with_grad_add};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::kernels::attention::{self as kernel, AttnShape};
@@ -200,8 +200,8 @@ pub(super) fn backward(
             softmax::softmax_backward(&p[i * t * t..(i + 1) * t * t], &dp, dsi, t)?;
         }
     }
-    // dV (T, D) += Pᵀ dO
-    with_grad(g, v, |_, dv| {
+    // dV (T, D) (+)= Pᵀ dO
+    with_grad(g, v, |_, dv, mode| {
         let dv = dv.data_mut();
         for i in 0..bh {
             let r = i * t * d..(i + 1) * t * d;
@@ -216,15 +216,15 @@ pub(super) fn backward(
                 t,
                 &dout[r.clone()],
                 d,
-                1.0,
+                mode.beta(),
                 &mut dv[r],
                 d,
             )?;
         }
         Ok(())
     })?;
-    // dQ (T, D) += dS K · scale
-    with_grad(g, q, |vals, dq| {
+    // dQ (T, D) (+)= dS K · scale
+    with_grad(g, q, |vals, dq, mode| {
         let (kk, dq) = (vals[k.idx()].data(), dq.data_mut());
         for i in 0..bh {
             let r = i * t * d..(i + 1) * t * d;
@@ -239,15 +239,15 @@ pub(super) fn backward(
                 t,
                 &kk[r.clone()],
                 d,
-                1.0,
+                mode.beta(),
                 &mut dq[r],
                 d,
             )?;
         }
         Ok(())
     })?;
-    // dK (T, D) += dSᵀ Q · scale
-    with_grad(g, k, |vals, dk| {
+    // dK (T, D) (+)= dSᵀ Q · scale
+    with_grad(g, k, |vals, dk, mode| {
         let (qq, dk) = (vals[q.idx()].data(), dk.data_mut());
         for i in 0..bh {
             let r = i * t * d..(i + 1) * t * d;
@@ -262,7 +262,7 @@ pub(super) fn backward(
                 t,
                 &qq[r.clone()],
                 d,
-                1.0,
+                mode.beta(),
                 &mut dk[r],
                 d,
             )?;
@@ -279,7 +279,7 @@ pub(super) fn self_attention_backward(
     gout: &Tensor,
 ) -> Result<()> {
     // dqkv (B, T, 3C) += attention backward of dout (B, T, C)
-    with_grad(g, qkv, |vals, dqkv| {
+    with_grad_add(g, qkv, |vals, dqkv| {
         let x = &vals[qkv.idx()];
         let xd = x.dims();
         let shape = AttnShape {

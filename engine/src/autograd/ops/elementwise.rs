@@ -1,6 +1,6 @@
 //! Broadcasting add and mul, and the sum to a scalar.
 
-use super::with_grad;
+use super::{Mode, with_grad};
 use crate::autograd::broadcast::{Broadcast, Layout};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::Result;
@@ -81,7 +81,7 @@ fn binary_forward(
     Ok(())
 }
 
-/// d (shape of the operand) += reduction of `dy` (broadcast shape) over the
+/// d (shape of the operand) (+)= reduction of `dy` (broadcast shape) over the
 /// operand's broadcast axes, each term multiplied by `other` (the other
 /// operand, broadcast) when given.
 fn reduce_into(
@@ -90,8 +90,16 @@ fn reduce_into(
     other: Option<&[f32]>,
     d: &mut [f32],
     operand_is_a: bool,
+    mode: Mode,
 ) -> Result<()> {
     let full = d.len() == dy.len();
+    if mode == Mode::Write {
+        if full && other.is_none() {
+            d.copy_from_slice(dy);
+            return Ok(());
+        }
+        d.fill(0.0);
+    }
     // Which operand repeats along the output in contiguous blocks, if either.
     let small_is_mine = matches!(
         (bc.layout, operand_is_a),
@@ -139,43 +147,53 @@ fn reduce_into(
     Ok(())
 }
 
-pub(super) fn add_backward(g: &mut Graph, a: Var, b: Var, _out: Var, gout: &Tensor) -> Result<()> {
+pub(super) fn add_backward(g: &mut Graph, a: Var, b: Var, gout: Tensor) -> Result<()> {
     let bc = Broadcast::new("add_backward", g.value(a).dims(), g.value(b).dims())?;
-    with_grad(g, a, |_, da| {
-        reduce_into(&bc, gout.data(), None, da.data_mut(), true)
+    // b first, so that a (the residual stream, when a is as large as the
+    // output) can take the gradient buffer itself instead of a copy.
+    with_grad(g, b, |_, db, mode| {
+        reduce_into(&bc, gout.data(), None, db.data_mut(), false, mode)
     })?;
-    with_grad(g, b, |_, db| {
-        reduce_into(&bc, gout.data(), None, db.data_mut(), false)
-    })
+    match g.give_grad(a, gout) {
+        None => Ok(()),
+        Some(gout) => with_grad(g, a, |_, da, mode| {
+            reduce_into(&bc, gout.data(), None, da.data_mut(), true, mode)
+        }),
+    }
 }
 
 pub(super) fn mul_backward(g: &mut Graph, a: Var, b: Var, _out: Var, gout: &Tensor) -> Result<()> {
     let bc = Broadcast::new("mul_backward", g.value(a).dims(), g.value(b).dims())?;
-    // da += dy ⊙ b (summed over a's broadcast axes), db += dy ⊙ a
-    with_grad(g, a, |vals, da| {
+    // da (+)= dy ⊙ b (summed over a's broadcast axes), db (+)= dy ⊙ a
+    with_grad(g, a, |vals, da, mode| {
         reduce_into(
             &bc,
             gout.data(),
             Some(vals[b.idx()].data()),
             da.data_mut(),
             true,
+            mode,
         )
     })?;
-    with_grad(g, b, |vals, db| {
+    with_grad(g, b, |vals, db, mode| {
         reduce_into(
             &bc,
             gout.data(),
             Some(vals[a.idx()].data()),
             db.data_mut(),
             false,
+            mode,
         )
     })
 }
 
 pub(super) fn sum_backward(g: &mut Graph, x: Var, gout: &Tensor) -> Result<()> {
     let s = gout.data()[0];
-    with_grad(g, x, |_, dx| {
-        dx.data_mut().iter_mut().for_each(|d| *d += s);
+    with_grad(g, x, |_, dx, mode| {
+        match mode {
+            Mode::Write => dx.data_mut().fill(s),
+            Mode::Add => dx.data_mut().iter_mut().for_each(|d| *d += s),
+        }
         Ok(())
     })
 }

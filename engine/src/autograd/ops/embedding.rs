@@ -1,6 +1,6 @@
 //! Embedding lookup: rows of a table selected by token ids.
 
-use super::with_grad;
+use super::with_grad_add;
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::profile::{self, Op};
@@ -60,7 +60,7 @@ pub(super) fn backward(g: &mut Graph, table: Var, ids: Range<usize>, gout: &Tens
     // Borrow the id arena out of the graph while the table's gradient is borrowed.
     let arena = std::mem::take(&mut g.ids);
     // dtable[ids[i], :] += dout[i, :]
-    let r = with_grad(g, table, |_, dt| {
+    let r = with_grad_add(g, table, |_, dt| {
         let dt = dt.data_mut();
         for (row, &id) in gout.data().chunks_exact(c.max(1)).zip(&arena[ids]) {
             let id = id as usize;

@@ -63,7 +63,7 @@ pub(super) fn backward(
     let mut scratch_db = (!g.needs_grad(beta)).then(|| pool::rent_zeroed(c));
     for v in [x, gamma, beta] {
         if g.needs_grad(v) {
-            Graph::grad_slot(&mut g.grads, &g.values, v)?;
+            g.grad_for_add(v)?;
         }
     }
     let (values, grads) = (&g.values, &mut g.grads);

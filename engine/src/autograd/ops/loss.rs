@@ -1,6 +1,6 @@
 //! Cross-entropy of logits against target ids, averaged over rows.
 
-use super::with_grad;
+use super::{Mode, with_grad};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::kernels::softmax;
@@ -75,16 +75,17 @@ pub(super) fn cross_entropy_backward(
     let rows = probs.dims()[0];
     let s = gout.data()[0] / rows as f32;
     let arena = std::mem::take(&mut g.ids);
-    // dlogits (N, V) += (probs − onehot(target)) · dloss / N
-    let r = with_grad(g, logits, |_, dl| {
+    // dlogits (N, V) (+)= (probs − onehot(target)) · dloss / N
+    let r = with_grad(g, logits, |_, dl, mode| {
         for ((dr, pr), &tg) in dl
             .data_mut()
             .chunks_exact_mut(v)
             .zip(probs.data().chunks_exact(v))
             .zip(&arena[targets])
         {
-            for (d, &p) in dr.iter_mut().zip(pr) {
-                *d += s * p;
+            match mode {
+                Mode::Write => dr.iter_mut().zip(pr).for_each(|(d, &p)| *d = s * p),
+                Mode::Add => dr.iter_mut().zip(pr).for_each(|(d, &p)| *d += s * p),
             }
             dr[tg as usize] -= s;
         }

@@ -1,6 +1,6 @@
 //! Matrix product with an optional bias: the linear layer.
 
-use super::with_grad;
+use super::{Mode, with_grad};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::matmul::{Trans, sgemm};
@@ -115,45 +115,39 @@ pub(super) fn backward(
     let n = *gout.dims().last().unwrap_or(&0);
     let m = gout.numel().checked_div(n).unwrap_or(0);
     let dy = gout.data();
-    // da (M, K) += dy (M, N) @ bᵀ
-    with_grad(g, a, |vals, da| {
+    // dbias first: its column sums read dy while the sgemms below pack it.
+    if let Some(bias) = bias {
+        with_grad(g, bias, |_, db, mode| {
+            column_sums(dy, n, db.data_mut(), mode);
+            Ok(())
+        })?;
+    }
+    // da (M, K) (+)= dy (M, N) @ bᵀ
+    with_grad(g, a, |vals, da, mode| {
         let bw = vals[b.idx()].data();
-        if trans_b {
-            sgemm(
-                Trans::No,
-                Trans::No,
-                m,
-                k,
-                n,
-                1.0,
-                dy,
-                n,
-                bw,
-                k,
-                1.0,
-                da.data_mut(),
-                k,
-            )
+        let (tb, ldb) = if trans_b {
+            (Trans::No, k)
         } else {
-            sgemm(
-                Trans::No,
-                Trans::Yes,
-                m,
-                k,
-                n,
-                1.0,
-                dy,
-                n,
-                bw,
-                n,
-                1.0,
-                da.data_mut(),
-                k,
-            )
-        }
+            (Trans::Yes, n)
+        };
+        sgemm(
+            Trans::No,
+            tb,
+            m,
+            k,
+            n,
+            1.0,
+            dy,
+            n,
+            bw,
+            ldb,
+            mode.beta(),
+            da.data_mut(),
+            k,
+        )
     })?;
-    // db (K, N) += aᵀ @ dy, or db (N, K) += dyᵀ @ a
-    with_grad(g, b, |vals, db| {
+    // db (K, N) (+)= aᵀ @ dy, or db (N, K) (+)= dyᵀ @ a
+    with_grad(g, b, |vals, db, mode| {
         let x = vals[a.idx()].data();
         if trans_b {
             sgemm(
@@ -167,7 +161,7 @@ pub(super) fn backward(
                 n,
                 x,
                 k,
-                1.0,
+                mode.beta(),
                 db.data_mut(),
                 k,
             )
@@ -183,23 +177,26 @@ pub(super) fn backward(
                 k,
                 dy,
                 n,
-                1.0,
+                mode.beta(),
                 db.data_mut(),
                 n,
             )
         }
-    })?;
-    // dbias (N) += column sums of dy
-    if let Some(bias) = bias {
-        with_grad(g, bias, |_, db| {
-            let db = db.data_mut();
-            for row in dy.chunks_exact(n.max(1)) {
-                for (d, &v) in db.iter_mut().zip(row) {
-                    *d += v;
-                }
-            }
-            Ok(())
-        })?;
+    })
+}
+
+/// db (N) (+)= column sums of dy (M, N): the bias gradient.
+pub(super) fn column_sums(dy: &[f32], n: usize, db: &mut [f32], mode: Mode) {
+    let mut rows = dy.chunks_exact(n.max(1));
+    if mode == Mode::Write {
+        match rows.next() {
+            Some(first) => db.copy_from_slice(first),
+            None => db.fill(0.0),
+        }
     }
-    Ok(())
+    for row in rows {
+        for (d, &v) in db.iter_mut().zip(row) {
+            *d += v;
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The differentiable ops: each file holds an op's forward (a method on
-//! [`Graph`]) and its backward side by side. Backward functions accumulate
-//! into the inputs' gradients.
+//! [`Graph`]) and its backward side by side. Backward functions write or
+//! accumulate into the inputs' gradients, as [`Mode`] says.
 
 mod activation;
 mod attention;
@@ -51,7 +51,7 @@ pub(super) fn backward(g: &mut Graph, node: &Node) -> Result<()> {
             bias,
             out,
         } => matmul::backward(g, *a, *b, *trans_b, *bias, *out, &gout),
-        Node::Add { a, b, out } => elementwise::add_backward(g, *a, *b, *out, &gout),
+        Node::Add { a, b, .. } => elementwise::add_backward(g, *a, *b, gout),
         Node::Mul { a, b, out } => elementwise::mul_backward(g, *a, *b, *out, &gout),
         Node::Sum { x, .. } => elementwise::sum_backward(g, *x, &gout),
         Node::Gelu { x, .. } => activation::gelu_backward(g, *x, &gout),
@@ -82,21 +82,57 @@ pub(super) fn backward(g: &mut Graph, node: &Node) -> Result<()> {
     }
 }
 
-/// Run `f(values, grad)` on the gradient of `v` (created as zeros on first
-/// use) when `v` needs one; do nothing otherwise.
+/// How a backward puts its result into a gradient slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The slot holds stale data standing for zero: overwrite it.
+    Write,
+    /// The slot holds a gradient: add to it.
+    Add,
+}
+
+impl Mode {
+    /// sgemm's β for this mode.
+    pub(crate) fn beta(self) -> f32 {
+        match self {
+            Mode::Write => 0.0,
+            Mode::Add => 1.0,
+        }
+    }
+}
+
+/// Run `f(values, grad, mode)` on the gradient of `v` when `v` needs one (do
+/// nothing otherwise); `f` must write every element in [`Mode::Write`].
 fn with_grad(
     g: &mut Graph,
     v: Var,
-    f: impl FnOnce(&[Tensor], &mut Tensor) -> Result<()>,
+    f: impl FnOnce(&[Tensor], &mut Tensor, Mode) -> Result<()>,
 ) -> Result<()> {
     if !g.needs_grad[v.idx()] {
         return Ok(());
     }
-    Graph::grad_slot(&mut g.grads, &g.values, v)?;
-    match g.grads[v.idx()].as_mut() {
-        Some(grad) => f(&g.values, grad),
+    let mode = g.grad_mode(v)?;
+    let r = match g.grads[v.idx()].as_mut() {
+        Some(grad) => f(&g.values, grad, mode),
         None => Ok(()),
-    }
+    };
+    g.fresh[v.idx()] = false;
+    r
+}
+
+/// [`with_grad`] for a backward that can only accumulate: a slot to be
+/// written is zeroed first.
+fn with_grad_add(
+    g: &mut Graph,
+    v: Var,
+    f: impl FnOnce(&[Tensor], &mut Tensor) -> Result<()>,
+) -> Result<()> {
+    with_grad(g, v, |vals, grad, mode| {
+        if mode == Mode::Write {
+            grad.data_mut().fill(0.0);
+        }
+        f(vals, grad)
+    })
 }
 
 pub(crate) use matmul::forward as linear_forward;

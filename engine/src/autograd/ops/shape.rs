@@ -1,6 +1,6 @@
 //! Shape ops: reshape, and the head split/merge of multi-head attention.
 
-use super::with_grad;
+use super::{Mode, with_grad, with_grad_add};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise as ew;
@@ -87,7 +87,13 @@ impl Graph {
 }
 
 pub(super) fn reshape_backward(g: &mut Graph, x: Var, gout: &Tensor) -> Result<()> {
-    with_grad(g, x, |_, dx| ew::axpy(1.0, gout.data(), dx.data_mut()))
+    with_grad(g, x, |_, dx, mode| match mode {
+        Mode::Write => {
+            dx.data_mut().copy_from_slice(gout.data());
+            Ok(())
+        }
+        Mode::Add => ew::axpy(1.0, gout.data(), dx.data_mut()),
+    })
 }
 
 pub(super) fn split_heads_backward(
@@ -105,7 +111,7 @@ pub(super) fn split_heads_backward(
             ));
         }
     };
-    with_grad(g, x, |vals, dx| {
+    with_grad_add(g, x, |vals, dx| {
         let w = vals[x.idx()].dims()[2];
         let (src, dst) = (gout.data(), dx.data_mut());
         // dx[:, :, offset + h·D ..] += dout (B, H, T, D)
@@ -123,7 +129,7 @@ pub(super) fn split_heads_backward(
 }
 
 pub(super) fn merge_heads_backward(g: &mut Graph, x: Var, gout: &Tensor) -> Result<()> {
-    with_grad(g, x, |vals, dx| {
+    with_grad_add(g, x, |vals, dx| {
         let (b, h, t, d) = match *vals[x.idx()].dims() {
             [b, h, t, d] => (b, h, t, d),
             _ => {
