@@ -60,6 +60,12 @@ impl AdamW {
 
     /// One update of every parameter that has a gradient, with learning rate `lr`.
     pub fn step(&mut self, graph: &mut Graph, lr: f32) -> Result<()> {
+        self.step_scaled(graph, lr, 1.0)
+    }
+
+    /// [`AdamW::step`] with every gradient multiplied by `grad_scale` as it is
+    /// read: clipping by global norm folded into the update, one pass instead of two.
+    pub fn step_scaled(&mut self, graph: &mut Graph, lr: f32, grad_scale: f32) -> Result<()> {
         let _s = profile::scope(Op::Optimizer);
         if graph.n_params() != self.m.len() {
             return Err(Error::arg(
@@ -85,6 +91,7 @@ impl AdamW {
                 bc2,
                 lr,
                 eps: c.eps,
+                grad_scale,
                 decay: if p.rank() >= 2 {
                     1.0 - lr * c.weight_decay
                 } else {
@@ -108,6 +115,8 @@ struct Coeffs {
     bc2: f32,
     lr: f32,
     eps: f32,
+    /// Multiplies every gradient (the clipping factor; 1 when not clipping).
+    grad_scale: f32,
     /// 1 − lr·wd for decayed parameters, 1 otherwise.
     decay: f32,
 }
@@ -120,8 +129,8 @@ fn update_body(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]
     let (p, g, m, v) = (&mut p[..n], &g[..n], &mut m[..n], &mut v[..n]);
     let (a1, a2) = (1.0 - k.beta1, 1.0 - k.beta2);
     for i in 0..n {
-        // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p·(1 − lr·wd) − lr · m̂ / (√v̂ + ε)
-        let gi = g[i];
+        // g ← s·g; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p·(1 − lr·wd) − lr · m̂ / (√v̂ + ε)
+        let gi = g[i] * k.grad_scale;
         let mi = k.beta1 * m[i] + a1 * gi;
         let vi = k.beta2 * v[i] + a2 * gi * gi;
         m[i] = mi;
@@ -210,6 +219,7 @@ mod tests {
             bc2: 0.002,
             lr: 1e-3,
             eps: 1e-8,
+            grad_scale: 0.7,
             decay: 0.9999,
         };
         let run = |tier| {
