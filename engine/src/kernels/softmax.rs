@@ -187,8 +187,7 @@ unsafe fn row_max<S: SimdF32>(x: &[f32]) -> f32 {
     }
 }
 
-/// out[..n] = exp(x[..n] − m) and returns Σ out; masked tail lanes read −∞ and add
-/// exp(−∞) = 0. `x` and `out` may be the same row (each vector is read before it is
+/// out[..n] = exp(x[..n] − m) and returns Σ out; masked tail lanes add 0. `x` and `out` may be the same row (each vector is read before it is
 /// written).
 #[inline(always)]
 unsafe fn exp_shifted_sum<S: SimdF32>(p: *const f32, o: *mut f32, n: usize, m: f32) -> f32 {
@@ -213,9 +212,11 @@ unsafe fn exp_shifted_sum<S: SimdF32>(p: *const f32, o: *mut f32, n: usize, m: f
             i += l;
         }
         if i < n {
+            // Tail lanes read m (exp 0) and are zeroed after: exp(−∞) would give the
+            // right 0, but its underflow costs a microcode assist per row.
             let mk = S::first(n - i);
-            let v = S::load_masked(p.add(i), mk, S::splat(f32::NEG_INFINITY));
-            let e = math::exp_nonpositive::<S>(S::sub(v, mv));
+            let v = S::load_masked(p.add(i), mk, mv);
+            let e = S::select(mk, math::exp_nonpositive::<S>(S::sub(v, mv)), S::splat(0.0));
             S::store_masked(o.add(i), mk, e);
             s1 = S::add(s1, e);
         }
@@ -239,8 +240,11 @@ unsafe fn exp_shifted_sum_only<S: SimdF32>(x: &[f32], m: f32) -> f32 {
             i += l;
         }
         if i < n {
-            let v = S::load_masked(p.add(i), S::first(n - i), S::splat(f32::NEG_INFINITY));
-            s1 = S::add(s1, math::exp_nonpositive::<S>(S::sub(v, mv)));
+            // As in exp_shifted_sum: no exp(−∞) in the tail lanes.
+            let mk = S::first(n - i);
+            let v = S::load_masked(p.add(i), mk, mv);
+            let e = math::exp_nonpositive::<S>(S::sub(v, mv));
+            s1 = S::add(s1, S::select(mk, e, S::splat(0.0)));
         }
         S::hsum(S::add(s0, s1))
     }

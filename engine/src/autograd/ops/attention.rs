@@ -8,7 +8,7 @@
 //! uses); [`Graph::attention`] takes separate (B, H, T, D) heads and runs
 //! per-head sgemms.
 
-use super::{with_grad, with_grad_add};
+use super::{Mode, with_grad};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
 use crate::kernels::attention::{self as kernel, AttnShape};
@@ -278,8 +278,8 @@ pub(super) fn self_attention_backward(
     att: &Tensor,
     gout: &Tensor,
 ) -> Result<()> {
-    // dqkv (B, T, 3C) += attention backward of dout (B, T, C)
-    with_grad_add(g, qkv, |vals, dqkv| {
+    // dqkv (B, T, 3C) (+)= attention backward of dout (B, T, C)
+    with_grad(g, qkv, |vals, dqkv, mode| {
         let x = &vals[qkv.idx()];
         let xd = x.dims();
         let shape = AttnShape {
@@ -289,7 +289,11 @@ pub(super) fn self_attention_backward(
             heads: n_head,
         };
         let mut scratch = pool::rent(shape.scratch_len());
-        kernel::causal_attention_backward(
+        let backward = match mode {
+            Mode::Write => kernel::causal_attention_backward_overwrite,
+            Mode::Add => kernel::causal_attention_backward,
+        };
+        backward(
             gout.data(),
             x.data(),
             att.data(),

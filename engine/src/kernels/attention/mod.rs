@@ -137,6 +137,45 @@ pub fn causal_attention_backward_with(
     shape: AttnShape,
     scratch: &mut [f32],
 ) -> Result<()> {
+    backward_checked(tier, dout, qkv, att, dqkv, shape, scratch, true)
+}
+
+/// Backward that overwrites: `dqkv` (B, T, 3C) = the gradient (its old
+/// contents are never read), for a gradient buffer written for the first time.
+pub fn causal_attention_backward_overwrite(
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    causal_attention_backward_overwrite_with(simd::active(), dout, qkv, att, dqkv, shape, scratch)
+}
+
+/// [`causal_attention_backward_overwrite`] on a chosen tier.
+pub fn causal_attention_backward_overwrite_with(
+    tier: Tier,
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+) -> Result<()> {
+    backward_checked(tier, dout, qkv, att, dqkv, shape, scratch, false)
+}
+
+fn backward_checked(
+    tier: Tier,
+    dout: &[f32],
+    qkv: &[f32],
+    att: &[f32],
+    dqkv: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+    add: bool,
+) -> Result<()> {
     let AttnShape {
         batch: b,
         seq: t,
@@ -155,7 +194,7 @@ pub fn causal_attention_backward_with(
     )?;
     simd::ensure_available(tier)?;
     let _s = scope(Op::Attention);
-    backward(tier, dout, qkv, att, dqkv, shape, scratch);
+    backward(tier, dout, qkv, att, dqkv, shape, scratch, add);
     Ok(())
 }
 
@@ -228,6 +267,7 @@ simd_kernel! {
         dqkv: &mut [f32],
         s: AttnShape,
         scratch: &mut [f32],
+        add: bool,
     );
     scalar = backward_scalar;
     simd = backward_simd;

@@ -61,7 +61,11 @@ pub(super) fn backward_scalar(
     dqkv: &mut [f32],
     s: AttnShape,
     scratch: &mut [f32],
+    add: bool,
 ) {
+    if !add {
+        dqkv.fill(0.0);
+    }
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
     let dp = &mut scratch[..t];

@@ -1,13 +1,17 @@
 use super::*;
 use crate::rng::Rng;
 
-/// Shapes with odd lengths, head dims below, at and past a vector's lanes, and a T that is no multiple of RB.
-const SHAPES: [(usize, usize, usize, usize); 5] = [
+/// Shapes with odd lengths, head dims below, at and past a vector's lanes, a T that is no
+/// multiple of RB, and Ts of whole vectors (the padded rows reach the row's end exactly).
+const SHAPES: [(usize, usize, usize, usize); 8] = [
     (1, 1, 8, 2),
     (2, 7, 12, 3),
     (1, 19, 40, 2),
     (2, 33, 64, 2),
     (1, 5, 17, 1),
+    (1, 16, 8, 1),
+    (1, 32, 48, 3),
+    (2, 64, 64, 2),
 ];
 
 fn shape((batch, seq, channels, heads): (usize, usize, usize, usize)) -> AttnShape {
@@ -90,7 +94,7 @@ fn backward_matches_finite_differences_of_the_reference_on_every_tier() {
     let mut rng = Rng::new(12);
     // Finite differences cost one reference forward per input: the small shapes only
     // (the large one is checked against the scalar tier below).
-    for sh in [SHAPES[0], SHAPES[1], SHAPES[2], SHAPES[4]] {
+    for sh in [SHAPES[0], SHAPES[1], SHAPES[2], SHAPES[4], SHAPES[5]] {
         let s = shape(sh);
         let qkv = randv(s.batch * s.seq * 3 * s.channels, &mut rng);
         let gout = randv(s.batch * s.seq * s.channels, &mut rng);
@@ -156,6 +160,39 @@ fn simd_backward_matches_the_scalar_specification() {
                     "{tier:?} {sh:?} [{i}]: {g} vs {w}"
                 );
             }
+        });
+    }
+}
+
+#[test]
+fn overwriting_backward_equals_accumulating_into_zeros_and_reads_nothing_stale() {
+    let mut rng = Rng::new(15);
+    for sh in SHAPES {
+        let s = shape(sh);
+        let qkv = randv(s.batch * s.seq * 3 * s.channels, &mut rng);
+        let gout = randv(s.batch * s.seq * s.channels, &mut rng);
+        crate::simd::for_each_available_tier(|tier| {
+            let mut att = vec![0.0; s.batch * s.heads * s.seq * s.seq];
+            let mut out = vec![0.0; gout.len()];
+            let mut scratch = vec![f32::NAN; s.scratch_len()];
+            causal_attention_with(tier, &qkv, &mut att, &mut out, s, &mut scratch).unwrap();
+            let mut want = vec![0.0; qkv.len()];
+            causal_attention_backward_with(tier, &gout, &qkv, &att, &mut want, s, &mut scratch)
+                .unwrap();
+            // stale NaN everywhere: an overwrite never reads it
+            let mut got = vec![f32::NAN; qkv.len()];
+            scratch.fill(f32::NAN);
+            causal_attention_backward_overwrite_with(
+                tier,
+                &gout,
+                &qkv,
+                &att,
+                &mut got,
+                s,
+                &mut scratch,
+            )
+            .unwrap();
+            assert_eq!(got, want, "{tier:?} {sh:?}");
         });
     }
 }

@@ -46,8 +46,12 @@ pub(super) unsafe fn scores_tile<S: SimdF32, const R: usize, const V: usize>(
         let mut acc = [[S::splat(0.0); V]; R];
         for k in 0..d {
             let p = yt.add(k * ldy + j);
-            let y: [S::V; V] =
-                std::array::from_fn(|v| load_n::<S>(p.add(v * S::LANES), n - v * S::LANES));
+            // Plain loops, not array::from_fn: from_fn is not always inlined into
+            // the tier's #[target_feature] body, and a call per vector load is ruinous.
+            let mut y = [S::splat(0.0); V];
+            for (v, yv) in y.iter_mut().enumerate() {
+                *yv = load_n::<S>(p.add(v * S::LANES), n - v * S::LANES);
+            }
             for r in 0..R {
                 let x = S::splat(*xr[r].add(k));
                 for v in 0..V {
@@ -102,8 +106,10 @@ pub(super) unsafe fn weighted_tile<S: SimdF32, const R: usize, const V: usize>(
         let mut acc = [[S::splat(0.0); V]; R];
         for c in c0..c1 {
             let p = y.add(c * ys + k);
-            let yv: [S::V; V] =
-                std::array::from_fn(|v| load_n::<S>(p.add(v * S::LANES), n - v * S::LANES));
+            let mut yv = [S::splat(0.0); V];
+            for (v, y) in yv.iter_mut().enumerate() {
+                *y = load_n::<S>(p.add(v * S::LANES), n - v * S::LANES);
+            }
             for r in 0..R {
                 let w = S::splat(*wrow[r].add(c * wc));
                 for v in 0..V {
@@ -150,40 +156,136 @@ pub(super) unsafe fn weighted_rows<S: SimdF32, const R: usize>(
     }
 }
 
-/// dp[..n] = α · p ⊙ (dp − ⟨p, dp⟩) in place: the softmax backward of one row.
+/// dp[..n] = α · p ⊙ (dp − ⟨p, dp⟩) in place: the softmax backward of one
+/// causal row. Entries n..padded(n) become exact zeros; past those the row is
+/// not touched (no reader looks there, see `backward_tiled`).
 #[inline(always)]
 pub(super) unsafe fn softmax_backward_row<S: SimdF32>(
     p: *const f32,
     dp: *mut f32,
     n: usize,
+    t: usize,
     alpha: f32,
 ) {
     unsafe {
-        let l = S::LANES;
-        let mut acc = S::splat(0.0);
+        let (l, pl) = (S::LANES, padded::<S>(n, t));
+        let zero = S::splat(0.0);
+        // dP lanes at or past n are products with later positions: read as 0.
+        let lane = |j: usize| -> S::V {
+            let v = load_n::<S>(dp.add(j), pl - j);
+            if j + l <= n {
+                v
+            } else {
+                S::select(S::first(n - j), v, zero)
+            }
+        };
+        let mut acc = zero;
         let mut j = 0;
-        while j < n {
-            let (pv, dv) = (load_n::<S>(p.add(j), n - j), load_n::<S>(dp.add(j), n - j));
-            acc = S::fma(pv, dv, acc);
+        while j < pl {
+            acc = S::fma(load_n::<S>(p.add(j), pl - j), lane(j), acc);
             j += l;
         }
         let (s, a) = (S::splat(S::hsum(acc)), S::splat(alpha));
         j = 0;
-        while j < n {
-            let (pv, dv) = (load_n::<S>(p.add(j), n - j), load_n::<S>(dp.add(j), n - j));
-            store_n::<S>(dp.add(j), n - j, S::mul(S::mul(pv, S::sub(dv, s)), a));
+        while j < pl {
+            let (pv, dv) = (load_n::<S>(p.add(j), pl - j), lane(j));
+            // p is exactly 0 past n, so those lanes come out 0
+            store_n::<S>(dp.add(j), pl - j, S::mul(S::mul(pv, S::sub(dv, s)), a));
             j += l;
         }
     }
 }
 
 /// dst (T, D) = the D columns at `src` of T rows of stride `ss`, contiguous.
+/// Vector moves, not a `memcpy` call per row of D = 32 floats.
 #[inline(always)]
-pub(super) unsafe fn copy_rows(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
+pub(super) unsafe fn copy_rows<S: SimdF32>(
+    src: *const f32,
+    ss: usize,
+    t: usize,
+    d: usize,
+    dst: *mut f32,
+) {
     unsafe {
         for j in 0..t {
-            std::ptr::copy_nonoverlapping(src.add(j * ss), dst.add(j * d), d);
+            let (s, o) = (src.add(j * ss), dst.add(j * d));
+            let mut k = 0;
+            while k < d {
+                store_n::<S>(o.add(k), d - k, load_n::<S>(s.add(k), d - k));
+                k += S::LANES;
+            }
         }
+    }
+}
+
+/// row[from..to] = 0 by vector stores (no `memset` call for a short run).
+#[inline(always)]
+pub(super) unsafe fn zero_run<S: SimdF32>(row: *mut f32, from: usize, to: usize) {
+    unsafe {
+        let mut j = from;
+        while j < to {
+            store_n::<S>(row.add(j), to - j, S::splat(0.0));
+            j += S::LANES;
+        }
+    }
+}
+
+/// `n` rounded up to whole vectors, but at most `t` (a row's length): the
+/// columns a causal row of `n` entries is processed over with full-vector
+/// loads and stores. Masked stores are avoided on purpose: a load of what a
+/// masked store just wrote cannot be forwarded from the store buffer and
+/// waits for the store to commit, which made the score rows' softmax the
+/// forward's largest cost.
+#[inline(always)]
+pub(super) fn padded<S: SimdF32>(n: usize, t: usize) -> usize {
+    n.div_ceil(S::LANES).saturating_mul(S::LANES).min(t)
+}
+
+/// Softmax of a causal score row in place: entries `..n` become probabilities,
+/// the rest of the row (`n..t`) exact zeros.
+// row: (T) scores; entries at and past n are finite or not, never read as scores
+#[inline(always)]
+pub(super) unsafe fn causal_softmax_row<S: SimdF32>(row: *mut f32, n: usize, t: usize) {
+    unsafe {
+        let (l, pl) = (S::LANES, padded::<S>(n, t));
+        let ninf = S::splat(f32::NEG_INFINITY);
+        let mut m = ninf;
+        let mut j = 0;
+        while j + l <= n {
+            m = S::max(m, S::load(row.add(j)));
+            j += l;
+        }
+        // The vector holding the row's end, if n is not whole vectors: lanes at
+        // or past n are masked out.
+        let tail = (j < n).then(|| (S::first(n - j), load_n::<S>(row.add(j), pl - j)));
+        if let Some((mask, v)) = tail {
+            m = S::max(m, S::select(mask, v, ninf));
+        }
+        let mv = S::splat(S::hmax(m));
+        let mut sum = S::splat(0.0);
+        j = 0;
+        while j + l <= n {
+            let e = crate::simd::math::exp_nonpositive::<S>(S::sub(S::load(row.add(j)), mv));
+            S::store(row.add(j), e);
+            sum = S::add(sum, e);
+            j += l;
+        }
+        if let Some((mask, v)) = tail {
+            // Masked lanes take exp(0) and are then zeroed: never exp(−∞), whose
+            // underflowing result costs a microcode assist per vector.
+            let e = crate::simd::math::exp_nonpositive::<S>(S::sub(S::select(mask, v, mv), mv));
+            let e = S::select(mask, e, S::splat(0.0));
+            store_n::<S>(row.add(j), pl - j, e);
+            sum = S::add(sum, e);
+        }
+        let inv = S::splat(1.0 / S::hsum(sum));
+        j = 0;
+        while j < pl {
+            let p = load_n::<S>(row.add(j), pl - j);
+            store_n::<S>(row.add(j), pl - j, S::mul(p, inv));
+            j += l;
+        }
+        zero_run::<S>(row, pl, t);
     }
 }
 
@@ -241,18 +343,17 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                 let o = out.as_mut_ptr().add(bi * t * c + hd * d);
                 let a = att.as_mut_ptr().add((bi * h + hd) * t * t);
                 transpose_into(k, 3 * c, t, d, kt);
-                copy_rows(v, 3 * c, t, d, vc);
+                copy_rows::<S>(v, 3 * c, t, d, vc);
                 for t0 in (0..t).step_by(R) {
                     let rows = R.min(t - t0);
                     let cols = t0 + rows;
-                    // S (rows, cols) = Q_blk Kᵀ / √D
+                    // S (rows, padded cols) = Q_blk Kᵀ / √D; the padding past a row's
+                    // causal end is computed and then zeroed by the softmax
                     let x = (q.add(t0 * 3 * c), 3 * c, rows);
-                    rows_times_t::<S, R>(x, (kt, t, d), cols, scale, (a.add(t0 * t), t));
+                    let pc = padded::<S>(cols, t);
+                    rows_times_t::<S, R>(x, (kt, t, d), pc, scale, (a.add(t0 * t), t));
                     for r in 0..rows {
-                        let row = a.add((t0 + r) * t);
-                        softmax_row_in_place::<S>(std::slice::from_raw_parts_mut(row, t0 + r + 1));
-                        std::slice::from_raw_parts_mut(row.add(t0 + r + 1), t - t0 - r - 1)
-                            .fill(0.0);
+                        causal_softmax_row::<S>(a.add((t0 + r) * t), t0 + r + 1, t);
                     }
                     // O_blk (rows, D) = P_blk (rows, cols) V (cols, D)
                     let w = (a.add(t0 * t).cast_const(), t, 1, rows);
@@ -272,12 +373,13 @@ pub(super) unsafe fn backward_simd<S: SimdF32>(
     dqkv: &mut [f32],
     s: AttnShape,
     scratch: &mut [f32],
+    add: bool,
 ) {
     unsafe {
         if S::LANES >= 16 {
-            backward_tiled::<S, 8>(dout, qkv, att, dqkv, s, scratch)
+            backward_tiled::<S, 8>(dout, qkv, att, dqkv, s, scratch, add)
         } else {
-            backward_tiled::<S, 4>(dout, qkv, att, dqkv, s, scratch)
+            backward_tiled::<S, 4>(dout, qkv, att, dqkv, s, scratch, add)
         }
     }
 }
@@ -290,7 +392,10 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
     dqkv: &mut [f32],
     s: AttnShape,
     scratch: &mut [f32],
+    add: bool,
 ) {
+    // The dS rows are only valid up to padded(i + 1) (see below), which needs R | LANES.
+    debug_assert!(S::LANES.is_multiple_of(R));
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
     // vt (D, T) = Vᵀ; qc, kc, gc (T, D) = Q, K, dO contiguous; ds (T, T)
@@ -309,33 +414,38 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                 let (vt, qc, kc, gc, ds) =
                     (sp, sp.add(n), sp.add(2 * n), sp.add(3 * n), sp.add(4 * n));
                 transpose_into(v, 3 * c, t, d, vt);
-                copy_rows(q, 3 * c, t, d, qc);
-                copy_rows(k, 3 * c, t, d, kc);
-                copy_rows(go, c, t, d, gc);
-                // dS (T, T) = softmax_backward(P, dO Vᵀ) / √D, exact zeros above the diagonal
+                copy_rows::<S>(q, 3 * c, t, d, qc);
+                copy_rows::<S>(k, 3 * c, t, d, kc);
+                copy_rows::<S>(go, c, t, d, gc);
+                // dS (T, T) = softmax_backward(P, dO Vᵀ) / √D, exact zeros above the
+                // diagonal up to padded(i + 1) in row i. Nothing reads further: dQ reads
+                // row i of block b0 up to column b0 + R − 1, dK reads column b0 + r of
+                // rows c ≥ b0, and padded(c + 1) ≥ b0 + R because R divides b0 and LANES.
                 for t0 in (0..t).step_by(R) {
                     let rows = R.min(t - t0);
                     let x = (gc.add(t0 * d).cast_const(), d, rows);
-                    rows_times_t::<S, R>(x, (vt, t, d), t0 + rows, 1.0, (ds.add(t0 * t), t));
+                    let pc = padded::<S>(t0 + rows, t);
+                    rows_times_t::<S, R>(x, (vt, t, d), pc, 1.0, (ds.add(t0 * t), t));
                     for r in 0..rows {
                         let i = t0 + r;
-                        softmax_backward_row::<S>(p.add(i * t), ds.add(i * t), i + 1, scale);
-                        std::slice::from_raw_parts_mut(ds.add(i * t + i + 1), t - i - 1).fill(0.0);
+                        softmax_backward_row::<S>(p.add(i * t), ds.add(i * t), i + 1, t, scale);
                     }
                 }
+                // Every element of this head's dQ, dK and dV is produced by exactly one
+                // of these weighted sums: with `add` false they overwrite.
                 for b0 in (0..t).step_by(R) {
                     let rows = R.min(t - b0);
                     // dQ_blk += dS_blk (rows, ≤ b0+rows) K
                     let w = (ds.add(b0 * t).cast_const(), t, 1, rows);
-                    let dst = (dq.add(b0 * 3 * c), 3 * c, true);
+                    let dst = (dq.add(b0 * 3 * c), 3 * c, add);
                     weighted_rows::<S, R>(w, (0, b0 + rows), (kc, d, d), 1.0, dst);
                     // dK_blk += dSᵀ_blk Q over the rows t ≥ b0 that see these keys
                     let w = (ds.add(b0).cast_const(), 1, t, rows);
-                    let dst = (dk.add(b0 * 3 * c), 3 * c, true);
+                    let dst = (dk.add(b0 * 3 * c), 3 * c, add);
                     weighted_rows::<S, R>(w, (b0, t), (qc, d, d), 1.0, dst);
                     // dV_blk += Pᵀ_blk dO
                     let w = (p.add(b0), 1, t, rows);
-                    let dst = (dv.add(b0 * 3 * c), 3 * c, true);
+                    let dst = (dv.add(b0 * 3 * c), 3 * c, add);
                     weighted_rows::<S, R>(w, (b0, t), (gc, d, d), 1.0, dst);
                 }
             }
