@@ -92,6 +92,64 @@ fn matmul_and_linear() {
 }
 
 #[test]
+fn fused_linear_gelu() {
+    check(
+        vec![randn(&[2, 3, 5], 40), randn(&[5, 19], 41), randn(&[19], 42)],
+        &|g, v| g.linear_gelu(v[0], v[1], v[2]),
+    );
+    // Without a bias gradient: x and w still get theirs.
+    check_with(
+        vec![randn(&[4, 6], 43), randn(&[6, 17], 44), randn(&[17], 45)],
+        &|g, v| g.linear_gelu(v[0], v[1], v[2]),
+        &[2],
+        1e-2,
+        2e-2,
+    );
+    // The same values and gradients as linear then gelu.
+    let (x, w, b) = (randn(&[3, 7, 9], 46), randn(&[9, 33], 47), randn(&[33], 48));
+    let seed = randn(&[3, 7, 33], 49);
+    let run = |fused: bool| {
+        let mut g = Graph::new();
+        let (xv, wv, bv) = (
+            g.input_with_grad(x.clone()),
+            g.input_with_grad(w.clone()),
+            g.input_with_grad(b.clone()),
+        );
+        let y = if fused {
+            g.linear_gelu(xv, wv, bv).unwrap()
+        } else {
+            let h = g.linear(xv, wv, Some(bv)).unwrap();
+            g.gelu(h).unwrap()
+        };
+        let value = g.value(y).data().to_vec();
+        g.backward_with(y, seed.clone()).unwrap();
+        let grads: Vec<Vec<f32>> = [xv, wv, bv]
+            .iter()
+            .map(|&v| g.grad(v).unwrap().data().to_vec())
+            .collect();
+        (value, grads)
+    };
+    let (fv, fg) = run(true);
+    let (pv, pg) = run(false);
+    for (a, b) in fv.iter().zip(&pv) {
+        assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    for (ga, gb) in fg.iter().zip(&pg) {
+        for (a, b) in ga.iter().zip(gb) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+    let mut g = Graph::new();
+    let (x, w, b) = (
+        g.input(randn(&[2, 4], 1)),
+        g.input(randn(&[5, 3], 2)),
+        g.input(randn(&[3], 3)),
+    );
+    let err = g.linear_gelu(x, w, b).unwrap_err().to_string();
+    assert!(err.contains("[2, 4]") && err.contains("[5, 3]"), "{err}");
+}
+
+#[test]
 fn add_and_mul_broadcast() {
     let cases: [(&[usize], &[usize]); 5] = [
         (&[3, 4], &[3, 4]),

@@ -50,6 +50,14 @@ pub(crate) enum Node {
         bias: Option<Var>,
         out: Var,
     },
+    /// out = gelu(x @ w + bias); `pre` = x @ w (without the bias) saved.
+    LinearGelu {
+        x: Var,
+        w: Var,
+        bias: Var,
+        pre: Tensor,
+        out: Var,
+    },
     Add {
         a: Var,
         b: Var,

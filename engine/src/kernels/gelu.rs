@@ -94,19 +94,31 @@ pub fn erf(x: f32) -> f32 {
 // ---------------------------------------------------------------------------
 // Scalar specification.
 
+/// gelu_tanh(v), the scalar specification (shared with fused kernels).
+#[inline]
+pub(crate) fn gelu_tanh_one(v: f32) -> f32 {
+    let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
+    0.5 * v * (1.0 + u.tanh())
+}
+
+/// d/dv gelu_tanh(v), the scalar specification (shared with fused kernels).
+#[inline]
+pub(crate) fn gelu_tanh_grad_one(v: f32) -> f32 {
+    let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
+    let t = u.tanh();
+    let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * v * v);
+    0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du
+}
+
 fn gelu_tanh_scalar(x: &[f32], out: &mut [f32]) {
     for (o, &v) in out.iter_mut().zip(x) {
-        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        *o = 0.5 * v * (1.0 + u.tanh());
+        *o = gelu_tanh_one(v);
     }
 }
 
 fn gelu_tanh_backward_scalar(x: &[f32], dy: &[f32], dx: &mut [f32]) {
     for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
-        let u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        let t = u.tanh();
-        let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * v * v);
-        *d += g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);
+        *d += g * gelu_tanh_grad_one(v);
     }
 }
 
@@ -163,7 +175,32 @@ struct GeluTanh;
 impl Unary for GeluTanh {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V) -> S::V {
-        unsafe { S::mul(x, sigma_two_u::<S>(x)) }
+        unsafe { gelu_tanh_v::<S>(x) }
+    }
+}
+
+/// gelu_tanh(x) on one vector (shared with fused kernels).
+#[inline(always)]
+pub(crate) unsafe fn gelu_tanh_v<S: SimdF32>(x: S::V) -> S::V {
+    unsafe { S::mul(x, sigma_two_u::<S>(x)) }
+}
+
+/// d/dx gelu_tanh(x) on one vector (shared with fused kernels).
+#[inline(always)]
+pub(crate) unsafe fn gelu_tanh_grad_v<S: SimdF32>(x: S::V) -> S::V {
+    unsafe {
+        let s = sigma_two_u::<S>(x);
+        let x2 = S::mul(x, x);
+        // du/dx = √(2/π)·(1 + 3·0.044715·x²)
+        let du = S::fma(
+            S::splat(3.0 * SQRT_2_OVER_PI * GELU_C),
+            x2,
+            S::splat(SQRT_2_OVER_PI),
+        );
+        // σ + 2·x·σ·(1 − σ)·du
+        let one_minus = S::sub(S::splat(1.0), s);
+        let t = S::mul(S::mul(S::add(x, x), S::mul(s, one_minus)), du);
+        S::add(s, t)
     }
 }
 
@@ -171,20 +208,7 @@ struct GeluTanhBackward;
 impl Ternary for GeluTanhBackward {
     #[inline(always)]
     unsafe fn apply<S: SimdF32>(&self, x: S::V, dy: S::V, dx: S::V) -> S::V {
-        unsafe {
-            let s = sigma_two_u::<S>(x);
-            let x2 = S::mul(x, x);
-            // du/dx = √(2/π)·(1 + 3·0.044715·x²)
-            let du = S::fma(
-                S::splat(3.0 * SQRT_2_OVER_PI * GELU_C),
-                x2,
-                S::splat(SQRT_2_OVER_PI),
-            );
-            // σ + 2·x·σ·(1 − σ)·du
-            let one_minus = S::sub(S::splat(1.0), s);
-            let t = S::mul(S::mul(S::add(x, x), S::mul(s, one_minus)), du);
-            S::fma(dy, S::add(s, t), dx)
-        }
+        unsafe { S::fma(dy, gelu_tanh_grad_v::<S>(x), dx) }
     }
 }
 

@@ -7,6 +7,7 @@
 //! tensor used twice gets the sum of its gradients.
 
 pub mod attention;
+pub mod bias_gelu;
 pub mod broadcast;
 pub mod elementwise;
 pub mod gelu;

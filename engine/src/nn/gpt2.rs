@@ -209,8 +209,7 @@ impl Gpt2 {
             let y = g.linear(y, b.proj_w, Some(b.proj_b))?; // (B, T, C)
             x = g.add(x, y)?;
             let m = g.layer_norm(x, b.ln2_g, b.ln2_b, eps)?; // (B, T, C)
-            let m = g.linear(m, b.fc_w, Some(b.fc_b))?; // (B, T, 4C)
-            let m = g.gelu(m)?;
+            let m = g.linear_gelu(m, b.fc_w, b.fc_b)?; // (B, T, 4C), GELU fused
             let m = g.linear(m, b.fc_proj_w, Some(b.fc_proj_b))?; // (B, T, C)
             x = g.add(x, m)?;
         }

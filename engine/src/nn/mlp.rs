@@ -64,10 +64,12 @@ impl Mlp {
         let g = &mut self.graph;
         let mut h = g.input(x.clone());
         for (i, &(w, b)) in self.layers.iter().enumerate() {
-            h = g.linear(h, w, Some(b))?; // (N, out_i)
-            if i + 1 < self.layers.len() {
-                h = g.gelu(h)?;
-            }
+            // (N, out_i): hidden layers with GELU fused, the last one plain
+            h = if i + 1 < self.layers.len() {
+                g.linear_gelu(h, w, b)?
+            } else {
+                g.linear(h, w, Some(b))?
+            };
         }
         Ok(h)
     }

@@ -186,7 +186,7 @@ pub(super) fn backward(
 }
 
 /// db (N) (+)= column sums of dy (M, N): the bias gradient.
-pub(super) fn column_sums(dy: &[f32], n: usize, db: &mut [f32], mode: Mode) {
+fn column_sums(dy: &[f32], n: usize, db: &mut [f32], mode: Mode) {
     let mut rows = dy.chunks_exact(n.max(1));
     if mode == Mode::Write {
         match rows.next() {

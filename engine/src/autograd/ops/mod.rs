@@ -7,6 +7,7 @@ mod attention;
 mod elementwise;
 mod embedding;
 mod layernorm;
+mod linear_gelu;
 mod loss;
 mod matmul;
 mod shape;
@@ -19,6 +20,7 @@ impl Node {
     fn out(&self) -> Var {
         match self {
             Node::Matmul { out, .. }
+            | Node::LinearGelu { out, .. }
             | Node::Add { out, .. }
             | Node::Mul { out, .. }
             | Node::Gelu { out, .. }
@@ -51,6 +53,13 @@ pub(super) fn backward(g: &mut Graph, node: &Node) -> Result<()> {
             bias,
             out,
         } => matmul::backward(g, *a, *b, *trans_b, *bias, *out, &gout),
+        Node::LinearGelu {
+            x,
+            w,
+            bias,
+            pre,
+            out,
+        } => linear_gelu::backward(g, *x, *w, *bias, pre, *out, gout),
         Node::Add { a, b, .. } => elementwise::add_backward(g, *a, *b, gout),
         Node::Mul { a, b, out } => elementwise::mul_backward(g, *a, *b, *out, &gout),
         Node::Sum { x, .. } => elementwise::sum_backward(g, *x, &gout),
