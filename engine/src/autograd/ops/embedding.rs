@@ -64,9 +64,7 @@ pub(super) fn backward(g: &mut Graph, table: Var, ids: Range<usize>, gout: &Tens
         let dt = dt.data_mut();
         for (row, &id) in gout.data().chunks_exact(c.max(1)).zip(&arena[ids]) {
             let id = id as usize;
-            for (d, &v) in dt[id * c..(id + 1) * c].iter_mut().zip(row) {
-                *d += v;
-            }
+            crate::kernels::elementwise::add_assign(&mut dt[id * c..(id + 1) * c], row)?;
         }
         Ok(())
     });

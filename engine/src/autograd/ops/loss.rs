@@ -3,6 +3,7 @@
 use super::{Mode, with_grad};
 use crate::autograd::{Graph, Node, Var};
 use crate::error::{Error, Result};
+use crate::kernels::elementwise as ew;
 use crate::kernels::softmax;
 use crate::profile::{self, Op};
 use crate::tensor::Tensor;
@@ -84,8 +85,8 @@ pub(super) fn cross_entropy_backward(
             .zip(&arena[targets])
         {
             match mode {
-                Mode::Write => dr.iter_mut().zip(pr).for_each(|(d, &p)| *d = s * p),
-                Mode::Add => dr.iter_mut().zip(pr).for_each(|(d, &p)| *d += s * p),
+                Mode::Write => ew::scale(pr, s, dr)?,
+                Mode::Add => ew::axpy(s, pr, dr)?,
             }
             dr[tg as usize] -= s;
         }

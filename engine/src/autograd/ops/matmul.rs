@@ -118,8 +118,7 @@ pub(super) fn backward(
     // dbias first: its column sums read dy while the sgemms below pack it.
     if let Some(bias) = bias {
         with_grad(g, bias, |_, db, mode| {
-            column_sums(dy, n, db.data_mut(), mode);
-            Ok(())
+            column_sums(dy, m, n, db.data_mut(), mode)
         })?;
     }
     // da (M, K) (+)= dy (M, N) @ bᵀ
@@ -185,18 +184,24 @@ pub(super) fn backward(
     })
 }
 
-/// db (N) (+)= column sums of dy (M, N): the bias gradient.
-fn column_sums(dy: &[f32], n: usize, db: &mut [f32], mode: Mode) {
-    let mut rows = dy.chunks_exact(n.max(1));
-    if mode == Mode::Write {
-        match rows.next() {
-            Some(first) => db.copy_from_slice(first),
-            None => db.fill(0.0),
-        }
-    }
-    for row in rows {
-        for (d, &v) in db.iter_mut().zip(row) {
-            *d += v;
-        }
-    }
+/// db (N) (+)= column sums of dy (M, N): the bias gradient, as the product
+/// onesᵀ (1, M) @ dy, which sgemm streams as a gemv (SIMD, dy read once).
+fn column_sums(dy: &[f32], m: usize, n: usize, db: &mut [f32], mode: Mode) -> Result<()> {
+    let mut ones = crate::pool::rent(m);
+    ones.fill(1.0);
+    sgemm(
+        Trans::No,
+        Trans::No,
+        1,
+        n,
+        m,
+        1.0,
+        &ones,
+        m.max(1),
+        dy,
+        n,
+        mode.beta(),
+        db,
+        n,
+    )
 }
