@@ -8,7 +8,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use smallmind::Tier;
 use smallmind::kernels::broadcast;
 use smallmind::kernels::elementwise::{self, BinOp};
-use smallmind::kernels::{gelu, softmax};
+use smallmind::kernels::{gelu, reduce, softmax};
 use smallmind::rng::Rng;
 use std::hint::black_box;
 
@@ -80,6 +80,21 @@ fn elementwise_benches(c: &mut Criterion) {
         }
         g.finish();
     }
+    // The memory floor under add 10K: reading its two inputs (two sums, 80 KB)
+    // and copying one into the output (40 KB read, 40 KB written with its
+    // read-for-ownership). Above L1, an out-of-place add cannot beat these.
+    let mut g = c.benchmark_group("memory_floor");
+    let tier = smallmind::simd::active();
+    g.bench_function(BenchmarkId::new("read_two_inputs", n), |bch| {
+        bch.iter(|| {
+            reduce::sum_with(tier, black_box(&a)).unwrap()
+                + reduce::sum_with(tier, black_box(&b)).unwrap()
+        })
+    });
+    g.bench_function(BenchmarkId::new("copy", n), |bch| {
+        bch.iter(|| out.copy_from_slice(black_box(&a)))
+    });
+    g.finish();
     // x (100, 100) + row (100,) into an existing buffer.
     let (rows, cols) = (100, 100);
     let x = randn(rows * cols, 5);
