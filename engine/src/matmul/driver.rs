@@ -12,6 +12,9 @@
 //!           C tile (MR×NR) = α·Ã·B̃ + β'·C tile    β' = β on the first pass, then 1
 //! ```
 //!
+//! (The two innermost loops swap when a B micro-panel fits in a third of L1d, so
+//! that it is the B panel that stays: see `Blocking::b_panel_resident`.)
+//!
 //! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
 //! claim in turn (`threads::run_chunks`), and each chunk runs the nest above on its
@@ -110,7 +113,7 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::of(tier);
+    let bl = Blocking::for_cpu(tier);
     let kern = kernel::of(tier);
     let out = COut {
         ptr: c.as_mut_ptr(),
@@ -281,7 +284,17 @@ unsafe fn blocked(
                     kc: kb,
                 };
                 pack(tier, nr, &bsrc, &mut bbuf);
-                for ir in 0..mb.div_ceil(mr) {
+                // Tile (ir, jr) of the block; which index runs fastest decides which
+                // micro-panel stays in L1 (see `Blocking::b_panel_resident`). Every tile
+                // is computed the same way in either order.
+                let (nir, njr) = (mb.div_ceil(mr), nb.div_ceil(nr));
+                let b_resident = bl.b_panel_resident(kb);
+                for t in 0..nir * njr {
+                    let (ir, jr) = if b_resident {
+                        (t % nir, t / nir)
+                    } else {
+                        (t / njr, t % njr)
+                    };
                     let (ap, ars, acs) = if ir < full_panels {
                         let at = (i0 + ir * mr) * a.rs + p0 * a.cs;
                         (a.data[at..].as_ptr(), a.rs, a.cs)
@@ -289,40 +302,37 @@ unsafe fn blocked(
                         (apacked[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
                     };
                     let mr_eff = mr.min(mb - ir * mr);
-                    for jr in 0..nb.div_ceil(nr) {
-                        let (bp, rsb) = if jr < b_full {
-                            (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
-                        } else {
-                            (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
-                        };
-                        let nr_eff = nr.min(nb - jr * nr);
-                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
-                        // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
-                        // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
-                        // The tile lies inside this part's range of C.
-                        unsafe {
-                            let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
+                    let (bp, rsb) = if jr < b_full {
+                        (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
+                    } else {
+                        (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                    };
+                    let nr_eff = nr.min(nb - jr * nr);
+                    // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
+                    // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
+                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                    // The tile lies inside this part's range of C.
+                    unsafe {
+                        let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
+                        kern(
+                            kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                        );
+                        for _ in 0..inj.repeats() {
                             kern(
-                                kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff,
-                                nr_eff,
+                                kb,
+                                alpha,
+                                ap,
+                                ars,
+                                acs,
+                                bp,
+                                rsb,
+                                0.0,
+                                scratch.as_mut_ptr(),
+                                nr,
+                                mr,
+                                nr,
                             );
-                            for _ in 0..inj.repeats() {
-                                kern(
-                                    kb,
-                                    alpha,
-                                    ap,
-                                    ars,
-                                    acs,
-                                    bp,
-                                    rsb,
-                                    0.0,
-                                    scratch.as_mut_ptr(),
-                                    nr,
-                                    mr,
-                                    nr,
-                                );
-                                std::hint::black_box(&mut scratch);
-                            }
+                            std::hint::black_box(&mut scratch);
                         }
                     }
                 }
