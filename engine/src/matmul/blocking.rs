@@ -22,14 +22,17 @@
 //! measured AVX-512 blocks KC = 256, NC = 512, MC = 1024 of [`Blocking::of`]; on a
 //! Zen 5 core (48 KiB, 1 MiB) KC = 256, NC = 256, MC = 512; on a 32 KiB L1d KC = 128.
 //!
-//! **Loop order inside a block** ([`Blocking::b_panel_resident`]). When one B
-//! micro-panel (KC·NR·4 bytes) fits in a third of L1d, the micro-kernel calls walk
-//! the A micro-panels for each B micro-panel (the B panel stays in L1 and the smaller
-//! A panels stream from L2, as BLIS orders them); otherwise (AVX-512 with KC = 256:
-//! a 32 KiB B panel) the B panels stream past an A panel held in L1. Measured on the
-//! model-207 Xeon, interleaved with `gemm`: the B-resident order took Aᵀ·B at
-//! 256×128×128 (a weight gradient) from 0.93× to 0.97× of `gemm`, and is 20 % slower
-//! at 1024³ (KC = 256), where it is not used.
+//! **Loop order inside a block** ([`Blocking::b_panel_resident`]). By default the B
+//! micro-panels stream from L2 past an A micro-panel held in L1, which is then
+//! reused for every B micro-panel of the block. When a block is narrow (at most 4
+//! B micro-panels: that reuse is small) and one B micro-panel (kb·NR·4 bytes) fits
+//! in half of L1d, the order flips: each B micro-panel stays in L1 while the A
+//! micro-panels stream past it (as BLIS orders them). Measured on the model-207 Xeon,
+//! both orders interleaved with `gemm` in one process, three runs: the flip took the
+//! weight gradient Aᵀ·B at 256×128×128 from 0.93× to 0.97× of `gemm`, and the input
+//! gradient dC·Bᵀ at 2048×128×384 from 0.80–0.91× to 0.92–0.98×; on wide blocks
+//! (2048×384×128, 2048×512×128: 12–16 B panels) it lost 3–6 %, and at 1024³ (32 KiB
+//! B panels) 20 %.
 //!
 //! Depths and widths are *balanced*: k = 300 with KC = 256 runs two passes of
 //! 152, not 256 + 44, so no pass is a short, overhead-dominated one.
@@ -110,11 +113,12 @@ impl Blocking {
         Blocking { mr, nr, kc, mc, nc }
     }
 
-    /// Whether a pass of depth `kb` keeps each B micro-panel in L1 while the A
-    /// micro-panels stream past it (rather than the reverse): when the panel,
-    /// kb·NR floats, fits in a third of L1d.
-    pub fn b_panel_resident(&self, kb: usize) -> bool {
-        kb * self.nr * 4 <= Caches::detected().l1d / 3
+    /// Whether, in a block of depth `kb` and `nb` columns, each B micro-panel stays in
+    /// L1 while the A micro-panels stream past it (rather than the reverse): when the
+    /// block has at most four B micro-panels (so an A micro-panel held in L1 would be
+    /// reused at most four times) and one B micro-panel, kb·NR floats, fits in half of L1d.
+    pub fn b_panel_resident(&self, kb: usize, nb: usize) -> bool {
+        nb <= 4 * self.nr && kb * self.nr * 4 <= Caches::detected().l1d / 2
     }
 }
 

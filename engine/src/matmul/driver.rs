@@ -12,8 +12,8 @@
 //!           C tile (MR×NR) = α·Ã·B̃ + β'·C tile    β' = β on the first pass, then 1
 //! ```
 //!
-//! (The two innermost loops swap when a B micro-panel fits in a third of L1d, so
-//! that it is the B panel that stays: see `Blocking::b_panel_resident`.)
+//! (The two innermost loops swap for narrow blocks whose B micro-panel fits in half
+//! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
 //!
 //! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
@@ -288,7 +288,7 @@ unsafe fn blocked(
                 // micro-panel stays in L1 (see `Blocking::b_panel_resident`). Every tile
                 // is computed the same way in either order.
                 let (nir, njr) = (mb.div_ceil(mr), nb.div_ceil(nr));
-                let b_resident = bl.b_panel_resident(kb);
+                let b_resident = bl.b_panel_resident(kb, nb);
                 for t in 0..nir * njr {
                     let (ir, jr) = if b_resident {
                         (t % nir, t / nir)
