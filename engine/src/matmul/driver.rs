@@ -15,16 +15,18 @@
 //! (The two innermost loops swap for narrow blocks whose B micro-panel fits in half
 //! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
 //!
-//! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
+//! Threads: above [`PAR_MIN_MNK`] the columns of C (when n ≥ m) or its rows (when
+//! m > n: the larger operand is then read once and only the smaller is shared) are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
 //! claim in turn (`threads::run_chunks`), and each chunk runs the nest above on its
-//! own packing buffers — except that when column chunks need A packed, A is packed
-//! once up front (in parallel) and shared, instead of once per chunk. Every element of C is produced by the same
-//! kernel arithmetic over the same KC passes whatever the split, so results are
-//! bit-identical for any thread count.
+//! own packing buffers — except that an operand every chunk would pack whole (A for
+//! column chunks, B for row chunks) is packed once up front, in parallel, and shared.
+//! Every element of C is produced by the same kernel arithmetic over the same KC
+//! passes whatever the split, so results are bit-identical for any thread count.
 
 use super::Trans;
 use super::blocking::{Blocking, balanced};
+use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
 use super::kernel::{self, KernelFn};
@@ -124,13 +126,21 @@ pub(crate) fn gemm(
     } else {
         1
     };
-    // Prefer splitting columns (each part packs only its share of B); fall back to rows.
-    let (split_cols, unit, len) = if n.div_ceil(bl.nr) >= 2 * parts || m.div_ceil(bl.mr) < 2 * parts
-    {
-        (true, bl.nr, n)
+    // Column chunks each read all of A, row chunks all of B. Split rows when A is the
+    // larger operand (m > n) and too large to stay in L2 (over a quarter of it) while
+    // every chunk re-reads it; otherwise columns, unless that axis has too few tiles.
+    // Measured on 2 threads against the columns-first rule, interleaved in one process:
+    // the training shapes 2048×{128,384,512}×… ran 5–25 % faster split by rows, while
+    // 256×128×128 (A 128 KiB) ran up to 40 % slower, hence the size condition.
+    let cols_ok = n.div_ceil(bl.nr) >= 2 * parts;
+    let rows_ok = m.div_ceil(bl.mr) >= 2 * parts;
+    let a_bytes = m.saturating_mul(k).saturating_mul(4);
+    let split_cols = if cols_ok && rows_ok {
+        n >= m || a_bytes <= Caches::detected().l2 / 4
     } else {
-        (false, bl.mr, m)
+        cols_ok || !rows_ok
     };
+    let (unit, len) = if split_cols { (bl.nr, n) } else { (bl.mr, m) };
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`).
@@ -138,11 +148,28 @@ pub(crate) fn gemm(
     let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
-    // When column chunks need A packed, every chunk would pack the same blocks: they
-    // are packed once, in parallel, before the chunks run, and shared.
-    let shared_a = parts > 1 && split_cols && !a_in_place;
-    let prepacked_buf = shared_a.then(|| prepack_a(tier, bl, parts, (m, k), a));
-    let prepacked: Option<(&[f32], usize)> = prepacked_buf.as_ref().map(|p| (&p.0[..], p.1));
+    // When column chunks need A packed (or row chunks B), every chunk would pack the
+    // same blocks: they are packed once, in parallel, before the chunks run, and shared.
+    let a_buf = (parts > 1 && split_cols && !a_in_place).then(|| {
+        let a_src = Operand {
+            data: a.data,
+            sx: a.rs,
+            sp: a.cs,
+        };
+        prepack(tier, bl.mr, bl.mc, bl.kc, parts, (m, k), a_src)
+    });
+    let b_buf = (parts > 1 && !split_cols && !b_in_place).then(|| {
+        let b_src = Operand {
+            data: b.data,
+            sx: b.cs,
+            sp: b.rs,
+        };
+        prepack(tier, bl.nr, bl.nc, bl.kc, parts, (n, k), b_src)
+    });
+    let shared = Shared {
+        a: a_buf.as_ref().map(|(buf, stride)| (&buf[..], *stride)),
+        b: b_buf.as_ref().map(|(buf, stride)| (&buf[..], *stride)),
+    };
     let chunks = if parts > 1 { (3 * parts).min(tiles) } else { 1 };
     let run = |ch: usize| {
         let (lo, hi) = (tiles * ch / chunks, tiles * (ch + 1) / chunks);
@@ -157,49 +184,69 @@ pub(crate) fn gemm(
         unsafe {
             blocked(
                 tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
-                prepacked,
+                shared,
             )
         };
     };
     crate::threads::run_chunks(parts, chunks, run);
 }
 
-/// All of op(A) packed as `blocked` would pack it for rows 0..m, block (i0, p0) at
-/// block index (i0 / MC)·⌈k / KC⌉ + p0 / KC, each block `stride` floats apart; the
-/// blocks are packed in parallel. Returns the buffer and the stride.
-// a: op(A) (m, k)
-fn prepack_a(
+/// An operand as `pack` reads it: element (x, p) at `data[x·sx + p·sp]`, where x is
+/// a row of op(A) or a column of op(B) and p runs along k.
+#[derive(Debug, Clone, Copy)]
+struct Operand<'a> {
+    data: &'a [f32],
+    sx: usize,
+    sp: usize,
+}
+
+/// Operand blocks packed up front and shared by every chunk, as (buffer, block stride).
+#[derive(Debug, Clone, Copy, Default)]
+struct Shared<'a> {
+    /// All of op(A), for column chunks (each covers all rows).
+    a: Option<(&'a [f32], usize)>,
+    /// All of op(B), for row chunks (each covers all columns).
+    b: Option<(&'a [f32], usize)>,
+}
+
+/// All of an operand packed as `blocked` would pack it for x in 0..xn (rows of A with
+/// w = MR and blocks of MC, or columns of B with w = NR and blocks of NC): block
+/// (x0, p0) at index (x0 / XB)·⌈k / KC⌉ + p0 / KC, each block `stride` floats apart.
+/// The blocks are packed in parallel. Returns the buffer and the stride.
+// x: (xn, k) as seen through `src`
+fn prepack(
     tier: Tier,
-    bl: Blocking,
+    w: usize,
+    max_block: usize,
+    max_kc: usize,
     threads: usize,
-    (m, k): (usize, usize),
-    a: View<'_>,
+    (xn, k): (usize, usize),
+    src: Operand<'_>,
 ) -> (crate::pool::Buffer, usize) {
-    let mr = bl.mr;
-    let kc = balanced(k, bl.kc, 8);
-    let mc = balanced(m, bl.mc, mr);
-    let stride = mc.div_ceil(mr) * mr * kc;
-    let (nib, npb) = (m.div_ceil(mc), k.div_ceil(kc));
-    let mut buf = crate::pool::rent(nib * npb * stride);
+    let kc = balanced(k, max_kc, 8);
+    let xb = balanced(xn, max_block, w);
+    let stride = xb.div_ceil(w) * w * kc;
+    let (nxb, npb) = (xn.div_ceil(xb), k.div_ceil(kc));
+    let mut buf = crate::pool::rent(nxb * npb * stride);
     let out = &COut {
         ptr: buf.as_mut_ptr(),
         ld: stride,
     };
-    crate::threads::run_chunks(threads, nib * npb, |blk| {
-        let (i0, p0) = ((blk / npb) * mc, (blk % npb) * kc);
-        let src = Src {
-            data: a.data,
-            sx: a.rs,
-            sp: a.cs,
-            x0: i0,
-            xn: mc.min(m - i0),
+    crate::threads::run_chunks(threads, nxb * npb, |blk| {
+        let (x0, p0) = ((blk / npb) * xb, (blk % npb) * kc);
+        let block = Src {
+            data: src.data,
+            sx: src.sx,
+            sp: src.sp,
+            x0,
+            xn: xb.min(xn - x0),
             p0,
             kc: kc.min(k - p0),
         };
         // SAFETY: block `blk` owns floats blk·stride .. (blk + 1)·stride of `buf`,
         // which outlives this parallel section; no two chunks share a block.
         let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr.add(blk * out.ld), out.ld) };
-        pack(tier, mr, &src, dst);
+        pack(tier, w, &block, dst);
     });
     (buf, stride)
 }
@@ -222,18 +269,22 @@ unsafe fn blocked(
     c: COut,
     a_in_place: bool,
     b_in_place: bool,
-    prepacked: Option<(&[f32], usize)>,
+    shared: Shared<'_>,
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
     let mc = balanced(r1 - r0, bl.mc, mr);
     let nc = balanced(c1 - c0, bl.nc, nr);
-    let mut abuf = crate::pool::rent(if prepacked.is_some() {
+    let mut abuf = crate::pool::rent(if shared.a.is_some() {
         0
     } else {
         mc.div_ceil(mr) * mr * kc
     });
-    let mut bbuf = crate::pool::rent(nc.div_ceil(nr) * nr * kc);
+    let mut bbuf = crate::pool::rent(if shared.b.is_some() {
+        0
+    } else {
+        nc.div_ceil(nr) * nr * kc
+    });
     let mut inj = Injector::from_env();
     let mut scratch = [0.0f32; 512];
     debug_assert!(mr * nr <= scratch.len());
@@ -260,15 +311,15 @@ unsafe fn blocked(
                 xn: mb - full_panels * mr,
                 ..asrc
             };
-            // A block packed up front by `prepack_a` (rows r0..r1 are all of A's rows then).
-            let shared = prepacked.map(|(buf, stride)| {
+            // A block packed up front by `prepack` (rows r0..r1 are all of A's rows then).
+            let shared_a = shared.a.map(|(buf, stride)| {
                 let blk = ((i0 - r0) / mc) * k.div_ceil(kc) + p0 / kc;
                 &buf[blk * stride..(blk + 1) * stride]
             });
-            if shared.is_none() {
+            if shared_a.is_none() {
                 pack(tier, mr, &packed, &mut abuf);
             }
-            let apacked: &[f32] = shared.unwrap_or(&abuf);
+            let apacked: &[f32] = shared_a.unwrap_or(&abuf);
             for j0 in (c0..c1).step_by(nc) {
                 let nb = nc.min(c1 - j0);
                 // Full B panels of a small row-major operand are read in place; only a
@@ -283,7 +334,15 @@ unsafe fn blocked(
                     p0,
                     kc: kb,
                 };
-                pack(tier, nr, &bsrc, &mut bbuf);
+                // B block packed up front by `prepack` (columns c0..c1 are all of B's then).
+                let shared_b = shared.b.map(|(buf, stride)| {
+                    let blk = ((j0 - c0) / nc) * k.div_ceil(kc) + p0 / kc;
+                    &buf[blk * stride..(blk + 1) * stride]
+                });
+                if shared_b.is_none() {
+                    pack(tier, nr, &bsrc, &mut bbuf);
+                }
+                let bpacked: &[f32] = shared_b.unwrap_or(&bbuf);
                 // Tile (ir, jr) of the block; which index runs fastest decides which
                 // micro-panel stays in L1 (see `Blocking::b_panel_resident`). Every tile
                 // is computed the same way in either order.
@@ -305,7 +364,7 @@ unsafe fn blocked(
                     let (bp, rsb) = if jr < b_full {
                         (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
                     } else {
-                        (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                        (bpacked[(jr - b_full) * nr * kb..].as_ptr(), nr)
                     };
                     let nr_eff = nr.min(nb - jr * nr);
                     // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
