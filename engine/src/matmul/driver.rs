@@ -206,16 +206,17 @@ pub(crate) fn gemm(
 }
 
 /// How many chunks `parts` threads share `tiles` tiles in: about three per thread, so
-/// that a thread the OS delays costs little — except that column chunks are not cut
-/// narrower than one B block (`nc` columns) when there are enough columns for a
-/// block per thread: every column chunk re-reads all of A, and a narrower chunk
-/// reuses each A micro-panel for fewer B micro-panels. (At 1024³ on 2 threads, with
-/// the other core busy, 6 chunks ran ≈ 8 % slower than 1 thread; 2 chunks did not.)
+/// that a thread the OS delays costs little, but none narrower than two tiles — and
+/// column chunks none narrower than one B block (`nc` columns) when there are enough
+/// columns for a block per thread: every column chunk re-reads all of A, and a
+/// narrower chunk reuses each A micro-panel for fewer B micro-panels. (At 1024³ on
+/// 2 threads, with the other core busy, 6 chunks ran ≈ 8 % slower than 1 thread and
+/// 2 chunks did not; at 256³, 4 chunks of 2 tiles beat 6 of 1–2 in 3 runs of 3.)
 fn chunk_count(parts: usize, tiles: usize, split_cols: bool, n: usize, nc: usize) -> usize {
     if parts <= 1 {
         return 1;
     }
-    let chunks = (3 * parts).min(tiles);
+    let chunks = (3 * parts).min((tiles / 2).max(parts)).min(tiles);
     if split_cols && n >= parts * nc {
         chunks.min((n / nc).max(parts))
     } else {
@@ -563,7 +564,9 @@ mod tests {
         // Too few columns for a block per thread, or a row split: three per thread.
         assert_eq!(chunk_count(2, 16, true, 512, 512), 6);
         assert_eq!(chunk_count(2, 256, false, 1024, 512), 6);
-        // Never more chunks than tiles.
-        assert_eq!(chunk_count(3, 4, true, 128, 512), 4);
+        // No chunk narrower than two tiles, unless there are too few tiles per thread.
+        assert_eq!(chunk_count(2, 8, true, 256, 512), 4);
+        assert_eq!(chunk_count(3, 4, true, 128, 512), 3);
+        assert_eq!(chunk_count(3, 2, false, 100, 512), 2);
     }
 }
