@@ -9,7 +9,9 @@
 //! separate run: `MATMUL_NUM_THREADS=2 cargo bench -p smallmind --bench matmul -- matrixmultiply`.
 //!
 //! Run: `cargo bench -p smallmind --bench matmul` (add `-- --measurement-time 2
-//! --warm-up-time 1` while developing).
+//! --warm-up-time 1` while developing). On a loaded machine, where criterion's
+//! one-library-then-the-other order lets load drift skew the ratio, the example
+//! `sgemm_interleaved` times the engine and `gemm` alternately, round by round.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use smallmind::matmul::{Trans, sgemm_with_threads};
