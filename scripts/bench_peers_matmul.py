@@ -48,6 +48,21 @@ def table(res, group, cases, threads):
     return "\n".join(lines)
 
 
+def scaling(res, group, cases):
+    """Two threads over one, for the engine and for each peer measured both ways."""
+    libs = sorted({k[2].rsplit("/", 1)[0] for k in res if k[0] == group and k[2].endswith("/t2")})
+    libs.sort(key=lambda lib: lib != "engine")
+    head = ["case"] + [f"{lib} 2-thread speed-up" for lib in libs]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for case in cases:
+        row = [case]
+        for lib in libs:
+            t1, t2 = res.get((group, case, f"{lib}/t1")), res.get((group, case, f"{lib}/t2"))
+            row.append(f"{t1[0] / t2[0]:.2f}×" if t1 and t2 else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def main():
     res = parse(open(sys.argv[1], encoding="utf-8").read())
     groups = {}
@@ -59,6 +74,8 @@ def main():
         for t in ("t1", "t2"):
             print(f"\n**{g}, {t}**\n")
             print(table(res, g, cases, t))
+        print(f"\n**{g}, scaling (time on 1 thread ÷ time on 2)**\n")
+        print(scaling(res, g, cases))
 
 
 if __name__ == "__main__":

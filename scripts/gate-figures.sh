@@ -97,8 +97,9 @@ if ! skip 4; then
   for i in $(seq 1 "$DETECT_RUNS"); do
     run "$out/det-$i-base.json" "$DETECT_FILTER" $DETECT_MODE
     SMALLMIND_INJECT_SLOWDOWN_PCT=$SLOWDOWN_PCT run "$out/det-$i-slow.json" "$DETECT_FILTER" $DETECT_MODE
-    # Both "binaries" are at hand, as in CI: confirmation re-measures the baseline
-    # side without the slowdown and the current side with it.
+    # Both "binaries" are at hand, as in CI: the gate measures both in alternation
+    # (and confirms the same way), the baseline side without the slowdown and the
+    # current side with it.
     set +e
     "$bin" gate --baseline "$out/det-$i-base.json" --current "$out/det-$i-slow.json" \
       --baseline-exe "$base_exe" --current-exe "$slow_exe" > "$out/det-$i.txt" 2>&1

@@ -9,7 +9,9 @@
 //! separate run: `MATMUL_NUM_THREADS=2 cargo bench -p smallmind --bench matmul -- matrixmultiply`.
 //!
 //! Run: `cargo bench -p smallmind --bench matmul` (add `-- --measurement-time 2
-//! --warm-up-time 1` while developing).
+//! --warm-up-time 1` while developing). On a loaded machine, where criterion's
+//! one-library-then-the-other order lets load drift skew the ratio, the example
+//! `sgemm_interleaved` times the engine and `gemm` alternately, round by round.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use smallmind::matmul::{Trans, sgemm_with_threads};
@@ -234,11 +236,37 @@ fn mlp(c: &mut Criterion) {
     );
 }
 
+/// The linear layers of a training step (issue #4: training is ≈ 3/4 matrix products):
+/// x (B·T, C) @ w (C, OC) forward, and its backward pair dx = dy·wᵀ (k = OC),
+/// dw = xᵀ·dy (k = B·T = 2048), at the medium model's attention and MLP widths.
+fn training(c: &mut Criterion) {
+    for (m, k, n) in [(2048, 128, 384), (2048, 128, 512), (2048, 512, 128)] {
+        let fwd = Prod::nn(m, n, k);
+        let dx = Prod {
+            ta: Trans::No,
+            tb: Trans::Yes,
+            m,
+            n: k,
+            k: n,
+        };
+        let dw = Prod {
+            ta: Trans::Yes,
+            tb: Trans::No,
+            m: k,
+            n,
+            k: m,
+        };
+        let id = format!("{m}x{k}@{k}x{n}");
+        bench_seq(c, "sgemm_train", &format!("{id}.forward"), &[fwd]);
+        bench_seq(c, "sgemm_train", &format!("{id}.backward"), &[dx, dw]);
+    }
+}
+
 fn gemv(c: &mut Criterion) {
     bench_seq(c, "gemv", "1x256@256x768", &[Prod::nn(1, 768, 256)]);
 }
 
-criterion_group!(benches, square, mlp, gemv);
+criterion_group!(benches, square, mlp, training, gemv);
 
 fn main() {
     if std::env::var_os("MATMUL_NUM_THREADS").is_none() {

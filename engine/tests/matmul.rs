@@ -238,6 +238,28 @@ fn wide_threaded_products_share_one_packed_a() {
 }
 
 #[test]
+fn tall_threaded_products_share_one_packed_b() {
+    // m > n: row chunks use B packed once, up front, in parallel (B too large to be read
+    // in place; several depth passes; several column blocks of B in the second shape).
+    for (i, &(m, n, k)) in [(600, 200, 300), (1100, 560, 40)].iter().enumerate() {
+        assert!(m * n * k >= PAR_MIN_MNK && m > n);
+        for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
+            let case = Case::new(ta, tb, (m, n, k), (1.0, 0.0), (1, 2, 0), 60 + i as u64);
+            for_each_available_tier(|tier| {
+                let one = case.run(tier, 1);
+                case.check(&one, tier.as_str());
+                for threads in [2, 3] {
+                    assert!(
+                        bits(&case.run(tier, threads)) == bits(&one),
+                        "{tier} t={threads} {m}×{n}×{k}"
+                    );
+                }
+            });
+        }
+    }
+}
+
+#[test]
 fn deep_products_cross_cache_blocks() {
     // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
     for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {

@@ -215,3 +215,41 @@ fn wall_time_regressions_need_confirmation_or_no_confirm() {
         .code(1)
         .stdout(predicate::str::contains("FAIL  matmul/128 time_ns"));
 }
+
+#[test]
+fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternation() {
+    // The stored runs claim a 30 % slowdown of gelu/1k; both "builds" are this
+    // smprof, so measuring them in alternation finds none and the gate passes.
+    let case = Case::new(
+        &[("gelu/1k", "time_ns", 1_000.0)],
+        &[("gelu/1k", "time_ns", 1_300.0)],
+        "",
+    );
+    let exe = assert_cmd::cargo::cargo_bin("smprof");
+    let exe = exe.to_str().unwrap();
+    case.gate(&[
+        "--baseline-exe",
+        exe,
+        "--current-exe",
+        exe,
+        "--out-dir",
+        "gate-out",
+    ])
+    .code(0)
+    .stdout(predicate::str::contains(
+        "gelu/1k time_ns: the stored runs say regression (+30.0 %), the alternating measurement",
+    ))
+    .stdout(predicate::str::contains(
+        "wall-time verdicts from both builds measured in alternation (3 process(es) each, 4 samples per process)",
+    ));
+    for side in ["baseline", "current"] {
+        let path = case
+            .path()
+            .join(format!("gate-out/alternation-{side}.json"));
+        let r = smprof::result::load(&path).unwrap();
+        let m = &r.workload("gelu/1k").unwrap().metrics["time_ns"];
+        assert_eq!(m.samples.as_ref().map(Vec::len), Some(12), "{side}");
+    }
+    // --no-confirm trusts the stored runs: no measurement, the regression fails.
+    case.gate(&["--no-confirm"]).code(1);
+}

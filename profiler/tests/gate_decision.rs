@@ -3,7 +3,7 @@
 
 use smprof::compare::model::*;
 use smprof::config::{Config, Waiver};
-use smprof::gate::{confirm, decision, limits, render, waivers};
+use smprof::gate::{alternation, confirm, decision, limits, render, waivers};
 use smprof::result::{Better, Env, MetricKind};
 
 fn env() -> Env {
@@ -363,7 +363,7 @@ fn wall_time_regressions_fail_only_if_confirmed() {
     assert_eq!(failing, ["matmul/128", "gelu/1k"]);
     let text = render::render_text(&d, "a", "b");
     assert!(
-        text.contains("confirmed (both sides re-measured)"),
+        text.contains("confirmed (both sides re-measured in alternation)"),
         "{text}"
     );
     assert!(text.contains("Cleared by re-measurement"), "{text}");
@@ -414,4 +414,46 @@ fn result_json(entries: &[(&str, &str, f64)]) -> String {
         "workloads": workloads
     })
     .to_string()
+}
+
+#[test]
+fn wall_time_verdicts_come_from_the_alternation_and_disagreements_are_noted() {
+    use VerdictKind::{Regression, Stable};
+    let mut stored = comparison(vec![
+        verdict("matmul/128", "time_ns", 0.01, Stable, true),
+        verdict("matmul/128", "allocations", 0.5, Regression, false),
+        verdict("gelu/1k", "time_ns", 0.12, Regression, true),
+        verdict("softmax/256", "time_ns", 0.0, Stable, true),
+    ]);
+    assert_eq!(
+        alternation::wall_time_workloads(&stored),
+        ["matmul/128", "gelu/1k", "softmax/256"]
+    );
+    let alternating = comparison(vec![
+        verdict("matmul/128", "time_ns", 0.09, Regression, true),
+        verdict("gelu/1k", "time_ns", 0.002, Stable, true),
+    ]);
+    let notes = alternation::replace_wall_time(&mut stored, &alternating);
+    let v = &stored.verdicts;
+    assert_eq!((v[0].verdict, v[0].change), (Regression, 0.09));
+    // Deterministic metrics are exact: never replaced.
+    assert_eq!((v[1].verdict, v[1].change), (Regression, 0.5));
+    assert_eq!((v[2].verdict, v[2].change), (Stable, 0.002));
+    // Not re-measured: kept as stored.
+    assert_eq!((v[3].verdict, v[3].change), (Stable, 0.0));
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("matmul/128 time_ns: the stored runs say stable (+1.0 %)"));
+    assert!(notes[1].contains("gelu/1k time_ns: the stored runs say regression (+12.0 %)"));
+    // The decision follows: matmul fails (pending confirmation), gelu does not.
+    let d = gate(&stored, &Config::default(), false);
+    let failing: Vec<_> = d
+        .failures
+        .iter()
+        .map(|f| format!("{} {}", f.workload, f.metric))
+        .collect();
+    assert_eq!(failing, ["matmul/128 time_ns", "matmul/128 allocations"]);
+    assert_eq!(
+        d.pending_confirmation(),
+        [("matmul/128".to_string(), "time_ns".to_string())]
+    );
 }

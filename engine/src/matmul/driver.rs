@@ -12,16 +12,21 @@
 //!           C tile (MR×NR) = α·Ã·B̃ + β'·C tile    β' = β on the first pass, then 1
 //! ```
 //!
-//! Threads: above [`PAR_MIN_MNK`] the columns (or, for narrow C, the rows) of C are
+//! (The two innermost loops swap for narrow blocks whose B micro-panel fits in half
+//! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
+//!
+//! Threads: above [`PAR_MIN_MNK`] the columns of C (when n ≥ m) or its rows (when
+//! m > n: the larger operand is then read once and only the smaller is shared) are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
 //! claim in turn (`threads::run_chunks`), and each chunk runs the nest above on its
-//! own packing buffers — except that when column chunks need A packed, A is packed
-//! once up front (in parallel) and shared, instead of once per chunk. Every element of C is produced by the same
-//! kernel arithmetic over the same KC passes whatever the split, so results are
-//! bit-identical for any thread count.
+//! own packing buffers — except that an operand every chunk would pack whole (A for
+//! column chunks, B for row chunks) is packed once up front, in parallel, and shared.
+//! Every element of C is produced by the same kernel arithmetic over the same KC
+//! passes whatever the split, so results are bit-identical for any thread count.
 
 use super::Trans;
 use super::blocking::{Blocking, balanced};
+use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
 use super::kernel::{self, KernelFn};
@@ -110,7 +115,7 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::of(tier);
+    let bl = Blocking::for_cpu(tier);
     let kern = kernel::of(tier);
     let out = COut {
         ptr: c.as_mut_ptr(),
@@ -121,13 +126,21 @@ pub(crate) fn gemm(
     } else {
         1
     };
-    // Prefer splitting columns (each part packs only its share of B); fall back to rows.
-    let (split_cols, unit, len) = if n.div_ceil(bl.nr) >= 2 * parts || m.div_ceil(bl.mr) < 2 * parts
-    {
-        (true, bl.nr, n)
+    // Column chunks each read all of A, row chunks all of B. Split rows when A is the
+    // larger operand (m > n) and too large to stay in L2 (over a quarter of it) while
+    // every chunk re-reads it; otherwise columns, unless that axis has too few tiles.
+    // Measured on 2 threads against the columns-first rule, interleaved in one process:
+    // the training shapes 2048×{128,384,512}×… ran 5–25 % faster split by rows, while
+    // 256×128×128 (A 128 KiB) ran up to 40 % slower, hence the size condition.
+    let cols_ok = n.div_ceil(bl.nr) >= 2 * parts;
+    let rows_ok = m.div_ceil(bl.mr) >= 2 * parts;
+    let a_bytes = m.saturating_mul(k).saturating_mul(4);
+    let split_cols = if cols_ok && rows_ok {
+        n >= m || a_bytes <= Caches::detected().l2 / 4
     } else {
-        (false, bl.mr, m)
+        cols_ok || !rows_ok
     };
+    let (unit, len) = if split_cols { (bl.nr, n) } else { (bl.mr, m) };
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`).
@@ -135,12 +148,42 @@ pub(crate) fn gemm(
     let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
-    // When column chunks need A packed, every chunk would pack the same blocks: they
-    // are packed once, in parallel, before the chunks run, and shared.
-    let shared_a = parts > 1 && split_cols && !a_in_place;
-    let prepacked_buf = shared_a.then(|| prepack_a(tier, bl, parts, (m, k), a));
-    let prepacked: Option<(&[f32], usize)> = prepacked_buf.as_ref().map(|p| (&p.0[..], p.1));
-    let chunks = if parts > 1 { (3 * parts).min(tiles) } else { 1 };
+    // When column chunks need A packed (or row chunks B), every chunk would pack the
+    // same blocks: they are packed once, in parallel, before the chunks run, and shared.
+    // (Packing them as the first claims of the chunks' own parallel section, chunks
+    // waiting for the last block, was measured 4–8 % slower at 1024³ on 2 threads.)
+    let pre = if parts > 1 && split_cols && !a_in_place {
+        let src = Operand {
+            data: a.data,
+            sx: a.rs,
+            sp: a.cs,
+        };
+        Some(Prepack::new(bl.mr, bl.mc, bl.kc, (m, k), src))
+    } else if parts > 1 && !split_cols && !b_in_place {
+        let src = Operand {
+            data: b.data,
+            sx: b.cs,
+            sp: b.rs,
+        };
+        Some(Prepack::new(bl.nr, bl.nc, bl.kc, (n, k), src))
+    } else {
+        None
+    };
+    let (pre, _pre_buf) = match pre {
+        Some((plan, buf)) => (Some(plan), Some(buf)),
+        None => (None, None),
+    };
+    let shared_blocks = pre.as_ref().map(|p| (p.out, p.stride));
+    let shared = Shared {
+        a: shared_blocks.filter(|_| split_cols),
+        b: shared_blocks.filter(|_| !split_cols),
+    };
+    if let Some(p) = pre.as_ref() {
+        // SAFETY: each block index is claimed once, so every block has one writer, and
+        // the section ends before any chunk reads the blocks.
+        crate::threads::run_chunks(parts, p.blocks(), |blk| unsafe { p.pack_block(tier, blk) });
+    }
+    let chunks = chunk_count(parts, tiles, split_cols, n, bl.nc);
     let run = |ch: usize| {
         let (lo, hi) = (tiles * ch / chunks, tiles * (ch + 1) / chunks);
         let (lo, hi) = (lo * unit, (hi * unit).min(len));
@@ -150,55 +193,130 @@ pub(crate) fn gemm(
             ((lo, hi), (0, n))
         };
         // SAFETY: chunks cover disjoint column (or row) ranges of C, which `c` holds
-        // (checked by sgemm's operand checks).
+        // (checked by sgemm's operand checks); the shared blocks are packed and no
+        // longer written.
         unsafe {
             blocked(
                 tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
-                prepacked,
+                shared,
             )
         };
     };
     crate::threads::run_chunks(parts, chunks, run);
 }
 
-/// All of op(A) packed as `blocked` would pack it for rows 0..m, block (i0, p0) at
-/// block index (i0 / MC)·⌈k / KC⌉ + p0 / KC, each block `stride` floats apart; the
-/// blocks are packed in parallel. Returns the buffer and the stride.
-// a: op(A) (m, k)
-fn prepack_a(
-    tier: Tier,
-    bl: Blocking,
-    threads: usize,
-    (m, k): (usize, usize),
-    a: View<'_>,
-) -> (crate::pool::Buffer, usize) {
-    let mr = bl.mr;
-    let kc = balanced(k, bl.kc, 8);
-    let mc = balanced(m, bl.mc, mr);
-    let stride = mc.div_ceil(mr) * mr * kc;
-    let (nib, npb) = (m.div_ceil(mc), k.div_ceil(kc));
-    let mut buf = crate::pool::rent(nib * npb * stride);
-    let out = &COut {
-        ptr: buf.as_mut_ptr(),
-        ld: stride,
-    };
-    crate::threads::run_chunks(threads, nib * npb, |blk| {
-        let (i0, p0) = ((blk / npb) * mc, (blk % npb) * kc);
-        let src = Src {
-            data: a.data,
-            sx: a.rs,
-            sp: a.cs,
-            x0: i0,
-            xn: mc.min(m - i0),
-            p0,
-            kc: kc.min(k - p0),
+/// How many chunks `parts` threads share `tiles` tiles in: about three per thread, so
+/// that a thread the OS delays costs little, but none narrower than two tiles — and
+/// column chunks none narrower than one B block (`nc` columns) when there are enough
+/// columns for a block per thread: every column chunk re-reads all of A, and a
+/// narrower chunk reuses each A micro-panel for fewer B micro-panels. (At 1024³ on
+/// 2 threads, with the other core busy, 6 chunks ran ≈ 8 % slower than 1 thread and
+/// 2 chunks did not; at 256³, 4 chunks of 2 tiles beat 6 of 1–2 in 3 runs of 3.)
+fn chunk_count(parts: usize, tiles: usize, split_cols: bool, n: usize, nc: usize) -> usize {
+    if parts <= 1 {
+        return 1;
+    }
+    let chunks = (3 * parts).min((tiles / 2).max(parts)).min(tiles);
+    if split_cols && n >= parts * nc {
+        chunks.min((n / nc).max(parts))
+    } else {
+        chunks
+    }
+}
+
+/// An operand as `pack` reads it: element (x, p) at `data[x·sx + p·sp]`, where x is
+/// a row of op(A) or a column of op(B) and p runs along k.
+#[derive(Debug, Clone, Copy)]
+struct Operand<'a> {
+    data: &'a [f32],
+    sx: usize,
+    sp: usize,
+}
+
+/// Operand blocks packed up front and shared by every chunk, as (blocks, block stride).
+#[derive(Debug, Clone, Copy)]
+struct Shared {
+    /// All of op(A), for column chunks (each covers all rows).
+    a: Option<(COut, usize)>,
+    /// All of op(B), for row chunks (each covers all columns).
+    b: Option<(COut, usize)>,
+}
+
+/// An operand packed whole, as `blocked` would pack it for x in 0..xn (rows of A with
+/// w = MR and blocks of MC, or columns of B with w = NR and blocks of NC): block
+/// (x0, p0) at index (x0 / XB)·⌈k / KC⌉ + p0 / KC, each block `stride` floats apart.
+// x: (xn, k) as seen through `src`
+struct Prepack<'a> {
+    src: Operand<'a>,
+    w: usize,
+    /// Rows (or columns) per block, and depth per block.
+    xb: usize,
+    kc: usize,
+    xn: usize,
+    k: usize,
+    stride: usize,
+    /// The blocks, in a buffer `new` returns beside the plan (kept alive by the caller).
+    out: COut,
+}
+
+impl<'a> Prepack<'a> {
+    /// The plan and the buffer its blocks go to (which must outlive every use of the plan).
+    fn new(
+        w: usize,
+        max_block: usize,
+        max_kc: usize,
+        (xn, k): (usize, usize),
+        src: Operand<'a>,
+    ) -> (Prepack<'a>, crate::pool::Buffer) {
+        let kc = balanced(k, max_kc, 8);
+        let xb = balanced(xn, max_block, w);
+        let stride = xb.div_ceil(w) * w * kc;
+        let blocks = xn.div_ceil(xb) * k.div_ceil(kc);
+        let mut buf = crate::pool::rent(blocks * stride);
+        let out = COut {
+            ptr: buf.as_mut_ptr(),
+            ld: stride,
         };
-        // SAFETY: block `blk` owns floats blk·stride .. (blk + 1)·stride of `buf`,
-        // which outlives this parallel section; no two chunks share a block.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr.add(blk * out.ld), out.ld) };
-        pack(tier, mr, &src, dst);
-    });
-    (buf, stride)
+        let plan = Prepack {
+            src,
+            w,
+            xb,
+            kc,
+            xn,
+            k,
+            stride,
+            out,
+        };
+        (plan, buf)
+    }
+
+    fn blocks(&self) -> usize {
+        self.xn.div_ceil(self.xb) * self.k.div_ceil(self.kc)
+    }
+
+    /// Pack block `blk`.
+    ///
+    /// # Safety
+    /// `blk < self.blocks()`, and no other thread accesses that block meanwhile.
+    unsafe fn pack_block(&self, tier: Tier, blk: usize) {
+        let npb = self.k.div_ceil(self.kc);
+        let (x0, p0) = ((blk / npb) * self.xb, (blk % npb) * self.kc);
+        let block = Src {
+            data: self.src.data,
+            sx: self.src.sx,
+            sp: self.src.sp,
+            x0,
+            xn: self.xb.min(self.xn - x0),
+            p0,
+            kc: self.kc.min(self.k - p0),
+        };
+        // SAFETY: block `blk` is floats blk·stride .. (blk + 1)·stride of the buffer,
+        // which outlives the plan; the caller guarantees exclusive access to it.
+        let dst = unsafe {
+            std::slice::from_raw_parts_mut(self.out.ptr.add(blk * self.stride), self.stride)
+        };
+        pack(tier, self.w, &block, dst);
+    }
 }
 
 /// The loop nest over rows `r0..r1` and columns `c0..c1` of C.
@@ -219,18 +337,22 @@ unsafe fn blocked(
     c: COut,
     a_in_place: bool,
     b_in_place: bool,
-    prepacked: Option<(&[f32], usize)>,
+    shared: Shared,
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
     let mc = balanced(r1 - r0, bl.mc, mr);
     let nc = balanced(c1 - c0, bl.nc, nr);
-    let mut abuf = crate::pool::rent(if prepacked.is_some() {
+    let mut abuf = crate::pool::rent(if shared.a.is_some() {
         0
     } else {
         mc.div_ceil(mr) * mr * kc
     });
-    let mut bbuf = crate::pool::rent(nc.div_ceil(nr) * nr * kc);
+    let mut bbuf = crate::pool::rent(if shared.b.is_some() {
+        0
+    } else {
+        nc.div_ceil(nr) * nr * kc
+    });
     let mut inj = Injector::from_env();
     let mut scratch = [0.0f32; 512];
     debug_assert!(mr * nr <= scratch.len());
@@ -257,15 +379,16 @@ unsafe fn blocked(
                 xn: mb - full_panels * mr,
                 ..asrc
             };
-            // A block packed up front by `prepack_a` (rows r0..r1 are all of A's rows then).
-            let shared = prepacked.map(|(buf, stride)| {
+            // A block packed up front by `prepack` (rows r0..r1 are all of A's rows then).
+            let shared_a = shared.a.map(|(buf, stride)| {
                 let blk = ((i0 - r0) / mc) * k.div_ceil(kc) + p0 / kc;
-                &buf[blk * stride..(blk + 1) * stride]
+                // SAFETY: a packed block of the shared buffer, no longer written (see gemm).
+                unsafe { std::slice::from_raw_parts(buf.ptr.add(blk * stride), stride) }
             });
-            if shared.is_none() {
+            if shared_a.is_none() {
                 pack(tier, mr, &packed, &mut abuf);
             }
-            let apacked: &[f32] = shared.unwrap_or(&abuf);
+            let apacked: &[f32] = shared_a.unwrap_or(&abuf);
             for j0 in (c0..c1).step_by(nc) {
                 let nb = nc.min(c1 - j0);
                 // Full B panels of a small row-major operand are read in place; only a
@@ -280,8 +403,27 @@ unsafe fn blocked(
                     p0,
                     kc: kb,
                 };
-                pack(tier, nr, &bsrc, &mut bbuf);
-                for ir in 0..mb.div_ceil(mr) {
+                // B block packed up front by `prepack` (columns c0..c1 are all of B's then).
+                let shared_b = shared.b.map(|(buf, stride)| {
+                    let blk = ((j0 - c0) / nc) * k.div_ceil(kc) + p0 / kc;
+                    // SAFETY: as for A above.
+                    unsafe { std::slice::from_raw_parts(buf.ptr.add(blk * stride), stride) }
+                });
+                if shared_b.is_none() {
+                    pack(tier, nr, &bsrc, &mut bbuf);
+                }
+                let bpacked: &[f32] = shared_b.unwrap_or(&bbuf);
+                // Tile (ir, jr) of the block; which index runs fastest decides which
+                // micro-panel stays in L1 (see `Blocking::b_panel_resident`). Every tile
+                // is computed the same way in either order.
+                let (nir, njr) = (mb.div_ceil(mr), nb.div_ceil(nr));
+                let b_resident = bl.b_panel_resident(kb, nb);
+                for t in 0..nir * njr {
+                    let (ir, jr) = if b_resident {
+                        (t % nir, t / nir)
+                    } else {
+                        (t / njr, t % njr)
+                    };
                     let (ap, ars, acs) = if ir < full_panels {
                         let at = (i0 + ir * mr) * a.rs + p0 * a.cs;
                         (a.data[at..].as_ptr(), a.rs, a.cs)
@@ -289,40 +431,37 @@ unsafe fn blocked(
                         (apacked[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
                     };
                     let mr_eff = mr.min(mb - ir * mr);
-                    for jr in 0..nb.div_ceil(nr) {
-                        let (bp, rsb) = if jr < b_full {
-                            (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
-                        } else {
-                            (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
-                        };
-                        let nr_eff = nr.min(nb - jr * nr);
-                        // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
-                        // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
-                        // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
-                        // The tile lies inside this part's range of C.
-                        unsafe {
-                            let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
+                    let (bp, rsb) = if jr < b_full {
+                        (b.data[p0 * b.rs + j0 + jr * nr..].as_ptr(), b.rs)
+                    } else {
+                        (bpacked[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                    };
+                    let nr_eff = nr.min(nb - jr * nr);
+                    // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
+                    // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
+                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                    // The tile lies inside this part's range of C.
+                    unsafe {
+                        let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
+                        kern(
+                            kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                        );
+                        for _ in 0..inj.repeats() {
                             kern(
-                                kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff,
-                                nr_eff,
+                                kb,
+                                alpha,
+                                ap,
+                                ars,
+                                acs,
+                                bp,
+                                rsb,
+                                0.0,
+                                scratch.as_mut_ptr(),
+                                nr,
+                                mr,
+                                nr,
                             );
-                            for _ in 0..inj.repeats() {
-                                kern(
-                                    kb,
-                                    alpha,
-                                    ap,
-                                    ars,
-                                    acs,
-                                    bp,
-                                    rsb,
-                                    0.0,
-                                    scratch.as_mut_ptr(),
-                                    nr,
-                                    mr,
-                                    nr,
-                                );
-                                std::hint::black_box(&mut scratch);
-                            }
+                            std::hint::black_box(&mut scratch);
                         }
                     }
                 }
@@ -409,5 +548,25 @@ fn gemv_path(
         for i in 0..m {
             c[i * ldc] = y[i];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_count;
+
+    #[test]
+    fn chunks_are_three_per_thread_but_not_narrower_than_a_b_block() {
+        assert_eq!(chunk_count(1, 32, true, 1024, 512), 1);
+        // 1024 columns, NC = 512, 2 threads: one B block per chunk.
+        assert_eq!(chunk_count(2, 32, true, 1024, 512), 2);
+        assert_eq!(chunk_count(2, 64, true, 2048, 512), 4);
+        // Too few columns for a block per thread, or a row split: three per thread.
+        assert_eq!(chunk_count(2, 16, true, 512, 512), 6);
+        assert_eq!(chunk_count(2, 256, false, 1024, 512), 6);
+        // No chunk narrower than two tiles, unless there are too few tiles per thread.
+        assert_eq!(chunk_count(2, 8, true, 256, 512), 4);
+        assert_eq!(chunk_count(3, 4, true, 128, 512), 3);
+        assert_eq!(chunk_count(3, 2, false, 100, 512), 2);
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Layout (one concept a file):
 //! - `blocking.rs`: register tile and cache blocks per tier (MC, KC, NC and why);
+//! - `cache.rs`: this CPU's L1d and L2 sizes, which the blocks are derived from;
 //! - `pack.rs`: copying operand blocks into the micro-panel layout (transposes absorbed here);
 //! - `kernel/`: the micro-kernels, `scalar.rs` (the specification), `avx2.rs`, `avx512.rs`;
 //! - `driver.rs`: the loop nest around them and the split among threads;
@@ -21,6 +22,7 @@
 
 pub mod batched;
 pub mod blocking;
+pub mod cache;
 mod driver;
 pub mod gemv;
 pub mod inject;

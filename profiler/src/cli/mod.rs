@@ -62,8 +62,11 @@ pub enum Command {
     /// calibrated noise floors of this machine (`smprof calibrate`), accepts
     /// regressions covered by an active waiver in smprof.toml (an expired waiver
     /// stops waiving and is reported), and fails on every hard-limit breach.
-    /// Before failing on a wall-time regression it re-measures the flagged
-    /// workloads and fails only if the regression holds (--no-confirm skips this).
+    /// With both builds at hand (--baseline-exe, or both results of one clean
+    /// commit) it decides wall time from a measurement of both builds in
+    /// alternation rather than from the two stored runs. Before failing on a
+    /// wall-time regression it re-measures the flagged workloads and fails only
+    /// if the regression holds (--no-confirm skips both).
     /// Instruction counts (`run --metric instructions`) are deterministic and gate
     /// with a plain tolerance (default 1 %). The output names each failing
     /// workload and metric with its figures.

@@ -1,15 +1,17 @@
-//! The measuring half of the gate's confirmation: re-run the workloads whose
-//! wall-time regression is pending, with the same processes × samples as the
-//! current result, on both sides when a baseline binary is at hand
-//! (`--baseline-exe`, or the current one when both results are of the same clean
-//! commit), else on the current side only.
+//! The measuring half of the gate: re-run workloads for wall time, on both sides
+//! in alternation when a baseline binary is at hand (`--baseline-exe`, or the
+//! current one when both results are of the same clean commit), else on the
+//! current side only. The gate uses it twice: once over every wall-time workload
+//! (when both builds are at hand, its verdicts replace the stored runs'), and
+//! once more to confirm what that flagged.
 //!
 //! Both sides matter: a baseline that happened to run in a fast spell of the
 //! machine makes every later measurement look slow, and re-measuring only the
 //! current side would "confirm" that (seen in A/A gate runs: model/small's
-//! baseline at 808 µs against a usual 1.2 ms).
+//! baseline at 808 µs against a usual 1.2 ms). Alternation matters too: two
+//! re-measurements one after the other still sit in different spells.
 
-use crate::cli::{Cli, GateArgs};
+use crate::cli::GateArgs;
 use anyhow::Context;
 use smprof::measure::{self, MetricMode, Plan};
 use smprof::result::RunResult;
@@ -89,61 +91,96 @@ fn resolved(reference: &str, result: RunResult) -> Resolved {
     }
 }
 
-/// Re-measure the workloads of `pending` (workload, metric).
-pub fn confirm(
-    _cli: &Cli,
-    args: &GateArgs,
-    store: &Store,
+/// The binaries that measure each side: the current one always, the baseline
+/// one when at hand.
+pub struct Measurers {
+    current: PathBuf,
+    baseline: Option<PathBuf>,
+}
+
+impl Measurers {
+    /// Resolve the binaries; an error when the current side cannot be measured
+    /// (its result is not HEAD's and no `--current-exe` was given).
+    pub fn resolve(
+        args: &GateArgs,
+        store: &Store,
+        baseline: &Resolved,
+        current: &Resolved,
+    ) -> anyhow::Result<Measurers> {
+        let cur = current_exe(args, store, current)?;
+        let base = baseline_exe(args, baseline, current, &cur);
+        Ok(Measurers {
+            current: cur,
+            baseline: base,
+        })
+    }
+
+    /// Whether both sides can be measured (in alternation).
+    pub fn both(&self) -> bool {
+        self.baseline.is_some()
+    }
+}
+
+/// Re-measure `workloads` for wall time the way the current result was measured
+/// (its processes × samples and threads): both sides in alternation when both
+/// binaries are at hand, else the current side against the stored baseline.
+/// `why` is printed ("confirming 2 wall-time regression(s)").
+pub fn remeasure(
+    m: &Measurers,
     baseline: &Resolved,
     current: &Resolved,
-    pending: &[(String, String)],
+    workloads: &[String],
+    why: &str,
 ) -> anyhow::Result<Outcome> {
+    eprintln!(
+        "smprof gate: {why}: re-measuring {}{}",
+        workloads.join(", "),
+        if m.both() {
+            " on both sides, in alternation"
+        } else {
+            " on the current side"
+        }
+    );
+    let cur_plan = plan_like(&current.result, workloads.to_vec(), m.current.clone())?;
+    let mut measured = Vec::new();
+    let (base, cur) = match &m.baseline {
+        Some(exe) => {
+            // Both sides as the current result was measured, so that the rounds pair up.
+            let base_plan = plan_like(&current.result, workloads.to_vec(), exe.clone())?;
+            let (rb, rc) = measure::execute_alternating(&base_plan, &cur_plan, true)
+                .context("re-measuring both sides in alternation")?;
+            measured.push(("baseline".to_string(), rb.clone()));
+            (resolved("re-measured baseline", rb), rc)
+        }
+        None => {
+            let rc = measure::execute(&cur_plan, true).context("re-measuring the current side")?;
+            (baseline.clone(), rc)
+        }
+    };
+    measured.push(("current".to_string(), cur.clone()));
+    Ok(Outcome {
+        baseline: base,
+        current: resolved("re-measured current", cur),
+        sides: if m.both() { "both" } else { "current" },
+        measured,
+    })
+}
+
+/// The distinct workloads of `pending` (workload, metric), in order.
+pub fn pending_workloads(pending: &[(String, String)]) -> Vec<String> {
     let mut workloads: Vec<String> = Vec::new();
     for (w, _) in pending {
         if !workloads.contains(w) {
             workloads.push(w.clone());
         }
     }
-    let cur_exe = current_exe(args, store, current)?;
-    let base_exe = baseline_exe(args, baseline, current, &cur_exe);
-    eprintln!(
-        "smprof gate: confirming {} wall-time regression(s) by re-measuring {}{}",
-        pending.len(),
-        workloads.join(", "),
-        if base_exe.is_some() {
-            " on both sides"
-        } else {
-            " on the current side"
-        }
-    );
-    let mut measured = Vec::new();
-    let base = match &base_exe {
-        Some(exe) => {
-            let plan = plan_like(&baseline.result, workloads.clone(), exe.clone())?;
-            let r = measure::execute(&plan, true).context("re-measuring the baseline side")?;
-            measured.push(("baseline".to_string(), r.clone()));
-            resolved("re-measured baseline", r)
-        }
-        None => baseline.clone(),
-    };
-    let plan = plan_like(&current.result, workloads, cur_exe)?;
-    let r = measure::execute(&plan, true).context("re-measuring the current side")?;
-    measured.push(("current".to_string(), r.clone()));
-    Ok(Outcome {
-        baseline: base,
-        current: resolved("re-measured current", r),
-        sides: if base_exe.is_some() {
-            "both"
-        } else {
-            "current"
-        },
-        measured,
-    })
+    workloads
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Cli;
     use clap::Parser;
 
     fn fixture(name: &str) -> RunResult {

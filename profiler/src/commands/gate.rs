@@ -1,4 +1,5 @@
-//! `smprof gate`: compare with calibrated floors, apply waivers and hard limits,
+//! `smprof gate`: compare with calibrated floors (wall time from both builds
+//! measured in alternation when both are at hand), apply waivers and hard limits,
 //! confirm wall-time regressions by re-measuring, print the decision, exit 0/1.
 
 use super::confirm_run;
@@ -119,7 +120,41 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
         current,
     };
     let (floors, floors_note) = floors_for(&cli.baselines_dir, &r.current)?;
-    let mut cmp = smprof::compare::compare(&r.baseline, &r.current, &r.config, floors.as_ref());
+    let stored = smprof::compare::compare(&r.baseline, &r.current, &r.config, floors.as_ref());
+    let confirm = !args.no_confirm;
+
+    // Wall time with both builds at hand: decide from a measurement of both in
+    // alternation, not from two stored runs taken at different times.
+    let wall = gate::alternation::wall_time_workloads(&stored);
+    let measurers = (confirm && !wall.is_empty())
+        .then(|| confirm_run::Measurers::resolve(args, &store, &r.baseline, &r.current));
+    let mut cmp = stored.clone();
+    let mut rechecks: Vec<(String, smprof::result::RunResult)> = Vec::new();
+    let mut alternation_notes = Vec::new();
+    if let Some(Ok(m)) = &measurers
+        && m.both()
+    {
+        let why = format!("measuring {} wall-time workload(s)", wall.len());
+        let outcome = confirm_run::remeasure(m, &r.baseline, &r.current, &wall, &why)?;
+        let alternating = smprof::compare::compare(
+            &outcome.baseline,
+            &outcome.current,
+            &r.config,
+            floors.as_ref(),
+        );
+        alternation_notes.push(format!(
+            "wall-time verdicts from both builds measured in alternation ({} process(es) each, {} samples per process); the stored runs' comparison is the report's",
+            r.current.result.settings.processes.max(1),
+            r.current.result.settings.samples_per_process.max(1)
+        ));
+        alternation_notes.extend(gate::alternation::replace_wall_time(&mut cmp, &alternating));
+        rechecks.extend(
+            outcome
+                .measured
+                .into_iter()
+                .map(|(side, result)| (format!("alternation-{side}"), result)),
+        );
+    }
 
     let (statuses, waiver_notes) = apply_waivers(&store, &r.config, &r.current, &mut cmp);
 
@@ -127,8 +162,9 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
     let options = decision::GateOptions {
         critical_only: args.critical_only,
     };
-    let mut d = gate::decide(&cmp, &breaches, &r.config, options, !args.no_confirm);
+    let mut d = gate::decide(&cmp, &breaches, &r.config, options, confirm);
     d.notices.push(floors_note);
+    d.notices.extend(alternation_notes);
     d.notices.extend(
         statuses
             .iter()
@@ -138,9 +174,14 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
     d.notices.extend(waiver_notes);
 
     let pending = d.pending_confirmation();
-    let mut rechecks: Vec<(String, smprof::result::RunResult)> = Vec::new();
     if !pending.is_empty() {
-        let outcome = confirm_run::confirm(cli, args, &store, &r.baseline, &r.current, &pending)?;
+        let m = match measurers {
+            Some(m) => m?,
+            None => confirm_run::Measurers::resolve(args, &store, &r.baseline, &r.current)?,
+        };
+        let why = format!("confirming {} wall-time regression(s)", pending.len());
+        let workloads = confirm_run::pending_workloads(&pending);
+        let outcome = confirm_run::remeasure(&m, &r.baseline, &r.current, &workloads, &why)?;
         let recheck_cmp = smprof::compare::compare(
             &outcome.baseline,
             &outcome.current,
@@ -148,13 +189,18 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
             floors.as_ref(),
         );
         gate::confirm::apply_confirmation(&mut d, &recheck_cmp, outcome.sides);
-        rechecks = outcome.measured;
+        rechecks.extend(
+            outcome
+                .measured
+                .into_iter()
+                .map(|(side, result)| (format!("confirm-{side}"), result)),
+        );
     }
 
     let (base_label, cur_label) = (cmp.baseline.label.clone(), cmp.current.label.clone());
     let out_dir = args.out_dir.clone();
     if let Some(dir) = &out_dir {
-        write_outputs(dir, &cmp, &d, &rechecks, &base_label, &cur_label)?;
+        write_outputs(dir, &stored, &d, &rechecks, &base_label, &cur_label)?;
     }
     match args.format {
         FormatArg::Json => {
@@ -175,7 +221,8 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(d.exit_code()))
 }
 
-/// `gate.md`, `gate.json`, the comparison's reports and the re-measured results.
+/// `gate.md`, `gate.json`, the stored comparison's reports and the re-measured
+/// results (`alternation-{baseline,current}.json`, `confirm-{baseline,current}.json`).
 fn write_outputs(
     dir: &Path,
     cmp: &Comparison,
@@ -203,7 +250,7 @@ fn write_outputs(
     smprof::result::write_atomic(&json, serde_json::to_string_pretty(&body)?.as_bytes())?;
     written.push(json);
     for (name, result) in rechecks {
-        let path = dir.join(format!("confirm-{name}.json"));
+        let path = dir.join(format!("{name}.json"));
         smprof::result::write_atomic(&path, serde_json::to_string_pretty(result)?.as_bytes())?;
         written.push(path);
     }

@@ -3,8 +3,10 @@
 //! hard budgets, [`decision`] says what fails and the exit code, [`confirm`]
 //! records re-measurements of wall-time regressions, [`calibration`] turns
 //! repeated runs of one commit into per-workload noise floors, [`render`]
-//! prints the outcome.
+//! prints the outcome, and [`alternation`] swaps in wall-time verdicts from a
+//! measurement of both builds in alternation.
 
+pub mod alternation;
 pub mod calibration;
 pub mod confirm;
 pub mod decision;

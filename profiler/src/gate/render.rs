@@ -109,7 +109,7 @@ pub fn describe(f: &Failure) -> String {
 pub fn describe_confirmation(f: &Failure) -> Option<String> {
     let c = f.confirmation.as_ref()?;
     let sides = if c.sides == "both" {
-        "both sides re-measured"
+        "both sides re-measured in alternation"
     } else {
         "current side re-measured against the stored baseline"
     };

@@ -214,6 +214,64 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
     Ok((result, lines))
 }
 
+/// Time two plans over the same workloads in alternating worker processes:
+/// process k of `a`, then process k of `b`, with the order flipped every other
+/// round (A B, B A, …). Drift on a shared machine (spells of 10–30 % lasting
+/// seconds) then falls on both sides alike instead of on whichever side ran
+/// during the spell. Timing pass only (no allocation pass); each side's lines are
+/// assembled with its own plan. Both plans must list the same workloads and take
+/// the same number of processes.
+pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
+    if a.workloads != b.workloads || a.processes != b.processes {
+        return Err(Error::Other {
+            what: "alternating measurement".into(),
+            reason: "both sides must measure the same workloads with the same processes".into(),
+        });
+    }
+    if a.metric != MetricMode::Time || b.metric != MetricMode::Time {
+        return Err(Error::Other {
+            what: "alternating measurement".into(),
+            reason: "only wall time is measured in alternation (instruction counts do not drift)"
+                .into(),
+        });
+    }
+    install_handler();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
+    let started = Instant::now();
+    let (mut la, mut lb) = (Vec::new(), Vec::new());
+    let outcome = (|| -> Result<()> {
+        for p in 0..a.processes {
+            // Both sides run the same workload order in a round.
+            let order = order_for(&a.workloads, a.seed, p);
+            let sides = if p % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for is_a in sides {
+                let (plan, lines) = if is_a { (a, &mut la) } else { (b, &mut lb) };
+                lines.extend(run_worker(
+                    plan,
+                    &order,
+                    Pass::Time,
+                    plan.samples_per_process,
+                    p,
+                    &progress,
+                )?);
+            }
+        }
+        Ok(())
+    })();
+    progress.finish();
+    outcome?;
+    // Each side had about half of the elapsed time.
+    let half_s = started.elapsed().as_secs_f64() / 2.0;
+    let ra = assemble::assemble(a, &la, None, half_s)?;
+    let rb = assemble::assemble(b, &lb, None, half_s)?;
+    Ok((ra, rb))
+}
+
 /// Spawn one worker, stream its lines, and check how it ended.
 pub fn run_worker(
     plan: &Plan,

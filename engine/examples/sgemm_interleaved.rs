@@ -1,0 +1,138 @@
+//! The engine's sgemm against `gemm` (x86-v4) with the two calls *interleaved*, for a
+//! shared, noisy machine: criterion measures one library for seconds and then the
+//! other, so a change of load in between skews their ratio; here every round times
+//! one batch of each, back to back, and the minimum over rounds is kept for both.
+//!
+//! ```sh
+//! cargo run --release -p smallmind --example sgemm_interleaved -- 1024 128x256x128 256x128x128:tn
+//! THREADS=2 ROUNDS=30 cargo run --release -p smallmind --example sgemm_interleaved -- 1024
+//! ```
+//! A shape is `n` (square) or `MxNxK`, optionally `:tn`-style transposes of A and B
+//! (`n` as stored, `t` transposed). Prints both times, GFLOPS and engine ÷ gemm.
+
+use smallmind::matmul::{Trans, sgemm_with_threads};
+use smallmind::simd::Tier;
+use std::time::Instant;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `n`, `MxNxK` or either with `:xy` transposes → (m, n, k, ta, tb).
+fn parse(spec: &str) -> Option<(usize, usize, usize, Trans, Trans)> {
+    let (dims, ops) = spec.split_once(':').unwrap_or((spec, "nn"));
+    let d: Vec<usize> = dims
+        .split('x')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let (m, n, k) = match d[..] {
+        [s] => (s, s, s),
+        [m, n, k] => (m, n, k),
+        _ => return None,
+    };
+    let op = |c: Option<char>| match c {
+        Some('n') => Some(Trans::No),
+        Some('t') => Some(Trans::Yes),
+        _ => None,
+    };
+    let mut c = ops.chars();
+    Some((m, n, k, op(c.next())?, op(c.next())?))
+}
+
+fn main() {
+    let threads = env_or("THREADS", 1);
+    let rounds = env_or("ROUNDS", 20);
+    for spec in std::env::args().skip(1) {
+        let Some((m, n, k, ta, tb)) = parse(&spec) else {
+            eprintln!(
+                "sgemm_interleaved: cannot read the shape {spec:?} (want n, MxNxK or MxNxK:tn)"
+            );
+            std::process::exit(2);
+        };
+        let mut rng = smallmind::rng::Rng::new(7);
+        let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+        let mut c = vec![0.0f32; m * n];
+        let (lda, ldb) = (
+            if ta == Trans::No { k } else { m },
+            if tb == Trans::No { n } else { k },
+        );
+        // gemm takes (column stride, row stride) of each operand as stored.
+        let (a_cs, a_rs) = if ta == Trans::No { (1, k) } else { (m, 1) };
+        let (b_cs, b_rs) = if tb == Trans::No { (1, n) } else { (k, 1) };
+        let flops = 2.0 * (m * n * k) as f64;
+        // About 2 ms of work per batch.
+        let reps = ((3e8 / flops) as usize).clamp(1, 10_000);
+        let mut best = [f64::INFINITY; 2];
+        for _ in 0..rounds {
+            for (lib, best) in best.iter_mut().enumerate() {
+                let t0 = Instant::now();
+                for _ in 0..reps {
+                    if lib == 0 {
+                        sgemm_with_threads(
+                            Tier::best_available(),
+                            threads,
+                            ta,
+                            tb,
+                            m,
+                            n,
+                            k,
+                            1.0,
+                            &a,
+                            lda,
+                            &b,
+                            ldb,
+                            0.0,
+                            &mut c,
+                            n,
+                        )
+                        .expect("engine sgemm");
+                    } else {
+                        // SAFETY: the strides describe the tightly packed slices above.
+                        unsafe {
+                            gemm::gemm(
+                                m,
+                                n,
+                                k,
+                                c.as_mut_ptr(),
+                                1,
+                                n as isize,
+                                false,
+                                a.as_ptr(),
+                                a_cs as isize,
+                                a_rs as isize,
+                                b.as_ptr(),
+                                b_cs as isize,
+                                b_rs as isize,
+                                0.0,
+                                1.0,
+                                false,
+                                false,
+                                false,
+                                if threads == 1 {
+                                    gemm::Parallelism::None
+                                } else {
+                                    gemm::Parallelism::Rayon(threads)
+                                },
+                            )
+                        };
+                    }
+                    std::hint::black_box(&mut c);
+                }
+                *best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
+            }
+        }
+        let [e, g] = best;
+        println!(
+            "{spec:>18} t{threads}: engine {:10.1} µs {:6.1} GFLOPS | gemm-x86v4 {:10.1} µs {:6.1} GFLOPS | engine ÷ gemm {:.3}×",
+            e * 1e6,
+            flops / e / 1e9,
+            g * 1e6,
+            flops / g / 1e9,
+            g / e
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! This CPU's data caches, read once: what the cache blocks of `blocking.rs` are derived from.
+//!
+//! Linux describes every cache level of a CPU under
+//! `/sys/devices/system/cpu/cpu0/cache/index*/` (`level`, `type`, `size`); the sizes
+//! there are per instance, i.e. what one core owns (on the model-207 Xeon VM:
+//! L1d 48 KiB, L2 2 MiB). Where that is unreadable (another OS, a sandbox), the
+//! sizes fall back to [`Caches::FALLBACK`], a common desktop core's.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The per-core data-cache sizes the blocking needs, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caches {
+    /// Level-1 data cache.
+    pub l1d: usize,
+    /// Level-2 (unified) cache.
+    pub l2: usize,
+}
+
+impl Caches {
+    /// Used when the sizes cannot be read: 32 KiB L1d and 1 MiB L2.
+    pub const FALLBACK: Caches = Caches {
+        l1d: 32 * 1024,
+        l2: 1024 * 1024,
+    };
+
+    /// This CPU's caches (read from sysfs on first use, then cached).
+    pub fn detected() -> Caches {
+        static CACHES: OnceLock<Caches> = OnceLock::new();
+        *CACHES.get_or_init(|| {
+            Caches::from_sysfs(Path::new("/sys/devices/system/cpu/cpu0/cache"))
+                .unwrap_or(Caches::FALLBACK)
+        })
+    }
+
+    /// Read L1d and L2 from a sysfs `cache` directory; `None` unless both are found.
+    pub fn from_sysfs(dir: &Path) -> Option<Caches> {
+        let (mut l1d, mut l2) = (None, None);
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            let read = |name: &str| std::fs::read_to_string(path.join(name)).ok();
+            let (Some(level), Some(kind), Some(size)) = (read("level"), read("type"), read("size"))
+            else {
+                continue;
+            };
+            let Some(bytes) = parse_size(&size) else {
+                continue;
+            };
+            match (level.trim(), kind.trim()) {
+                ("1", "Data" | "Unified") => l1d = Some(bytes),
+                ("2", "Data" | "Unified") => l2 = Some(bytes),
+                _ => {}
+            }
+        }
+        Some(Caches { l1d: l1d?, l2: l2? })
+    }
+}
+
+/// A sysfs size: `48K`, `2048K`, `2M`, or a plain byte count. Zero is not a size.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let (digits, unit) = match t.as_bytes().last()? {
+        b'K' | b'k' => (&t[..t.len() - 1], 1024),
+        b'M' | b'm' => (&t[..t.len() - 1], 1024 * 1024),
+        b'G' | b'g' => (&t[..t.len() - 1], 1024 * 1024 * 1024),
+        _ => (t, 1),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_and_without_units() {
+        assert_eq!(parse_size("48K\n"), Some(48 * 1024));
+        assert_eq!(parse_size("2M"), Some(2 * 1024 * 1024));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("65536"), Some(65536));
+        for bad in ["", "K", "0K", "12Q", "-3K", "99999999999999999999K"] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sysfs_levels_are_picked_by_level_and_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = |i: usize, level: &str, kind: &str, size: &str| {
+            let d = dir.path().join(format!("index{i}"));
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("level"), level).unwrap();
+            std::fs::write(d.join("type"), kind).unwrap();
+            std::fs::write(d.join("size"), size).unwrap();
+        };
+        index(0, "1\n", "Data\n", "48K\n");
+        index(1, "1\n", "Instruction\n", "32K\n");
+        assert_eq!(Caches::from_sysfs(dir.path()), None, "no L2 yet");
+        index(2, "2\n", "Unified\n", "2048K\n");
+        index(3, "3\n", "Unified\n", "260M\n");
+        assert_eq!(
+            Caches::from_sysfs(dir.path()),
+            Some(Caches {
+                l1d: 48 * 1024,
+                l2: 2 * 1024 * 1024
+            })
+        );
+        assert_eq!(Caches::from_sysfs(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn detection_gives_plausible_sizes() {
+        let c = Caches::detected();
+        assert!(c.l1d >= 4096 && c.l2 >= c.l1d, "{c:?}");
+    }
+}
