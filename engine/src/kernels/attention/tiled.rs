@@ -293,7 +293,19 @@ pub(super) unsafe fn causal_softmax_row<S: SimdF32>(row: *mut f32, n: usize, t: 
 #[inline(always)]
 pub(super) unsafe fn transpose_into(src: *const f32, ss: usize, t: usize, d: usize, dst: *mut f32) {
     unsafe {
-        for j in 0..t {
+        // Blocks of 8 source rows: each destination row gets 8 contiguous floats
+        // per step (stores in runs, loads from 8 rows the prefetcher follows).
+        let mut j0 = 0;
+        while j0 + 8 <= t {
+            for k in 0..d {
+                let o = dst.add(k * t + j0);
+                for r in 0..8 {
+                    *o.add(r) = *src.add((j0 + r) * ss + k);
+                }
+            }
+            j0 += 8;
+        }
+        for j in j0..t {
             for k in 0..d {
                 *dst.add(k * t + j) = *src.add(j * ss + k);
             }
