@@ -5,7 +5,9 @@
 //! - 50 AdamW steps of the MLP 256 → 256 → 256 → 10 at batch 32;
 //! - one layer's causal self-attention, forward and backward, at the training
 //!   shapes: the fused kernel against the per-(batch, head) sgemm path it
-//!   replaced, in the same run (a ratio that survives a noisy machine).
+//!   replaced, in the same run (a ratio that survives a noisy machine);
+//! - one MLP projection with GELU, forward and backward, at the training shapes:
+//!   `linear_gelu` against `linear` then `gelu`, in the same run.
 //!
 //! `cargo bench -p smallmind --bench model`
 
@@ -148,5 +150,47 @@ fn attention(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, generation, training, mlp, attention);
+fn linear_gelu(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/linear_gelu_fwd_bwd");
+    g.sample_size(10);
+    for (name, rows, ch) in [
+        ("small_2048x128", 2048, 128),
+        ("medium_2048x256", 2048, 256),
+    ] {
+        let x = Tensor::randn(&[rows, ch], 1.0, &mut Rng::new(6)).expect("x");
+        let seed = Tensor::randn(&[rows, 4 * ch], 1.0, &mut Rng::new(7)).expect("seed");
+        let mut graph = Graph::new();
+        let w = graph
+            .param(Tensor::randn(&[ch, 4 * ch], 0.02, &mut Rng::new(8)).expect("w"))
+            .expect("param");
+        let b = graph
+            .param(Tensor::zeros(&[4 * ch]).expect("b"))
+            .expect("param");
+        g.throughput(Throughput::Elements(rows as u64));
+        for fused in [true, false] {
+            let id = format!(
+                "{name}/{}",
+                if fused { "fused" } else { "linear_then_gelu" }
+            );
+            g.bench_function(id, |bn| {
+                bn.iter(|| {
+                    graph.clear();
+                    let xv = graph.input_with_grad(x.clone());
+                    let y = if fused {
+                        graph.linear_gelu(xv, w, b)
+                    } else {
+                        graph.linear(xv, w, Some(b)).and_then(|h| graph.gelu(h))
+                    }
+                    .expect("forward");
+                    graph.backward_with(y, seed.clone()).expect("backward");
+                    black_box(graph.grad(xv).is_some())
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, generation, training, mlp, attention, linear_gelu);
 criterion_main!(benches);
