@@ -287,6 +287,19 @@ fn transposed_a_with_page_apart_rows_is_packed() {
 }
 
 #[test]
+fn narrow_weight_gradients_run_shallower_passes() {
+    // Xᵀ·dY with n ≤ 4 tiles and a long k: depth passes of KC = 128 on AVX-512 (16 of
+    // them here), accumulating into C as a gradient does; threads split the rows.
+    let (m, n, k) = (200, 100, 2050);
+    let case = Case::new(Trans::Yes, Trans::No, (m, n, k), (1.0, 1.0), (2, 0, 5), 90);
+    for_each_available_tier(|tier| {
+        let one = case.run(tier, 1);
+        case.check(&one, tier.as_str());
+        assert!(bits(&case.run(tier, 2)) == bits(&one), "{tier} t=2");
+    });
+}
+
+#[test]
 fn deep_products_cross_cache_blocks() {
     // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
     for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {

@@ -123,7 +123,7 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::for_cpu(tier);
+    let bl = Blocking::for_cpu(tier).for_product(a.t, n);
     let kern = kernel::of(tier);
     let out = COut {
         ptr: c.as_mut_ptr(),
