@@ -34,6 +34,10 @@
 //! (2048×384×128, 2048×512×128: 12–16 B panels) it lost 3–6 %, and at 1024³ (32 KiB
 //! B panels) 20 %.
 //!
+//! **Per product** ([`Blocking::for_product`]): a narrow product with a transposed A
+//! (a weight gradient Xᵀ·dY with n ≤ 4 B micro-panels and a long k) runs shallower
+//! passes, KC = 128 here, so that the B-resident order above applies to every pass.
+//!
 //! Depths and widths are *balanced*: k = 300 with KC = 256 runs two passes of
 //! 152, not 256 + 44, so no pass is a short, overhead-dominated one.
 
