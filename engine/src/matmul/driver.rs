@@ -50,7 +50,9 @@ const B_IN_PLACE_MAX: usize = 64 * 64;
 /// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
 /// L1 set, and packing the panels first (straight row copies) ran 1.13–1.79× faster in
 /// five interleaved runs of 1024×256×2048. At 2 KiB (m = 512) the two were within noise
-/// (0.98–1.10×), and from 1 KiB down reading in place wins (packing lost 1–8 %).
+/// (0.98–1.10×), and from 1 KiB down reading in place wins (packing lost 1–8 %). With
+/// the shallow passes of narrow products (`Blocking::for_product`), packing lost 6–8 %
+/// at 512×128×2048 and 7–8 % at 128 and 256×128×2048 (two interleaved runs).
 const A_T_IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
