@@ -238,9 +238,18 @@ fn mlp(c: &mut Criterion) {
 
 /// The linear layers of a training step (issue #4: training is ≈ 3/4 matrix products):
 /// x (B·T, C) @ w (C, OC) forward, and its backward pair dx = dy·wᵀ (k = OC),
-/// dw = xᵀ·dy (k = B·T = 2048), at the medium model's attention and MLP widths.
+/// dw = xᵀ·dy (k = B·T = 2048): the small model's (C = 128) four linear layers, and
+/// the medium model's (C = 256) MLP projection, whose dw reads a 1024-wide x
+/// transposed. (`examples/sgemm_interleaved.rs small medium` runs every product of
+/// both models' steps, interleaved with `gemm`.)
 fn training(c: &mut Criterion) {
-    for (m, k, n) in [(2048, 128, 384), (2048, 128, 512), (2048, 512, 128)] {
+    for (m, k, n) in [
+        (2048, 128, 384),
+        (2048, 128, 128),
+        (2048, 128, 512),
+        (2048, 512, 128),
+        (2048, 1024, 256),
+    ] {
         let fwd = Prod::nn(m, n, k);
         let dx = Prod {
             ta: Trans::No,

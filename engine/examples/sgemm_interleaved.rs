@@ -9,6 +9,10 @@
 //! ```
 //! A shape is `n` (square) or `MxNxK`, optionally `:tn`-style transposes of A and B
 //! (`n` as stored, `t` transposed). Prints both times, GFLOPS and engine ÷ gemm.
+//! `small` and `medium` stand for every product of a GPT-2 training step of that
+//! model (B·T = 2048 rows: each linear layer forward, dX = dY·Wᵀ and dW = Xᵀ·dY, the
+//! untied head stored (V, C) as the model keeps it). `BETA=1` accumulates into C, as
+//! the forward pass with a bias and the backward pass's gradients do.
 
 use smallmind::matmul::{Trans, sgemm_with_threads};
 use smallmind::simd::Tier;
@@ -42,10 +46,41 @@ fn parse(spec: &str) -> Option<(usize, usize, usize, Trans, Trans)> {
     Some((m, n, k, op(c.next())?, op(c.next())?))
 }
 
+/// Every product of a training step of a GPT-2 of width `c` (B·T = 2048, vocabulary 256).
+fn training_step(c: usize) -> Vec<String> {
+    let bt = 2048;
+    let mut out = Vec::new();
+    // Linear layers x (BT, in) @ w (in, out): forward, dX = dY·Wᵀ, dW = Xᵀ·dY.
+    for (i, o) in [(c, 3 * c), (c, c), (c, 4 * c), (4 * c, c)] {
+        out.push(format!("{bt}x{o}x{i}:nn"));
+        out.push(format!("{bt}x{i}x{o}:nt"));
+        out.push(format!("{i}x{o}x{bt}:tn"));
+    }
+    // Head w (V, C): logits = X·Wᵀ, dX = dY·W, dW = dYᵀ·X.
+    let v = 256;
+    out.push(format!("{bt}x{v}x{c}:nt"));
+    out.push(format!("{bt}x{c}x{v}:nn"));
+    out.push(format!("{v}x{c}x{bt}:tn"));
+    out
+}
+
 fn main() {
     let threads = env_or("THREADS", 1);
     let rounds = env_or("ROUNDS", 20);
-    for spec in std::env::args().skip(1) {
+    let beta: f32 = std::env::var("BETA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let specs: Vec<String> = std::env::args()
+        .skip(1)
+        .flat_map(|s| match s.as_str() {
+            "small" => training_step(128),
+            "medium" => training_step(256),
+            _ => vec![s],
+        })
+        .collect();
+    let mut totals = [0.0f64; 2];
+    for spec in specs {
         let Some((m, n, k, ta, tb)) = parse(&spec) else {
             eprintln!(
                 "sgemm_interleaved: cannot read the shape {spec:?} (want n, MxNxK or MxNxK:tn)"
@@ -85,7 +120,7 @@ fn main() {
                             lda,
                             &b,
                             ldb,
-                            0.0,
+                            beta,
                             &mut c,
                             n,
                         )
@@ -100,14 +135,14 @@ fn main() {
                                 c.as_mut_ptr(),
                                 1,
                                 n as isize,
-                                false,
+                                beta != 0.0,
                                 a.as_ptr(),
                                 a_cs as isize,
                                 a_rs as isize,
                                 b.as_ptr(),
                                 b_cs as isize,
                                 b_rs as isize,
-                                0.0,
+                                beta,
                                 1.0,
                                 false,
                                 false,
@@ -126,6 +161,8 @@ fn main() {
             }
         }
         let [e, g] = best;
+        totals[0] += e;
+        totals[1] += g;
         println!(
             "{spec:>18} t{threads}: engine {:10.1} µs {:6.1} GFLOPS | gemm-x86v4 {:10.1} µs {:6.1} GFLOPS | engine ÷ gemm {:.3}×",
             e * 1e6,
@@ -133,6 +170,15 @@ fn main() {
             g * 1e6,
             flops / g / 1e9,
             g / e
+        );
+    }
+    if totals[0] > 0.0 {
+        println!(
+            "{:>18} t{threads}: engine {:10.1} µs | gemm-x86v4 {:10.1} µs | engine ÷ gemm {:.3}×",
+            "sum",
+            totals[0] * 1e6,
+            totals[1] * 1e6,
+            totals[1] / totals[0]
         );
     }
 }

@@ -260,6 +260,46 @@ fn tall_threaded_products_share_one_packed_b() {
 }
 
 #[test]
+fn transposed_a_with_page_apart_rows_is_packed() {
+    // Aᵀ·B with A stored (k, m), m ≥ 1024: its rows are a page apart, so A is packed even
+    // though one B block covers C (the weight-gradient shape Xᵀ·dY of a 1024-wide layer);
+    // one and several threads, β = 0 over NaN and β = 1 accumulating.
+    for (i, &(m, n, k, pad)) in [(1030, 40, 70, 0), (1000, 33, 300, 30)].iter().enumerate() {
+        for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0)] {
+            let case = Case::new(
+                Trans::Yes,
+                Trans::No,
+                (m, n, k),
+                (alpha, beta),
+                (pad, 1, 3),
+                80 + i as u64,
+            );
+            for_each_available_tier(|tier| {
+                let one = case.run(tier, 1);
+                case.check(&one, tier.as_str());
+                assert!(
+                    bits(&case.run(tier, 2)) == bits(&one),
+                    "{tier} t=2 {m}×{n}×{k}"
+                );
+            });
+        }
+    }
+}
+
+#[test]
+fn narrow_weight_gradients_run_shallower_passes() {
+    // Xᵀ·dY with n ≤ 4 tiles and a long k: depth passes of KC = 128 on AVX-512 (16 of
+    // them here), accumulating into C as a gradient does; threads split the rows.
+    let (m, n, k) = (200, 100, 2050);
+    let case = Case::new(Trans::Yes, Trans::No, (m, n, k), (1.0, 1.0), (2, 0, 5), 90);
+    for_each_available_tier(|tier| {
+        let one = case.run(tier, 1);
+        case.check(&one, tier.as_str());
+        assert!(bits(&case.run(tier, 2)) == bits(&one), "{tier} t=2");
+    });
+}
+
+#[test]
 fn deep_products_cross_cache_blocks() {
     // k > KC (several passes, β' = 1 after the first) and m, n > one block of B.
     for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {

@@ -45,6 +45,16 @@ pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 /// strided rows cost more than the copy saves (0.98× → 0.90×).
 const B_IN_PLACE_MAX: usize = 64 * 64;
 
+/// A transposed A (stored k×m) read in place walks one stored row per step of k, so
+/// its rows must be close: at a stride of 4 KiB (m ≥ 1024: the medium model's weight
+/// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
+/// L1 set, and packing the panels first (straight row copies) ran 1.13–1.79× faster in
+/// five interleaved runs of 1024×256×2048. At 2 KiB (m = 512) the two were within noise
+/// (0.98–1.10×), and from 1 KiB down reading in place wins (packing lost 1–8 %). With
+/// the shallow passes of narrow products (`Blocking::for_product`), packing lost 6–8 %
+/// at 512×128×2048 and 7–8 % at 128 and 256×128×2048 (two interleaved runs).
+const A_T_IN_PLACE_MAX_STRIDE: usize = 4096;
+
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View<'a> {
@@ -115,7 +125,7 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::for_cpu(tier);
+    let bl = Blocking::for_cpu(tier).for_product(a.t, n);
     let kern = kernel::of(tier);
     let out = COut {
         ptr: c.as_mut_ptr(),
@@ -143,8 +153,9 @@ pub(crate) fn gemm(
     let (unit, len) = if split_cols { (bl.nr, n) } else { (bl.mr, m) };
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
-    // A is read in place when one B block spans all of C's columns (see `blocked`).
-    let a_in_place = n <= bl.nc;
+    // A is read in place when one B block spans all of C's columns (see `blocked`),
+    // unless it is a transposed operand whose rows are a page or more apart.
+    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= A_T_IN_PLACE_MAX_STRIDE);
     let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.

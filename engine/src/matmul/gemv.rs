@@ -32,7 +32,7 @@ pub struct Mat<'a> {
     pub ld: usize,
 }
 
-/// y[r] = α·Σ_p m[r·ld + p]·x[p] + β·y[r] for r < y.len(), p < x.len().
+/// `y[r] = α·Σ_p m[r·ld + p]·x[p] + β·y[r]` for r < y.len(), p < x.len().
 pub fn dots(tier: Tier, m: Mat<'_>, x: &[f32], alpha: f32, beta: f32, y: &mut [f32]) {
     check(m, y.len(), x.len());
     let mut inj = Injector::from_env();
@@ -47,7 +47,7 @@ pub fn dots(tier: Tier, m: Mat<'_>, x: &[f32], alpha: f32, beta: f32, y: &mut [f
     }
 }
 
-/// y[j] = α·Σ_p x[p]·m[p·ld + j] + β·y[j] for j < y.len(), p < x.len().
+/// `y[j] = α·Σ_p x[p]·m[p·ld + j] + β·y[j]` for j < y.len(), p < x.len().
 pub fn axpy(tier: Tier, m: Mat<'_>, x: &[f32], alpha: f32, beta: f32, y: &mut [f32]) {
     check(m, x.len(), y.len());
     let mut inj = Injector::from_env();

@@ -13,7 +13,7 @@
 //! 12–14 row pointers no longer fit the 16 general registers. The time outside the
 //! kernel (packing, C traffic) is what separated the engine from the peers.
 //!
-//! C's tile is prefetched [`C_LEAD`] steps before the end of the k loop so its cache
+//! C's tile is prefetched `C_LEAD` steps before the end of the k loop so its cache
 //! misses (rows `rsc` apart, often in different pages) overlap with the arithmetic
 //! instead of stalling the write-back. Not at the start of the loop: when `rsc` is a
 //! multiple of 1 KiB (every power-of-two width from 256 up), the tile's rows share a
