@@ -240,7 +240,7 @@ fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternatio
         "gelu/1k time_ns: the stored runs say regression (+30.0 %), the alternating measurement",
     ))
     .stdout(predicate::str::contains(
-        "wall-time verdicts from both builds measured in alternation (3 process(es) each, 4 samples per process)",
+        "wall-time verdicts from both builds measured in alternation (6 process(es) each, 4 samples per process)",
     ));
     for side in ["baseline", "current"] {
         let path = case
@@ -248,7 +248,7 @@ fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternatio
             .join(format!("gate-out/alternation-{side}.json"));
         let r = smprof::result::load(&path).unwrap();
         let m = &r.workload("gelu/1k").unwrap().metrics["time_ns"];
-        assert_eq!(m.samples.as_ref().map(Vec::len), Some(12), "{side}");
+        assert_eq!(m.samples.as_ref().map(Vec::len), Some(24), "{side}");
     }
     // --no-confirm trusts the stored runs: no measurement, the regression fails.
     case.gate(&["--no-confirm"]).code(1);

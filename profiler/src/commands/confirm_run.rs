@@ -145,8 +145,13 @@ pub fn remeasure(
     let mut measured = Vec::new();
     let (base, cur) = match &m.baseline {
         Some(exe) => {
-            // Both sides as the current result was measured, so that the rounds pair up.
-            let base_plan = plan_like(&current.result, workloads.to_vec(), exe.clone())?;
+            // Both sides as the current result was measured, so that the rounds pair
+            // up, in a balanced number of rounds (see `alternating_rounds`).
+            let rounds = alternating_rounds(cur_plan.processes);
+            let mut base_plan = plan_like(&current.result, workloads.to_vec(), exe.clone())?;
+            base_plan.processes = rounds;
+            let mut cur_plan = cur_plan.clone();
+            cur_plan.processes = rounds;
             let (rb, rc) = measure::execute_alternating(&base_plan, &cur_plan, true)
                 .context("re-measuring both sides in alternation")?;
             measured.push(("baseline".to_string(), rb.clone()));
@@ -164,6 +169,22 @@ pub fn remeasure(
         sides: if m.both() { "both" } else { "current" },
         measured,
     })
+}
+
+/// Fewest rounds of an alternating measurement.
+pub const MIN_ALTERNATING_ROUNDS: u32 = 6;
+
+/// Rounds of an alternating measurement for a result taken with `processes`
+/// worker processes: at least [`MIN_ALTERNATING_ROUNDS`], and even. Even, so
+/// that each side runs first in half of the rounds: with 3 rounds (A B, B A,
+/// A B) one side ran second twice, and 1 of 20 A/A gate runs failed on a
+/// +6 % that held on re-measurement with the same imbalance. At least 6,
+/// because each process draws its own memory layout (tensor/add_10k's
+/// per-process medians spread ±7 % here) and 3 of them per side were too few
+/// to average that out.
+pub fn alternating_rounds(processes: u32) -> u32 {
+    let r = processes.max(MIN_ALTERNATING_ROUNDS);
+    r + r % 2
 }
 
 /// The distinct workloads of `pending` (workload, metric), in order.
@@ -195,6 +216,15 @@ mod tests {
             crate::cli::Command::Gate(g) => g,
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn alternating_rounds_are_even_and_at_least_six() {
+        assert_eq!(alternating_rounds(1), 6);
+        assert_eq!(alternating_rounds(3), 6);
+        assert_eq!(alternating_rounds(6), 6);
+        assert_eq!(alternating_rounds(7), 8);
+        assert_eq!(alternating_rounds(10), 10);
     }
 
     #[test]

@@ -144,8 +144,8 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
         );
         alternation_notes.push(format!(
             "wall-time verdicts from both builds measured in alternation ({} process(es) each, {} samples per process); the stored runs' comparison is the report's",
-            r.current.result.settings.processes.max(1),
-            r.current.result.settings.samples_per_process.max(1)
+            outcome.current.result.settings.processes,
+            outcome.current.result.settings.samples_per_process
         ));
         alternation_notes.extend(gate::alternation::replace_wall_time(&mut cmp, &alternating));
         rechecks.extend(
