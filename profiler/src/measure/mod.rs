@@ -216,6 +216,20 @@ pub struct Execution {
 
 /// [`execute`], keeping the workers' lines.
 pub fn execute_detailed(plan: &Plan, progress: bool) -> Result<Execution> {
+    validate(plan)?;
+    orchestrate::run(plan, progress).map(|(result, lines)| Execution { result, lines })
+}
+
+/// Measure two plans of the same workloads in alternating worker processes (see
+/// [`orchestrate::run_alternating`]); wall time only, no allocation pass.
+pub fn execute_alternating(a: &Plan, b: &Plan, progress: bool) -> Result<(RunResult, RunResult)> {
+    validate(a)?;
+    validate(b)?;
+    orchestrate::run_alternating(a, b, progress)
+}
+
+/// A plan can run: every workload in the catalogue, at least one process, sample and thread.
+fn validate(plan: &Plan) -> Result<()> {
     for name in &plan.workloads {
         if workloads::find(name).is_none() {
             return Err(unknown_workload(name));
@@ -233,26 +247,7 @@ pub fn execute_detailed(plan: &Plan, progress: bool) -> Result<Execution> {
             reason: "threads must be at least 1".into(),
         });
     }
-    orchestrate::run(plan, progress).map(|(result, lines)| Execution { result, lines })
-}
-
-/// Measure two plans of the same workloads in alternating worker processes (see
-/// [`orchestrate::run_alternating`]); wall time only, no allocation pass.
-pub fn execute_alternating(a: &Plan, b: &Plan, progress: bool) -> Result<(RunResult, RunResult)> {
-    for plan in [a, b] {
-        for name in &plan.workloads {
-            if workloads::find(name).is_none() {
-                return Err(unknown_workload(name));
-            }
-        }
-        if plan.processes == 0 || plan.samples_per_process == 0 || plan.threads == 0 {
-            return Err(Error::Other {
-                what: "run plan".into(),
-                reason: "processes, samples per process and threads must be at least 1".into(),
-            });
-        }
-    }
-    orchestrate::run_alternating(a, b, progress)
+    Ok(())
 }
 
 /// Whether a Ctrl-C interrupted a run in this process.
