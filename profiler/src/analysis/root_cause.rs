@@ -287,7 +287,7 @@ fn size_patterns(cmp: &Comparison) -> Vec<RootCause> {
                     fmt::value(v.baseline, &v.unit),
                     fmt::value(v.current, &v.unit),
                     fmt::factor(ratio(v)),
-                    verdict_word(v)
+                    v.verdict.as_str()
                 )
             })
             .collect();
@@ -336,15 +336,6 @@ fn size_patterns(cmp: &Comparison) -> Vec<RootCause> {
         });
     }
     out
-}
-
-fn verdict_word(v: &Verdict) -> &'static str {
-    match v.verdict {
-        VerdictKind::Regression => "regression",
-        VerdictKind::Improvement => "improvement",
-        VerdictKind::Stable => "stable",
-        VerdictKind::Unstable => "unstable",
-    }
 }
 
 /// Time and allocations up together: the workload copies more.

@@ -124,6 +124,18 @@ pub enum VerdictKind {
     Unstable,
 }
 
+impl VerdictKind {
+    /// The lowercase name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::Regression => "regression",
+            VerdictKind::Improvement => "improvement",
+            VerdictKind::Stable => "stable",
+            VerdictKind::Unstable => "unstable",
+        }
+    }
+}
+
 /// How large a change is, in the reference reports' vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -44,9 +44,9 @@ pub fn replace_wall_time(stored: &mut Comparison, alternating: &Comparison) -> V
                 "{} {}: the stored runs say {} ({:+.1} %), the alternating measurement {} ({:+.1} %); the gate goes by the alternation",
                 v.workload,
                 v.metric,
-                kind_name(v.verdict),
+                v.verdict.as_str(),
                 v.change * 100.0,
-                kind_name(a.verdict),
+                a.verdict.as_str(),
                 a.change * 100.0
             ));
         }
@@ -70,13 +70,4 @@ fn adopt(v: &mut Verdict, a: &Verdict) {
     v.modes = a.modes.clone();
     v.borderline = a.borderline;
     v.n = a.n;
-}
-
-fn kind_name(k: VerdictKind) -> &'static str {
-    match k {
-        VerdictKind::Regression => "regression",
-        VerdictKind::Improvement => "improvement",
-        VerdictKind::Stable => "stable",
-        VerdictKind::Unstable => "unstable",
-    }
 }

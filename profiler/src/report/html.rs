@@ -82,9 +82,9 @@ pub fn comparison_page(
                 |ci| format!("[{:+.1}%, {:+.1}%]", ci[0] * 100.0, ci[1] * 100.0),
             ),
             q: v.q_value.map_or_else(|| "—".into(), |q| format!("{q:.4}")),
-            verdict: verdict_class(v.verdict),
+            verdict: v.verdict.as_str(),
             label: v.severity.map_or_else(
-                || verdict_class(v.verdict).to_uppercase(),
+                || v.verdict.as_str().to_uppercase(),
                 |s| s.label().to_string(),
             ),
         })
@@ -197,15 +197,6 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
-}
-
-fn verdict_class(v: VerdictKind) -> &'static str {
-    match v {
-        VerdictKind::Regression => "regression",
-        VerdictKind::Improvement => "improvement",
-        VerdictKind::Stable => "stable",
-        VerdictKind::Unstable => "unstable",
-    }
 }
 
 fn plot_err(e: impl std::fmt::Display) -> Error {
