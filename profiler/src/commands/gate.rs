@@ -126,6 +126,8 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
     // Wall time with both builds at hand: decide from a measurement of both in
     // alternation, not from two stored runs taken at different times.
     let wall = gate::alternation::wall_time_workloads(&stored);
+    // A current side this smprof cannot measure is an error only if a regression
+    // then needs confirming (below); until then the stored runs decide.
     let measurers = (confirm && !wall.is_empty())
         .then(|| confirm_run::Measurers::resolve(args, &store, &r.baseline, &r.current));
     let mut cmp = stored.clone();
@@ -135,25 +137,21 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
         && m.both()
     {
         let why = format!("measuring {} wall-time workload(s)", wall.len());
-        let outcome = confirm_run::remeasure(m, &r.baseline, &r.current, &wall, &why)?;
-        let alternating = smprof::compare::compare(
-            &outcome.baseline,
-            &outcome.current,
-            &r.config,
+        let (outcome, alternating) = remeasure_compared(
+            m,
+            &r,
             floors.as_ref(),
-        );
+            &wall,
+            &why,
+            "alternation",
+            &mut rechecks,
+        )?;
         alternation_notes.push(format!(
             "wall-time verdicts from both builds measured in alternation ({} process(es) each, {} samples per process); the stored runs' comparison is the report's",
             outcome.current.result.settings.processes,
             outcome.current.result.settings.samples_per_process
         ));
         alternation_notes.extend(gate::alternation::replace_wall_time(&mut cmp, &alternating));
-        rechecks.extend(
-            outcome
-                .measured
-                .into_iter()
-                .map(|(side, result)| (format!("alternation-{side}"), result)),
-        );
     }
 
     let (statuses, waiver_notes) = apply_waivers(&store, &r.config, &r.current, &mut cmp);
@@ -181,20 +179,16 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
         };
         let why = format!("confirming {} wall-time regression(s)", pending.len());
         let workloads = confirm_run::pending_workloads(&pending);
-        let outcome = confirm_run::remeasure(&m, &r.baseline, &r.current, &workloads, &why)?;
-        let recheck_cmp = smprof::compare::compare(
-            &outcome.baseline,
-            &outcome.current,
-            &r.config,
+        let (outcome, recheck_cmp) = remeasure_compared(
+            &m,
+            &r,
             floors.as_ref(),
-        );
+            &workloads,
+            &why,
+            "confirm",
+            &mut rechecks,
+        )?;
         gate::confirm::apply_confirmation(&mut d, &recheck_cmp, outcome.sides);
-        rechecks.extend(
-            outcome
-                .measured
-                .into_iter()
-                .map(|(side, result)| (format!("confirm-{side}"), result)),
-        );
     }
 
     let (base_label, cur_label) = (cmp.baseline.label.clone(), cmp.current.label.clone());
@@ -219,6 +213,28 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(d.exit_code()))
+}
+
+/// Re-measure `workloads` (see [`confirm_run::remeasure`]) and compare the two
+/// re-measured sides; the results are kept in `rechecks` as `{label}-{side}`.
+fn remeasure_compared(
+    m: &confirm_run::Measurers,
+    r: &Resolution,
+    floors: Option<&smprof::config::NoiseFloors>,
+    workloads: &[String],
+    why: &str,
+    label: &str,
+    rechecks: &mut Vec<(String, smprof::result::RunResult)>,
+) -> anyhow::Result<(confirm_run::Outcome, Comparison)> {
+    let mut outcome = confirm_run::remeasure(m, &r.baseline, &r.current, workloads, why)?;
+    let cmp = smprof::compare::compare(&outcome.baseline, &outcome.current, &r.config, floors);
+    rechecks.extend(
+        outcome
+            .measured
+            .drain(..)
+            .map(|(side, result)| (format!("{label}-{side}"), result)),
+    );
+    Ok((outcome, cmp))
 }
 
 /// `gate.md`, `gate.json`, the stored comparison's reports and the re-measured
