@@ -202,15 +202,9 @@ fn bench_seq(c: &mut Criterion, group: &str, id: &str, prods: &[Prod]) {
     g.finish();
 }
 
-fn square(c: &mut Criterion) {
-    for s in [64, 128, 256, 512, 1024] {
-        bench_seq(c, "sgemm_square", &s.to_string(), &[Prod::nn(s, s, s)]);
-    }
-}
-
-fn mlp(c: &mut Criterion) {
-    // Forward: x (128, 256) @ w (256, 128); backward: dx = dy·wᵀ, dw = xᵀ·dy.
-    let (m, k, n) = (128, 256, 128);
+/// A linear layer's products, x (m, k) @ w (k, n): the forward, then its backward
+/// pair dx = dy·wᵀ (m, k) and dw = xᵀ·dy (k, n).
+fn linear_layer(m: usize, k: usize, n: usize) -> [Prod; 3] {
     let fwd = Prod::nn(m, n, k);
     let dx = Prod {
         ta: Trans::No,
@@ -226,6 +220,18 @@ fn mlp(c: &mut Criterion) {
         n,
         k: m,
     };
+    [fwd, dx, dw]
+}
+
+fn square(c: &mut Criterion) {
+    for s in [64, 128, 256, 512, 1024] {
+        bench_seq(c, "sgemm_square", &s.to_string(), &[Prod::nn(s, s, s)]);
+    }
+}
+
+fn mlp(c: &mut Criterion) {
+    // Forward: x (128, 256) @ w (256, 128); backward: dx = dy·wᵀ, dw = xᵀ·dy.
+    let [fwd, dx, dw] = linear_layer(128, 256, 128);
     bench_seq(c, "sgemm_mlp_128x256x128", "forward", &[fwd]);
     bench_seq(c, "sgemm_mlp_128x256x128", "backward", &[dx, dw]);
     bench_seq(
@@ -250,21 +256,7 @@ fn training(c: &mut Criterion) {
         (2048, 512, 128),
         (2048, 1024, 256),
     ] {
-        let fwd = Prod::nn(m, n, k);
-        let dx = Prod {
-            ta: Trans::No,
-            tb: Trans::Yes,
-            m,
-            n: k,
-            k: n,
-        };
-        let dw = Prod {
-            ta: Trans::Yes,
-            tb: Trans::No,
-            m: k,
-            n,
-            k: m,
-        };
+        let [fwd, dx, dw] = linear_layer(m, k, n);
         let id = format!("{m}x{k}@{k}x{n}");
         bench_seq(c, "sgemm_train", &format!("{id}.forward"), &[fwd]);
         bench_seq(c, "sgemm_train", &format!("{id}.backward"), &[dx, dw]);
