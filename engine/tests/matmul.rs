@@ -90,6 +90,22 @@ impl Case {
         c
     }
 
+    /// Run on one thread and check against the f64 definition, then on each of
+    /// `threads`: the result must be bit-identical to the one-thread result.
+    fn check_across_threads(&self, tier: Tier, threads: &[usize]) {
+        let one = self.run(tier, 1);
+        self.check(&one, tier.as_str());
+        for &t in threads {
+            assert!(
+                bits(&self.run(tier, t)) == bits(&one),
+                "{tier} t={t} {}×{}×{}",
+                self.m,
+                self.n,
+                self.k
+            );
+        }
+    }
+
     /// Check `got` against the f64 definition, with a bound that scales with k and magnitudes;
     /// padding columns of C must be untouched.
     fn check(&self, got: &[f32], what: &str) {
@@ -206,11 +222,7 @@ fn small_row_major_b_read_in_place() {
     {
         for (pad, beta) in [((0, 0, 0), 0.0), ((3, 5, 1), 0.5)] {
             let case = Case::new(Trans::No, Trans::No, (m, n, k), (1.25, beta), pad, i as u64);
-            for_each_available_tier(|tier| {
-                let one = case.run(tier, 1);
-                case.check(&one, tier.as_str());
-                assert_eq!(bits(&one), bits(&case.run(tier, 2)), "{tier} {m}×{n}×{k}");
-            });
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
         }
     }
 }
@@ -223,16 +235,7 @@ fn wide_threaded_products_share_one_packed_a() {
         assert!(m * n * k >= PAR_MIN_MNK);
         for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
             let case = Case::new(ta, tb, (m, n, k), (0.5, 1.5), (2, 1, 3), 40 + i as u64);
-            for_each_available_tier(|tier| {
-                let one = case.run(tier, 1);
-                case.check(&one, tier.as_str());
-                for threads in [2, 3] {
-                    assert!(
-                        bits(&case.run(tier, threads)) == bits(&one),
-                        "{tier} t={threads} {m}×{n}×{k}"
-                    );
-                }
-            });
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2, 3]));
         }
     }
 }
@@ -245,16 +248,7 @@ fn tall_threaded_products_share_one_packed_b() {
         assert!(m * n * k >= PAR_MIN_MNK && m > n);
         for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
             let case = Case::new(ta, tb, (m, n, k), (1.0, 0.0), (1, 2, 0), 60 + i as u64);
-            for_each_available_tier(|tier| {
-                let one = case.run(tier, 1);
-                case.check(&one, tier.as_str());
-                for threads in [2, 3] {
-                    assert!(
-                        bits(&case.run(tier, threads)) == bits(&one),
-                        "{tier} t={threads} {m}×{n}×{k}"
-                    );
-                }
-            });
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2, 3]));
         }
     }
 }
@@ -274,14 +268,7 @@ fn transposed_a_with_page_apart_rows_is_packed() {
                 (pad, 1, 3),
                 80 + i as u64,
             );
-            for_each_available_tier(|tier| {
-                let one = case.run(tier, 1);
-                case.check(&one, tier.as_str());
-                assert!(
-                    bits(&case.run(tier, 2)) == bits(&one),
-                    "{tier} t=2 {m}×{n}×{k}"
-                );
-            });
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
         }
     }
 }
@@ -292,11 +279,7 @@ fn narrow_weight_gradients_run_shallower_passes() {
     // them here), accumulating into C as a gradient does; threads split the rows.
     let (m, n, k) = (200, 100, 2050);
     let case = Case::new(Trans::Yes, Trans::No, (m, n, k), (1.0, 1.0), (2, 0, 5), 90);
-    for_each_available_tier(|tier| {
-        let one = case.run(tier, 1);
-        case.check(&one, tier.as_str());
-        assert!(bits(&case.run(tier, 2)) == bits(&one), "{tier} t=2");
-    });
+    for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
 }
 
 #[test]
