@@ -13,7 +13,7 @@ use super::gelu::{gelu_tanh_grad_one, gelu_tanh_grad_v, gelu_tanh_one, gelu_tanh
 use super::{same_len, whole_rows};
 use crate::error::Result;
 use crate::profile::{Op, scope};
-use crate::simd::vector::SimdF32;
+use crate::simd::vector::{SimdF32, load_n, store_n};
 use crate::simd::{self, Tier, simd_kernel};
 
 /// out = gelu_tanh(pre + bias), the bias repeated on every row.
@@ -95,28 +95,6 @@ fn backward_scalar(pre: &[f32], bias: &[f32], d: &mut [f32], dbias: &mut [f32]) 
 // ---------------------------------------------------------------------------
 // SIMD bodies: each row in whole vectors and one masked tail (tail lanes read
 // 0 and are never stored).
-
-#[inline(always)]
-unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
-    unsafe {
-        if n >= S::LANES {
-            S::load(p)
-        } else {
-            S::load_masked(p, S::first(n), S::splat(0.0))
-        }
-    }
-}
-
-#[inline(always)]
-unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
-    unsafe {
-        if n >= S::LANES {
-            S::store(p, v)
-        } else {
-            S::store_masked(p, S::first(n), v)
-        }
-    }
-}
 
 #[inline(always)]
 unsafe fn forward_simd<S: SimdF32>(pre: &[f32], bias: &[f32], out: &mut [f32]) {

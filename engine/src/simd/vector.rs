@@ -396,3 +396,33 @@ impl SimdF32 for Avx512 {
         }
     }
 }
+
+/// Load `n` lanes (all when `n ≥ LANES`), the rest zero.
+///
+/// # Safety
+/// `min(n, LANES)` floats readable at `p`; the CPU supports `S`'s tier.
+#[inline(always)]
+pub(crate) unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
+    unsafe {
+        if n >= S::LANES {
+            S::load(p)
+        } else {
+            S::load_masked(p, S::first(n), S::splat(0.0))
+        }
+    }
+}
+
+/// Store `n` lanes (all when `n ≥ LANES`); memory past them is not touched.
+///
+/// # Safety
+/// `min(n, LANES)` floats writable at `p`; the CPU supports `S`'s tier.
+#[inline(always)]
+pub(crate) unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
+    unsafe {
+        if n >= S::LANES {
+            S::store(p, v)
+        } else {
+            S::store_masked(p, S::first(n), v)
+        }
+    }
+}

@@ -3,35 +3,11 @@
 
 use super::{AttnShape, NV};
 use crate::kernels::softmax::softmax_row_in_place;
-use crate::simd::vector::SimdF32;
+use crate::simd::vector::{SimdF32, load_n, store_n};
 
 // SIMD body. Tiles of R rows always compute R rows (the last block repeats
 // its last row and drops it at the store), so the row loops have constant
 // bounds and their accumulators stay in registers.
-
-/// Load `n` lanes (all when `n ≥ LANES`), the rest zero.
-#[inline(always)]
-pub(super) unsafe fn load_n<S: SimdF32>(p: *const f32, n: usize) -> S::V {
-    unsafe {
-        if n >= S::LANES {
-            S::load(p)
-        } else {
-            S::load_masked(p, S::first(n), S::splat(0.0))
-        }
-    }
-}
-
-/// Store `n` lanes (all when `n ≥ LANES`).
-#[inline(always)]
-pub(super) unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
-    unsafe {
-        if n >= S::LANES {
-            S::store(p, v)
-        } else {
-            S::store_masked(p, S::first(n), v)
-        }
-    }
-}
 
 /// The R × (V·LANES) register tile of [`rows_times_t`] at column j, `n` valid columns.
 #[inline(always)]
