@@ -171,14 +171,7 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
             MetricMode::Time => {
                 for p in 0..plan.processes {
                     let order = order_for(&plan.workloads, plan.seed, p);
-                    lines.extend(run_worker(
-                        plan,
-                        &order,
-                        Pass::Time,
-                        plan.samples_per_process,
-                        p,
-                        &progress,
-                    )?);
+                    lines.extend(timing_worker(plan, &order, p, &progress)?);
                 }
             }
             MetricMode::Instructions => {
@@ -251,14 +244,7 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
             };
             for is_a in sides {
                 let (plan, lines) = if is_a { (a, &mut la) } else { (b, &mut lb) };
-                lines.extend(run_worker(
-                    plan,
-                    &order,
-                    Pass::Time,
-                    plan.samples_per_process,
-                    p,
-                    &progress,
-                )?);
+                lines.extend(timing_worker(plan, &order, p, &progress)?);
             }
         }
         Ok(())
@@ -270,6 +256,23 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     let ra = assemble::assemble(a, &la, None, half_s)?;
     let rb = assemble::assemble(b, &lb, None, half_s)?;
     Ok((ra, rb))
+}
+
+/// Worker process `process` of a plan's timing pass, workloads in `order`.
+fn timing_worker(
+    plan: &Plan,
+    order: &[String],
+    process: u32,
+    progress: &Progress,
+) -> Result<Vec<Line>> {
+    run_worker(
+        plan,
+        order,
+        Pass::Time,
+        plan.samples_per_process,
+        process,
+        progress,
+    )
 }
 
 /// Spawn one worker, stream its lines, and check how it ended.
