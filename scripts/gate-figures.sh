@@ -13,7 +13,8 @@
 #   SKIP='' (space-separated figure numbers to skip)
 #   DETECT_MODE='--quick' (run mode of the wall-time detection pairs; '' = default mode)
 # Writes the table to stdout and reports/gate-figures-<time>/figures.md, with the
-# per-run gate outputs beside it.
+# per-run gate outputs beside it (the printed decision in NAME.txt, the gate's
+# --out-dir in NAME/: the re-measured alternation-*.json and confirm-*.json).
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 AA_RUNS=${AA_RUNS:-20}
@@ -37,8 +38,8 @@ run() { # run FILE FILTER [extra run args…]
   local fa=(); [ -n "$filter" ] && fa=(--filter "$filter")
   "$bin" run --suite code "${fa[@]}" --no-save --format json --out "$file" "$@" > /dev/null
 }
-gate() { # gate BASE CUR LOG → prints the exit code
-  set +e; "$bin" gate --baseline "$1" --current "$2" > "$3" 2>&1; local c=$?; set -e; echo "$c"
+gate() { # gate BASE CUR LOG → prints the exit code; the gate's outputs go to LOG's name minus .txt
+  set +e; "$bin" gate --baseline "$1" --current "$2" --out-dir "${3%.txt}" > "$3" 2>&1; local c=$?; set -e; echo "$c"
 }
 rows=()
 
@@ -102,7 +103,7 @@ if ! skip 4; then
     # current side with it.
     set +e
     "$bin" gate --baseline "$out/det-$i-base.json" --current "$out/det-$i-slow.json" \
-      --baseline-exe "$base_exe" --current-exe "$slow_exe" > "$out/det-$i.txt" 2>&1
+      --baseline-exe "$base_exe" --current-exe "$slow_exe" --out-dir "$out/det-$i" > "$out/det-$i.txt" 2>&1
     c=$?
     set -e
     [ "$c" = 1 ] && caught=$((caught + 1))

@@ -78,7 +78,8 @@ fn fake_repo(dir: &Path) -> (git2::Repository, Vec<git2::Oid>) {
 fn options(repo: &git2::Repository, dir: &Path) -> AbOptions {
     AbOptions {
         filter: None,
-        rounds: 3,
+        // Enough for the paired round-by-round test to reach α = 0.01 (2/2¹⁰).
+        rounds: 10,
         samples: 5,
         instructions: false,
         build: BuildOptions {
@@ -143,10 +144,16 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(out.base.result.settings.processes, 3);
+    assert_eq!(out.base.result.settings.processes, 10);
     let m = &out.head.result.workloads[0].metrics["time_ns"];
-    assert_eq!(m.samples.as_ref().unwrap().len(), 15);
-    assert_eq!(m.process.as_ref().unwrap()[14], 2);
+    assert_eq!(m.samples.as_ref().unwrap().len(), 50);
+    assert_eq!(m.process.as_ref().unwrap()[49], 9);
+    // The two sides pair round by round.
+    assert!(out.base.result.settings.pairing.is_some());
+    assert_eq!(
+        out.base.result.settings.pairing,
+        out.head.result.settings.pairing
+    );
     assert_eq!(
         out.head.result.commit.as_ref().unwrap().sha,
         ids[2].to_string()

@@ -240,16 +240,25 @@ fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternatio
         "gelu/1k time_ns: the stored runs say regression (+30.0 %), the alternating measurement",
     ))
     .stdout(predicate::str::contains(
-        "wall-time verdicts from both builds measured in alternation (6 process(es) each, 4 samples per process)",
+        // One workload at α = 0.01: 10 rounds for the paired test.
+        "wall-time verdicts from both builds measured in alternation and compared round by round (10 rounds, 4 samples per process)",
     ));
+    let mut pairing = Vec::new();
     for side in ["baseline", "current"] {
         let path = case
             .path()
             .join(format!("gate-out/alternation-{side}.json"));
         let r = smprof::result::load(&path).unwrap();
         let m = &r.workload("gelu/1k").unwrap().metrics["time_ns"];
-        assert_eq!(m.samples.as_ref().map(Vec::len), Some(24), "{side}");
+        assert_eq!(m.samples.as_ref().map(Vec::len), Some(40), "{side}");
+        pairing.push(
+            r.settings
+                .pairing
+                .clone()
+                .expect("alternation results are paired"),
+        );
     }
+    assert_eq!(pairing[0], pairing[1]);
     // --no-confirm trusts the stored runs: no measurement, the regression fails.
     case.gate(&["--no-confirm"]).code(1);
 }

@@ -125,10 +125,17 @@ pub fn measure_interleaved(
             if is_a { ra.push(r) } else { rb.push(r) }
         }
     }
-    Ok((
+    let (mut ma, mut mb) = (
         super::merge::merge_rounds(&ra)?,
         super::merge::merge_rounds(&rb)?,
-    ))
+    );
+    // Round k of each side ran back to back: the sides compare round by round.
+    if !opts.instructions {
+        let id = crate::measure::pairing_id();
+        ma.settings.pairing = Some(id.clone());
+        mb.settings.pairing = Some(id);
+    }
+    Ok((ma, mb))
 }
 
 /// One fresh `run` of a built binary; the result is stamped with the side's commit

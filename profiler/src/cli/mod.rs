@@ -294,8 +294,10 @@ pub struct AbArgs {
     /// Only workloads matching this.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Interleaved rounds (A B counts as one).
-    #[arg(long, default_value_t = 5)]
+    /// Interleaved rounds (A B counts as one). The sides are compared round by
+    /// round: at α = 0.01 a change needs at least 8 rounds to be significant
+    /// (10 for one seen in all rounds but the closest).
+    #[arg(long, default_value_t = 10)]
     pub rounds: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]

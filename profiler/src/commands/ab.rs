@@ -16,6 +16,16 @@ pub fn run(cli: &Cli, args: &AbArgs) -> anyhow::Result<ExitCode> {
         bail!("ab prints --format table, json or markdown");
     }
     let config = Config::load_or_default(&cli.config)?;
+    // The sides are compared round by round; the smallest two-sided p of n rounds is 2/2ⁿ.
+    let smallest_p = 2.0 * 0.5f64.powi(args.rounds.min(64) as i32);
+    if smallest_p >= config.alpha {
+        eprintln!(
+            "smprof ab: warning: with {} rounds no change can be significant at α = {} (the round-by-round test's smallest p is {smallest_p:.3}); use --rounds {} or more",
+            args.rounds,
+            config.alpha,
+            smprof::compare::paired::rounds_for(1, config.alpha, 1)
+        );
+    }
     let repo = smprof::git::open(std::path::Path::new("."))
         .context("smprof ab builds commits: run it inside the git repository")?;
     let workdir = repo

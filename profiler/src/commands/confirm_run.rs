@@ -123,14 +123,16 @@ impl Measurers {
 
 /// Re-measure `workloads` for wall time the way the current result was measured
 /// (its processes × samples and threads): both sides in alternation when both
-/// binaries are at hand, else the current side against the stored baseline.
-/// `why` is printed ("confirming 2 wall-time regression(s)").
+/// binaries are at hand (as many rounds as the paired test at `alpha` needs),
+/// else the current side against the stored baseline. `why` is printed
+/// ("confirming 2 wall-time regression(s)").
 pub fn remeasure(
     m: &Measurers,
     baseline: &Resolved,
     current: &Resolved,
     workloads: &[String],
     why: &str,
+    alpha: f64,
 ) -> anyhow::Result<Outcome> {
     eprintln!(
         "smprof gate: {why}: re-measuring {}{}",
@@ -145,9 +147,9 @@ pub fn remeasure(
     let mut measured = Vec::new();
     let (base, cur) = match &m.baseline {
         Some(exe) => {
-            // Both sides as the current result was measured, so that the rounds pair
-            // up, in a balanced number of rounds (see `alternating_rounds`).
-            let rounds = alternating_rounds(cur_plan.processes);
+            // Both sides as the current result was measured, in the rounds the
+            // paired comparison needs (see `alternating_rounds`).
+            let rounds = alternating_rounds(cur_plan.processes, workloads.len(), alpha);
             let mut base_plan = plan_like(&current.result, workloads.to_vec(), exe.clone())?;
             base_plan.processes = rounds;
             let mut cur_plan = cur_plan.clone();
@@ -174,17 +176,16 @@ pub fn remeasure(
 /// Fewest rounds of an alternating measurement.
 pub const MIN_ALTERNATING_ROUNDS: u32 = 6;
 
-/// Rounds of an alternating measurement for a result taken with `processes`
-/// worker processes: at least [`MIN_ALTERNATING_ROUNDS`], and even. Even, so
-/// that each side runs first in half of the rounds: with 3 rounds (A B, B A,
-/// A B) one side ran second twice, and 1 of 20 A/A gate runs failed on a
-/// +6 % that held on re-measurement with the same imbalance. At least 6,
-/// because each process draws its own memory layout (tensor/add_10k's
-/// per-process medians spread ±7 % here) and 3 of them per side were too few
-/// to average that out.
-pub fn alternating_rounds(processes: u32) -> u32 {
-    let r = processes.max(MIN_ALTERNATING_ROUNDS);
-    r + r % 2
+/// Rounds of an alternating measurement of `workloads` workloads, for a result
+/// taken with `processes` worker processes, decided at `alpha`: enough for the
+/// paired round-by-round test to reach `alpha` after FDR control over the
+/// workloads ([`smprof::compare::paired::rounds_for`]: 10 rounds for one
+/// workload at α = 0.01, 14 for 17), at least [`MIN_ALTERNATING_ROUNDS`] and
+/// the processes of the result, and even, so that each side runs first in half
+/// of the rounds (with 3 rounds, one side ran second twice and an A/A gate run
+/// failed on a +6 % that held on re-measurement with the same imbalance).
+pub fn alternating_rounds(processes: u32, workloads: usize, alpha: f64) -> u32 {
+    smprof::compare::paired::rounds_for(workloads, alpha, processes.max(MIN_ALTERNATING_ROUNDS))
 }
 
 /// The distinct workloads of `pending` (workload, metric), in order.
@@ -219,12 +220,13 @@ mod tests {
     }
 
     #[test]
-    fn alternating_rounds_are_even_and_at_least_six() {
-        assert_eq!(alternating_rounds(1), 6);
-        assert_eq!(alternating_rounds(3), 6);
-        assert_eq!(alternating_rounds(6), 6);
-        assert_eq!(alternating_rounds(7), 8);
-        assert_eq!(alternating_rounds(10), 10);
+    fn alternating_rounds_are_even_and_enough_for_the_paired_test() {
+        assert_eq!(alternating_rounds(3, 1, 0.01), 10);
+        assert_eq!(alternating_rounds(3, 4, 0.01), 12);
+        assert_eq!(alternating_rounds(5, 17, 0.01), 14);
+        assert_eq!(alternating_rounds(3, 1, 0.5), 6);
+        assert_eq!(alternating_rounds(7, 1, 0.5), 8);
+        assert_eq!(alternating_rounds(16, 1, 0.01), 16);
     }
 
     #[test]

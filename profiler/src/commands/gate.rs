@@ -147,7 +147,7 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
             &mut rechecks,
         )?;
         alternation_notes.push(format!(
-            "wall-time verdicts from both builds measured in alternation ({} process(es) each, {} samples per process); the stored runs' comparison is the report's",
+            "wall-time verdicts from both builds measured in alternation and compared round by round ({} rounds, {} samples per process); the stored runs' comparison is the report's",
             outcome.current.result.settings.processes,
             outcome.current.result.settings.samples_per_process
         ));
@@ -226,7 +226,8 @@ fn remeasure_compared(
     label: &str,
     rechecks: &mut Vec<(String, smprof::result::RunResult)>,
 ) -> anyhow::Result<(confirm_run::Outcome, Comparison)> {
-    let mut outcome = confirm_run::remeasure(m, &r.baseline, &r.current, workloads, why)?;
+    let mut outcome =
+        confirm_run::remeasure(m, &r.baseline, &r.current, workloads, why, r.config.alpha)?;
     let cmp = smprof::compare::compare(&outcome.baseline, &outcome.current, &r.config, floors);
     rechecks.extend(
         outcome

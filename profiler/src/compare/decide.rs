@@ -4,11 +4,18 @@
 //!   Benjamini–Hochberg across every test of the comparison. A regression or
 //!   improvement needs q < α **and** |change of medians| > threshold; anything
 //!   else is `stable`, whatever its size.
+//! - The two sides of one alternating measurement (`settings.pairing`) are
+//!   compared round by round instead ([`super::paired`]): the exact signed-rank
+//!   test on per-round ratios of process medians, the change their
+//!   Hodges–Lehmann estimate; same BH control and rule.
 //! - Derived metrics share the decision of the metric they are computed from.
 //! - Deterministic metrics: any change beyond the tolerance is real.
-//! - Multimodal on either side: `unstable`, never a regression or improvement.
+//! - Multimodal on either side: `unstable`, never a regression or improvement
+//!   (pooled test only: in a paired comparison each process counts once, as
+//!   its median, so levels between processes are the noise the test models).
 
 use super::model::{ModesPair, ThresholdSource, Verdict, VerdictKind};
+use super::paired;
 use super::severity::severity;
 use super::threshold::{Tolerance, timing_threshold, tolerance};
 use crate::config::{Config, NoiseFloors};
@@ -63,6 +70,8 @@ pub fn relative_change(baseline: f64, current: f64) -> f64 {
 struct Pending {
     index: usize,
     p: Option<f64>,
+    /// Decided round by round (no modality rule).
+    paired: bool,
 }
 
 /// Decide every metric of every workload on both sides.
@@ -87,6 +96,7 @@ pub fn decide_all(
         .map(|w| w.name.clone())
         .collect();
 
+    let is_paired = paired::is_paired(baseline, current);
     // Pass 1: medians, intervals and raw p-values of sampled metrics; tolerance
     // decisions of deterministic ones. Derived metrics are filled in pass 3.
     for bw in &baseline.workloads {
@@ -109,14 +119,23 @@ pub fn decide_all(
                 v.threshold_source = src;
                 v.kind = MetricKind::Sampled;
                 v.derived_from = None;
-                let p = match (&bm.samples, &cm.samples) {
-                    (Some(x), Some(y)) => mann_whitney::mann_whitney_u(x, y).map(|r| r.p_value),
+                let pair = is_paired.then(|| paired::paired_change(bm, cm)).flatten();
+                let p = match (&pair, &bm.samples, &cm.samples) {
+                    (Some(pc), _, _) => {
+                        v.change = pc.change;
+                        v.ci95 = pc.ci95;
+                        Some(pc.p_value)
+                    }
+                    (None, Some(x), Some(y)) => {
+                        mann_whitney::mann_whitney_u(x, y).map(|r| r.p_value)
+                    }
                     _ => None,
                 };
                 v.p_value = p;
                 pending.push(Pending {
                     index: verdicts.len(),
                     p,
+                    paired: pair.is_some(),
                 });
             } else if bm.kind == MetricKind::Deterministic {
                 let class = Tolerance::of(&name, bm);
@@ -156,8 +175,7 @@ pub fn decide_all(
         let critical = config.is_critical(&v.workload);
         decide_sampled(
             v,
-            baseline,
-            current,
+            (!t.paired).then_some((baseline, current)),
             config.alpha,
             &config.severity,
             critical,
@@ -282,29 +300,32 @@ fn base_verdict(w: &WorkloadResult, name: &str, bm: &Metric, cm: &Metric) -> Ver
     }
 }
 
-/// Apply the rule to a sampled metric whose q-value is known.
+/// Apply the rule to a sampled metric whose q-value is known. `sides` are the
+/// results whose modes make a pooled comparison `unstable`; `None` for a
+/// paired one.
 fn decide_sampled(
     v: &mut Verdict,
-    baseline: &RunResult,
-    current: &RunResult,
+    sides: Option<(&RunResult, &RunResult)>,
     alpha: f64,
     bands: &crate::config::SeverityBands,
     critical: bool,
 ) {
-    let modes_of = |r: &RunResult| {
-        r.workload(&v.workload)
-            .and_then(|w| w.metrics.get(&v.metric))
-            .filter(|m| m.is_unstable())
-            .and_then(|m| m.modes.clone())
-    };
-    let (mb, mc) = (modes_of(baseline), modes_of(current));
-    if mb.is_some() || mc.is_some() {
-        v.verdict = VerdictKind::Unstable;
-        v.modes = Some(ModesPair {
-            baseline: mb,
-            current: mc,
-        });
-        return;
+    if let Some((baseline, current)) = sides {
+        let modes_of = |r: &RunResult| {
+            r.workload(&v.workload)
+                .and_then(|w| w.metrics.get(&v.metric))
+                .filter(|m| m.is_unstable())
+                .and_then(|m| m.modes.clone())
+        };
+        let (mb, mc) = (modes_of(baseline), modes_of(current));
+        if mb.is_some() || mc.is_some() {
+            v.verdict = VerdictKind::Unstable;
+            v.modes = Some(ModesPair {
+                baseline: mb,
+                current: mc,
+            });
+            return;
+        }
     }
     let Some(q) = v.q_value else {
         return; // nothing to test: stable by default
@@ -352,6 +373,11 @@ mod tests {
 
     /// A one-workload result whose `time_ns` samples come from the given processes.
     fn result(per_process: &[&[f64]]) -> RunResult {
+        result_paired(per_process, None)
+    }
+
+    /// The same, as one side of the alternating measurement `pairing`.
+    fn result_paired(per_process: &[&[f64]], pairing: Option<&str>) -> RunResult {
         let samples: Vec<f64> = per_process.iter().flat_map(|p| p.iter().copied()).collect();
         let process: Vec<u32> = per_process
             .iter()
@@ -370,7 +396,7 @@ mod tests {
                     "fingerprint": "f"},
             "settings": {"mode": "default", "processes": per_process.len(),
                          "samples_per_process": per_process[0].len(), "suites": ["code"],
-                         "filter": null, "metric_mode": "time"},
+                         "filter": null, "metric_mode": "time", "pairing": pairing},
             "durations_s": {},
             "workloads": [{"name": "gelu/10k", "suite": "code", "group": "gelu", "metrics": {
                 "time_ns": {"unit": "ns", "better": "lower", "kind": "sampled",
@@ -400,6 +426,78 @@ mod tests {
         let cur = result(&[fast, fast, fast]);
         let v = &decide_all(&base, &cur, &Config::default(), None).verdicts[0];
         assert_eq!((v.verdict, v.borderline), (VerdictKind::Improvement, false));
+    }
+
+    /// Processes of `levels`, six samples each around the level.
+    fn levels(levels: &[f64]) -> Vec<Vec<f64>> {
+        levels
+            .iter()
+            .map(|&l| vec![l * 0.995, l, l * 1.004, l * 0.998, l * 1.002, l * 1.007])
+            .collect()
+    }
+
+    fn slices(v: &[Vec<f64>]) -> Vec<&[f64]> {
+        v.iter().map(|p| p.as_slice()).collect()
+    }
+
+    #[test]
+    fn paired_rounds_do_not_mistake_process_levels_for_a_change() {
+        // Two levels drawn per process, 1 of 6 slow on one side and 4 of 6 on the
+        // other: pooled samples read as a significant +30 %, the rounds disagree.
+        let b = levels(&[100.0, 100.0, 100.0, 100.0, 130.0, 100.0]);
+        let c = levels(&[130.0, 100.0, 130.0, 130.0, 100.0, 130.0]);
+        let pooled = decide_all(
+            &result(&slices(&b)),
+            &result(&slices(&c)),
+            &Config::default(),
+            None,
+        );
+        assert_eq!(
+            pooled.verdicts[0].verdict,
+            VerdictKind::Regression,
+            "{:?}",
+            pooled.verdicts[0]
+        );
+        let paired = decide_all(
+            &result_paired(&slices(&b), Some("r1")),
+            &result_paired(&slices(&c), Some("r1")),
+            &Config::default(),
+            None,
+        );
+        let v = &paired.verdicts[0];
+        assert_eq!(v.verdict, VerdictKind::Stable, "{v:?}");
+        assert!(v.p_value.unwrap() > 0.1);
+        // Results of different measurements are not paired.
+        let unpaired = decide_all(
+            &result_paired(&slices(&b), Some("r1")),
+            &result_paired(&slices(&c), Some("r2")),
+            &Config::default(),
+            None,
+        );
+        assert_eq!(unpaired.verdicts[0].verdict, VerdictKind::Regression);
+    }
+
+    #[test]
+    fn paired_rounds_find_a_change_that_levels_hide() {
+        // Each round draws one level for both builds (a slow spell of the host);
+        // the current build is 10 % slower in every round.
+        let l = [
+            100.0, 140.0, 100.0, 150.0, 100.0, 100.0, 160.0, 100.0, 145.0, 100.0,
+        ];
+        let b = levels(&l);
+        let c = levels(&l.iter().map(|x| x * 1.10).collect::<Vec<_>>());
+        let v = &decide_all(
+            &result_paired(&slices(&b), Some("r")),
+            &result_paired(&slices(&c), Some("r")),
+            &Config::default(),
+            None,
+        )
+        .verdicts[0];
+        assert_eq!(v.verdict, VerdictKind::Regression, "{v:?}");
+        assert!((v.change - 0.10).abs() < 1e-9);
+        assert!((v.p_value.unwrap() - 2.0 / 1024.0).abs() < 1e-12);
+        let [lo, hi] = v.ci95.unwrap();
+        assert!(lo <= 0.1 + 1e-9 && 0.1 - 1e-9 <= hi, "{:?}", v.ci95);
     }
 
     #[test]

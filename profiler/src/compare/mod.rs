@@ -8,6 +8,7 @@
 mod decide;
 mod env_diff;
 pub mod model;
+pub mod paired;
 pub mod severity;
 mod threshold;
 

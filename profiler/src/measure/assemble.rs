@@ -253,6 +253,7 @@ pub fn assemble(
             suites,
             filter: plan.filter.clone(),
             metric_mode: plan.metric.as_str().to_string(),
+            pairing: None,
         },
         durations_s: durations,
         workloads: workloads_out,

@@ -250,6 +250,15 @@ fn validate(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
+/// A fresh identifier for the two results of one alternating measurement
+/// (`settings.pairing`): the start time in nanoseconds and this process's id.
+pub fn pairing_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
 /// Whether a Ctrl-C interrupted a run in this process.
 pub fn interrupted() -> bool {
     orchestrate::interrupted()

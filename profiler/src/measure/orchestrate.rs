@@ -253,8 +253,11 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     outcome?;
     // Each side had about half of the elapsed time.
     let half_s = started.elapsed().as_secs_f64() / 2.0;
-    let ra = assemble::assemble(a, &la, None, half_s)?;
-    let rb = assemble::assemble(b, &lb, None, half_s)?;
+    let mut ra = assemble::assemble(a, &la, None, half_s)?;
+    let mut rb = assemble::assemble(b, &lb, None, half_s)?;
+    let id = super::pairing_id();
+    ra.settings.pairing = Some(id.clone());
+    rb.settings.pairing = Some(id);
     Ok((ra, rb))
 }
 

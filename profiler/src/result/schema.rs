@@ -85,6 +85,11 @@ pub struct RunSettings {
     pub filter: Option<String>,
     /// `time` (wall clock) or `instructions` (callgrind).
     pub metric_mode: String,
+    /// Set on both results of one alternating measurement (the same value on
+    /// each): worker process k of one side ran right before or after process k
+    /// of the other (round k), so the two compare round by round. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing: Option<String>,
 }
 
 /// Which way is better for a metric.

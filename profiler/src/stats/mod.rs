@@ -10,3 +10,4 @@ pub mod modality;
 pub mod normal;
 pub mod rng;
 pub mod summary;
+pub mod wilcoxon;

@@ -525,6 +525,7 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
             suites: vec!["code".into(), "alloc".into()],
             filter: None,
             metric_mode: "time".into(),
+            pairing: None,
         },
         durations_s,
         workloads,

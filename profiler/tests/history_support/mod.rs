@@ -147,6 +147,7 @@ pub fn result_for(
             suites: vec!["code".into()],
             filter: None,
             metric_mode: "time".into(),
+            pairing: None,
         },
         durations_s: BTreeMap::new(),
         workloads: workloads

@@ -51,6 +51,7 @@ pub fn sample_result() -> RunResult {
             suites: vec!["code".into()],
             filter: Some("matmul".into()),
             metric_mode: "time".into(),
+            pairing: None,
         },
         durations_s: [("code".to_string(), 1.5), ("total".to_string(), 2.0)]
             .into_iter()
