@@ -12,6 +12,7 @@
 #   AA_FILTER='' (whole code suite) DETECT_FILTER='matmul/*' INSTR_SAMPLES=1 SLOWDOWN_PCT=10
 #   SKIP='' (space-separated figure numbers to skip)
 #   DETECT_MODE='--quick' (run mode of the wall-time detection pairs; '' = default mode)
+#   SMPROF_BIN='' (a prebuilt release smprof of this commit; default: cargo build --release)
 # Writes the table to stdout and reports/gate-figures-<time>/figures.md, with the
 # per-run gate outputs beside it (the printed decision in NAME.txt, the gate's
 # --out-dir in NAME/: the re-measured alternation-*.json and confirm-*.json).
@@ -27,8 +28,12 @@ SLOWDOWN_PCT=${SLOWDOWN_PCT:-10}
 SKIP=${SKIP:-}
 DETECT_MODE=${DETECT_MODE---quick}
 
-cargo build --release --quiet -p smprof
-bin=target/release/smprof
+if [ -n "${SMPROF_BIN:-}" ]; then
+  bin=$(realpath "$SMPROF_BIN")
+else
+  cargo build --release --quiet -p smprof
+  bin=$PWD/target/release/smprof
+fi
 out="reports/gate-figures-$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 export NO_COLOR=1
@@ -92,8 +97,8 @@ if ! skip 4; then
   # The slowdown is an environment knob of one binary; these two wrappers stand
   # for the baseline's build and the slowed build.
   base_exe="$out/smprof-base"; slow_exe="$out/smprof-slow"
-  printf '#!/bin/sh\nunset SMALLMIND_INJECT_SLOWDOWN_PCT\nexec "%s" "$@"\n' "$PWD/$bin" > "$base_exe"
-  printf '#!/bin/sh\nexport SMALLMIND_INJECT_SLOWDOWN_PCT=%s\nexec "%s" "$@"\n' "$SLOWDOWN_PCT" "$PWD/$bin" > "$slow_exe"
+  printf '#!/bin/sh\nunset SMALLMIND_INJECT_SLOWDOWN_PCT\nexec "%s" "$@"\n' "$bin" > "$base_exe"
+  printf '#!/bin/sh\nexport SMALLMIND_INJECT_SLOWDOWN_PCT=%s\nexec "%s" "$@"\n' "$SLOWDOWN_PCT" "$bin" > "$slow_exe"
   chmod +x "$base_exe" "$slow_exe"
   for i in $(seq 1 "$DETECT_RUNS"); do
     run "$out/det-$i-base.json" "$DETECT_FILTER" $DETECT_MODE
