@@ -207,13 +207,18 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
     Ok((result, lines))
 }
 
-/// Time two plans over the same workloads in alternating worker processes:
-/// process k of `a`, then process k of `b`, with the order flipped every other
-/// round (A B, B A, …). Drift on a shared machine (spells of 10–30 % lasting
-/// seconds) then falls on both sides alike instead of on whichever side ran
-/// during the spell. Timing pass only (no allocation pass); each side's lines are
-/// assembled with its own plan. Both plans must list the same workloads and take
-/// the same number of processes.
+/// Time two plans over the same workloads in alternating worker processes. In
+/// round k, for each workload in the round's order, a fresh worker of `a` and
+/// then one of `b` time that workload (the sides' order flipped every other
+/// round: A B, B A, …), so the two halves of a pair run a fraction of a second
+/// apart. Drift on a shared machine (spells of 10–30 % lasting seconds) then
+/// falls on both halves alike instead of on whichever side ran during the
+/// spell; with one worker per side and round running every workload, the
+/// halves were a whole suite apart (1.7 s for the quick code suite) and a spell
+/// often caught only one. Samples are tagged with their round (`process` = k).
+/// Timing pass only (no allocation pass); each side's lines are assembled with
+/// its own plan. Both plans must list the same workloads and take the same
+/// number of processes.
 pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
     if a.workloads != b.workloads || a.processes != b.processes {
         return Err(Error::Other {
@@ -242,9 +247,12 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
             } else {
                 [false, true]
             };
-            for is_a in sides {
-                let (plan, lines) = if is_a { (a, &mut la) } else { (b, &mut lb) };
-                lines.extend(timing_worker(plan, &order, p, &progress)?);
+            for workload in &order {
+                for is_a in sides {
+                    let (plan, lines) = if is_a { (a, &mut la) } else { (b, &mut lb) };
+                    let one = std::slice::from_ref(workload);
+                    lines.extend(timing_worker(plan, one, p, &progress)?);
+                }
             }
         }
         Ok(())
