@@ -18,6 +18,7 @@ fn line(workload: &str, pass: Pass, process: u32, samples: &[f64]) -> Line {
         error: None,
         samples_ns: samples.to_vec(),
         iters_per_sample: 10,
+        retaken: 0,
         alloc: None,
         attribution: None,
         operations: 0,

@@ -14,6 +14,7 @@ pub mod assemble;
 pub mod attribution;
 pub mod callgrind;
 pub mod orchestrate;
+pub mod preemption;
 pub mod timing;
 pub mod worker;
 

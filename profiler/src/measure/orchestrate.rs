@@ -144,6 +144,19 @@ impl Progress {
     }
 }
 
+/// Say on stderr (with the progress display) how many samples the workers took
+/// again because they were preempted: a busy machine, worth knowing about.
+fn note_retaken(parts: &[&[Line]], show: bool) {
+    let lines = parts.iter().flat_map(|p| p.iter());
+    let retaken: u64 = lines.clone().map(|l| u64::from(l.retaken)).sum();
+    let kept: usize = lines.map(|l| l.samples_ns.len()).sum();
+    if show && retaken > 0 {
+        eprintln!(
+            "smprof: {retaken} sample(s) taken again because a worker was preempted ({kept} kept): the machine is busy"
+        );
+    }
+}
+
 /// A duration in ns, human-sized.
 pub fn fmt_ns(ns: f64) -> String {
     if ns >= 1e9 {
@@ -202,6 +215,7 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
     })();
     progress.finish();
     outcome?;
+    note_retaken(&[&lines], show_progress);
     let total_s = started.elapsed().as_secs_f64();
     let result = assemble::assemble(plan, &lines, instructions.as_ref(), total_s)?;
     Ok((result, lines))
@@ -259,6 +273,7 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     })();
     progress.finish();
     outcome?;
+    note_retaken(&[&la, &lb], show_progress);
     // Each side had about half of the elapsed time.
     let half_s = started.elapsed().as_secs_f64() / 2.0;
     let mut ra = assemble::assemble(a, &la, None, half_s)?;

@@ -85,6 +85,9 @@ pub struct Line {
     /// Time pass: operations per sample.
     #[serde(default)]
     pub iters_per_sample: u64,
+    /// Time pass: samples discarded and taken again because the worker was preempted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retaken: u32,
     /// Alloc pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alloc: Option<AllocFigures>,
@@ -119,6 +122,7 @@ pub fn run(spec: &Spec, out: &mut dyn Write) -> Result<()> {
             error: None,
             samples_ns: Vec::new(),
             iters_per_sample: 0,
+            retaken: 0,
             alloc: None,
             attribution: None,
             operations: 0,
@@ -157,6 +161,7 @@ fn measure_one(name: &str, spec: &Spec, scope_ns: f64, line: &mut Line) -> Resul
             let s = timing::measure(w.as_mut(), &timing::Config::new(spec.samples))?;
             line.samples_ns = s.per_op_ns;
             line.iters_per_sample = s.iters;
+            line.retaken = s.retaken;
         }
         Pass::Alloc => {
             line.alloc = Some(alloc::measure(w.as_mut(), ALLOC_OPS)?);
@@ -171,4 +176,8 @@ fn measure_one(name: &str, spec: &Spec, scope_ns: f64, line: &mut Line) -> Resul
         }
     }
     Ok(())
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
