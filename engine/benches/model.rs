@@ -7,7 +7,9 @@
 //!   shapes: the fused kernel against the per-(batch, head) sgemm path it
 //!   replaced, in the same run (a ratio that survives a noisy machine);
 //! - one MLP projection with GELU, forward and backward, at the training shapes:
-//!   `linear_gelu` against `linear` then `gelu`, in the same run.
+//!   `linear_gelu` against `linear` then `gelu`, in the same run;
+//! - the MLP's output projection onto the residual stream, forward and
+//!   backward: `linear_residual` against `linear` then `add`, in the same run.
 //!
 //! `cargo bench -p smallmind --bench model`
 
@@ -192,5 +194,55 @@ fn linear_gelu(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, generation, training, mlp, attention, linear_gelu);
+fn linear_residual(c: &mut Criterion) {
+    single_thread_unless_asked();
+    let mut g = c.benchmark_group("model/linear_residual_fwd_bwd");
+    g.sample_size(10);
+    // The MLP's output projection at the training shapes: (rows, 4C) → (rows, C).
+    for (name, rows, ch) in [
+        ("small_2048x128", 2048, 128),
+        ("medium_2048x256", 2048, 256),
+    ] {
+        let res = Tensor::randn(&[rows, ch], 1.0, &mut Rng::new(9)).expect("res");
+        let x = Tensor::randn(&[rows, 4 * ch], 1.0, &mut Rng::new(10)).expect("x");
+        let seed = Tensor::randn(&[rows, ch], 1.0, &mut Rng::new(11)).expect("seed");
+        let mut graph = Graph::new();
+        let w = graph
+            .param(Tensor::randn(&[4 * ch, ch], 0.02, &mut Rng::new(12)).expect("w"))
+            .expect("param");
+        let b = graph
+            .param(Tensor::zeros(&[ch]).expect("b"))
+            .expect("param");
+        g.throughput(Throughput::Elements(rows as u64));
+        for fused in [true, false] {
+            let id = format!("{name}/{}", if fused { "fused" } else { "linear_then_add" });
+            g.bench_function(id, |bn| {
+                bn.iter(|| {
+                    graph.clear();
+                    let rv = graph.input_with_grad(res.clone());
+                    let xv = graph.input_with_grad(x.clone());
+                    let y = if fused {
+                        graph.linear_residual(rv, xv, w, b)
+                    } else {
+                        graph.linear(xv, w, Some(b)).and_then(|h| graph.add(rv, h))
+                    }
+                    .expect("forward");
+                    graph.backward_with(y, seed.clone()).expect("backward");
+                    black_box(graph.grad(rv).is_some())
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    generation,
+    training,
+    mlp,
+    attention,
+    linear_gelu,
+    linear_residual
+);
 criterion_main!(benches);

@@ -150,6 +150,84 @@ fn fused_linear_gelu() {
 }
 
 #[test]
+fn fused_linear_residual() {
+    let build: &Build = &|g, v| g.linear_residual(v[0], v[1], v[2], v[3]);
+    let inputs = |s: u64| {
+        vec![
+            randn(&[2, 3, 19], s),
+            randn(&[2, 3, 5], s + 1),
+            randn(&[5, 19], s + 2),
+            randn(&[19], s + 3),
+        ]
+    };
+    check(inputs(50), build);
+    // Without gradients for the residual and the bias: x and w still get theirs.
+    check_with(inputs(54), build, &[0, 3], 1e-2, 2e-2);
+    // The residual also feeds another op whose backward runs first: its gradient
+    // is then added to, not handed over.
+    check(inputs(58), &|g, v| {
+        let o = g.linear_residual(v[0], v[1], v[2], v[3])?;
+        g.mul(o, v[0])
+    });
+    // The same values and gradients as linear then add.
+    let (r, x, w, b) = (
+        randn(&[3, 7, 33], 62),
+        randn(&[3, 7, 9], 63),
+        randn(&[9, 33], 64),
+        randn(&[33], 65),
+    );
+    let seed = randn(&[3, 7, 33], 66);
+    let run = |fused: bool| {
+        let mut g = Graph::new();
+        let vars: Vec<Var> = [&r, &x, &w, &b]
+            .iter()
+            .map(|t| g.input_with_grad((*t).clone()))
+            .collect();
+        let y = if fused {
+            g.linear_residual(vars[0], vars[1], vars[2], vars[3])
+                .unwrap()
+        } else {
+            let h = g.linear(vars[1], vars[2], Some(vars[3])).unwrap();
+            g.add(vars[0], h).unwrap()
+        };
+        let value = g.value(y).data().to_vec();
+        g.backward_with(y, seed.clone()).unwrap();
+        let grads: Vec<Vec<f32>> = vars
+            .iter()
+            .map(|&v| g.grad(v).unwrap().data().to_vec())
+            .collect();
+        (value, grads)
+    };
+    let (fv, fg) = run(true);
+    let (pv, pg) = run(false);
+    for (a, b) in fv.iter().zip(&pv) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    for (ga, gb) in fg.iter().zip(&pg) {
+        for (a, b) in ga.iter().zip(gb) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+    // Shape mismatches are errors naming the shapes.
+    let mut g = Graph::new();
+    let (r, x, w, b) = (
+        g.input(randn(&[2, 3], 1)),
+        g.input(randn(&[2, 4], 2)),
+        g.input(randn(&[4, 5], 3)),
+        g.input(randn(&[5], 4)),
+    );
+    let err = g.linear_residual(r, x, w, b).unwrap_err().to_string();
+    assert!(err.contains("[2, 3]") && err.contains("[2, 4]"), "{err}");
+    let bad_w = g.input(randn(&[5, 3], 5));
+    let err = g.linear_residual(r, x, bad_w, b).unwrap_err().to_string();
+    assert!(err.contains("[2, 4]") && err.contains("[5, 3]"), "{err}");
+    let bad_b = g.input(randn(&[4], 6));
+    let w3 = g.input(randn(&[4, 3], 7));
+    let err = g.linear_residual(r, x, w3, bad_b).unwrap_err().to_string();
+    assert!(err.contains("[3]") && err.contains("[4]"), "{err}");
+}
+
+#[test]
 fn add_and_mul_broadcast() {
     let cases: [(&[usize], &[usize]); 5] = [
         (&[3, 4], &[3, 4]),

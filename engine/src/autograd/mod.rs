@@ -58,6 +58,14 @@ pub(crate) enum Node {
         pre: Tensor,
         out: Var,
     },
+    /// out = res + x @ w + bias (a projection onto the residual stream).
+    LinearResidual {
+        res: Var,
+        x: Var,
+        w: Var,
+        bias: Var,
+        out: Var,
+    },
     Add {
         a: Var,
         b: Var,

@@ -206,12 +206,11 @@ impl Gpt2 {
             let a = g.layer_norm(x, b.ln1_g, b.ln1_b, eps)?; // (B, T, C)
             let qkv = g.linear(a, b.attn_w, Some(b.attn_b))?; // (B, T, 3C)
             let y = g.self_attention(qkv, h)?; // (B, T, C), heads concatenated
-            let y = g.linear(y, b.proj_w, Some(b.proj_b))?; // (B, T, C)
-            x = g.add(x, y)?;
+            // x + y @ proj_w + proj_b: (B, T, C), the residual add fused
+            x = g.linear_residual(x, y, b.proj_w, b.proj_b)?;
             let m = g.layer_norm(x, b.ln2_g, b.ln2_b, eps)?; // (B, T, C)
             let m = g.linear_gelu(m, b.fc_w, b.fc_b)?; // (B, T, 4C), GELU fused
-            let m = g.linear(m, b.fc_proj_w, Some(b.fc_proj_b))?; // (B, T, C)
-            x = g.add(x, m)?;
+            x = g.linear_residual(x, m, b.fc_proj_w, b.fc_proj_b)?; // (B, T, C)
         }
         let x = g.layer_norm(x, self.lnf_g, self.lnf_b, eps)?;
         let head = self.lm_head.unwrap_or(self.wte);

@@ -41,7 +41,8 @@ impl Graph {
         let mut out = Tensor::uninit(&[b, t, c])?;
         let mut att = Tensor::uninit(&[b, n_head, t, t])?;
         let mut scratch = pool::rent(shape.scratch_len());
-        kernel::causal_attention(
+        // att is read only by the backward: its upper triangle is left unwritten.
+        kernel::causal_attention_for_backward(
             self.value(qkv).data(),
             att.data_mut(),
             out.data_mut(),

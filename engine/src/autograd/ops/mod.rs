@@ -8,6 +8,7 @@ mod elementwise;
 mod embedding;
 mod layernorm;
 mod linear_gelu;
+mod linear_residual;
 mod loss;
 mod matmul;
 mod shape;
@@ -21,6 +22,7 @@ impl Node {
         match self {
             Node::Matmul { out, .. }
             | Node::LinearGelu { out, .. }
+            | Node::LinearResidual { out, .. }
             | Node::Add { out, .. }
             | Node::Mul { out, .. }
             | Node::Gelu { out, .. }
@@ -60,6 +62,13 @@ pub(super) fn backward(g: &mut Graph, node: &Node) -> Result<()> {
             pre,
             out,
         } => linear_gelu::backward(g, *x, *w, *bias, pre, *out, gout),
+        Node::LinearResidual {
+            res,
+            x,
+            w,
+            bias,
+            out,
+        } => linear_residual::backward(g, *res, *x, *w, *bias, *out, gout),
         Node::Add { a, b, .. } => elementwise::add_backward(g, *a, *b, gout),
         Node::Mul { a, b, out } => elementwise::mul_backward(g, *a, *b, *out, &gout),
         Node::Sum { x, .. } => elementwise::sum_backward(g, *x, &gout),

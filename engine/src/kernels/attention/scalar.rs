@@ -13,6 +13,8 @@ pub(super) fn forward_scalar(
     out: &mut [f32],
     s: AttnShape,
     _: &mut [f32],
+    // The specification always writes the upper triangle's zeros.
+    _zero_upper: bool,
 ) {
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();

@@ -165,6 +165,54 @@ fn simd_backward_matches_the_scalar_specification() {
 }
 
 #[test]
+fn forward_for_backward_leaves_the_upper_triangle_and_the_backward_never_reads_it() {
+    let mut rng = Rng::new(16);
+    for sh in SHAPES {
+        let s = shape(sh);
+        let qkv = randv(s.batch * s.seq * 3 * s.channels, &mut rng);
+        let gout = randv(s.batch * s.seq * s.channels, &mut rng);
+        crate::simd::for_each_available_tier(|tier| {
+            let n_att = s.batch * s.heads * s.seq * s.seq;
+            let (mut att, mut out) = (vec![f32::NAN; n_att], vec![0.0; gout.len()]);
+            let mut scratch = vec![0.0; s.scratch_len()];
+            causal_attention_with(tier, &qkv, &mut att, &mut out, s, &mut scratch).unwrap();
+            let mut want = vec![0.0; qkv.len()];
+            causal_attention_backward_with(tier, &gout, &qkv, &att, &mut want, s, &mut scratch)
+                .unwrap();
+            // stale NaN in att: whatever the forward leaves must never reach a gradient
+            let (mut att2, mut out2) = (vec![f32::NAN; n_att], vec![f32::NAN; gout.len()]);
+            causal_attention_for_backward_with(tier, &qkv, &mut att2, &mut out2, s, &mut scratch)
+                .unwrap();
+            assert_eq!(out2, out, "{tier:?} {sh:?} out");
+            for (r, (a2, a)) in att2
+                .chunks_exact(s.seq)
+                .zip(att.chunks_exact(s.seq))
+                .enumerate()
+            {
+                let i = r % s.seq;
+                assert_eq!(a2[..=i], a[..=i], "{tier:?} {sh:?} row {r}");
+            }
+            let mut got = vec![0.0; qkv.len()];
+            causal_attention_backward_with(tier, &gout, &qkv, &att2, &mut got, s, &mut scratch)
+                .unwrap();
+            assert_eq!(got, want, "{tier:?} {sh:?} accumulating");
+            let mut got = vec![f32::NAN; qkv.len()];
+            causal_attention_backward_overwrite_with(
+                tier,
+                &gout,
+                &qkv,
+                &att2,
+                &mut got,
+                s,
+                &mut scratch,
+            )
+            .unwrap();
+            assert_eq!(got, want, "{tier:?} {sh:?} overwriting");
+        });
+    }
+}
+
+#[test]
 fn overwriting_backward_equals_accumulating_into_zeros_and_reads_nothing_stale() {
     let mut rng = Rng::new(15);
     for sh in SHAPES {

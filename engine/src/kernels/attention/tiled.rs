@@ -218,10 +218,16 @@ pub(super) fn padded<S: SimdF32>(n: usize, t: usize) -> usize {
 }
 
 /// Softmax of a causal score row in place: entries `..n` become probabilities,
-/// the rest of the row (`n..t`) exact zeros.
+/// entries `n..padded(n)` exact zeros, and `padded(n)..t` too if `zero_upper`
+/// (otherwise they are not touched).
 // row: (T) scores; entries at and past n are finite or not, never read as scores
 #[inline(always)]
-pub(super) unsafe fn causal_softmax_row<S: SimdF32>(row: *mut f32, n: usize, t: usize) {
+pub(super) unsafe fn causal_softmax_row<S: SimdF32>(
+    row: *mut f32,
+    n: usize,
+    t: usize,
+    zero_upper: bool,
+) {
     unsafe {
         let (l, pl) = (S::LANES, padded::<S>(n, t));
         let ninf = S::splat(f32::NEG_INFINITY);
@@ -261,7 +267,9 @@ pub(super) unsafe fn causal_softmax_row<S: SimdF32>(row: *mut f32, n: usize, t: 
             store_n::<S>(row.add(j), pl - j, S::mul(p, inv));
             j += l;
         }
-        zero_run::<S>(row, pl, t);
+        if zero_upper {
+            zero_run::<S>(row, pl, t);
+        }
     }
 }
 
@@ -297,12 +305,13 @@ pub(super) unsafe fn forward_simd<S: SimdF32>(
     out: &mut [f32],
     s: AttnShape,
     scratch: &mut [f32],
+    zero_upper: bool,
 ) {
     unsafe {
         if S::LANES >= 16 {
-            forward_tiled::<S, 8>(qkv, att, out, s, scratch)
+            forward_tiled::<S, 8>(qkv, att, out, s, scratch, zero_upper)
         } else {
-            forward_tiled::<S, 4>(qkv, att, out, s, scratch)
+            forward_tiled::<S, 4>(qkv, att, out, s, scratch, zero_upper)
         }
     }
 }
@@ -314,6 +323,7 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
     out: &mut [f32],
     s: AttnShape,
     scratch: &mut [f32],
+    zero_upper: bool,
 ) {
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
@@ -341,7 +351,7 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                     let pc = padded::<S>(cols, t);
                     rows_times_t::<S, R>(x, (kt, t, d), pc, scale, (a.add(t0 * t), t));
                     for r in 0..rows {
-                        causal_softmax_row::<S>(a.add((t0 + r) * t), t0 + r + 1, t);
+                        causal_softmax_row::<S>(a.add((t0 + r) * t), t0 + r + 1, t, zero_upper);
                     }
                     // O_blk (rows, D) = P_blk (rows, cols) V (cols, D)
                     let w = (a.add(t0 * t).cast_const(), t, 1, rows);
