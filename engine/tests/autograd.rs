@@ -76,6 +76,25 @@ fn randn(dims: &[usize], seed: u64) -> Tensor {
     Tensor::randn(dims, 1.0, &mut Rng::new(seed)).unwrap()
 }
 
+/// A fused op's (value, gradients) against the same computation by separate
+/// ops: values within `value_tol` and gradients within 1e-5, relative to 1 + |b|.
+fn assert_fused_matches(
+    fused: (Vec<f32>, Vec<Vec<f32>>),
+    plain: (Vec<f32>, Vec<Vec<f32>>),
+    value_tol: f32,
+) {
+    let ((fv, fg), (pv, pg)) = (fused, plain);
+    assert_eq!((fv.len(), fg.len()), (pv.len(), pg.len()));
+    for (a, b) in fv.iter().zip(&pv) {
+        assert!((a - b).abs() <= value_tol * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    for (ga, gb) in fg.iter().zip(&pg) {
+        for (a, b) in ga.iter().zip(gb) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+}
+
 #[test]
 fn matmul_and_linear() {
     check(vec![randn(&[2, 3, 5], 1), randn(&[5, 4], 2)], &|g, v| {
@@ -129,16 +148,7 @@ fn fused_linear_gelu() {
             .collect();
         (value, grads)
     };
-    let (fv, fg) = run(true);
-    let (pv, pg) = run(false);
-    for (a, b) in fv.iter().zip(&pv) {
-        assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
-    }
-    for (ga, gb) in fg.iter().zip(&pg) {
-        for (a, b) in ga.iter().zip(gb) {
-            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
-        }
-    }
+    assert_fused_matches(run(true), run(false), 1e-6);
     let mut g = Graph::new();
     let (x, w, b) = (
         g.input(randn(&[2, 4], 1)),
@@ -198,16 +208,7 @@ fn fused_linear_residual() {
             .collect();
         (value, grads)
     };
-    let (fv, fg) = run(true);
-    let (pv, pg) = run(false);
-    for (a, b) in fv.iter().zip(&pv) {
-        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
-    }
-    for (ga, gb) in fg.iter().zip(&pg) {
-        for (a, b) in ga.iter().zip(gb) {
-            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
-        }
-    }
+    assert_fused_matches(run(true), run(false), 1e-5);
     // Shape mismatches are errors naming the shapes.
     let mut g = Graph::new();
     let (r, x, w, b) = (

@@ -8,7 +8,7 @@
 
 use super::{Mode, matmul, with_grad};
 use crate::autograd::{Graph, Node, Var};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::kernels::bias_gelu;
 use crate::pool;
 use crate::tensor::{MAX_RANK, Tensor};
@@ -16,20 +16,8 @@ use crate::tensor::{MAX_RANK, Tensor};
 impl Graph {
     /// out = gelu_tanh(x @ w + bias): x (…, K), w (K, N) (Conv1D layout), bias (N) → (…, N).
     pub fn linear_gelu(&mut self, x: Var, w: Var, bias: Var) -> Result<Var> {
-        const OP: &str = "linear_gelu";
-        let (xd, wd) = (self.value(x).dims(), self.value(w).dims());
-        if xd.is_empty() || wd.len() != 2 || xd[xd.len() - 1] != wd[0] {
-            return Err(Error::shape(OP, xd, wd));
-        }
-        let (k, n) = (wd[0], wd[1]);
-        if self.value(bias).dims() != [n] {
-            return Err(Error::shape(
-                "linear_gelu bias",
-                &[n],
-                self.value(bias).dims(),
-            ));
-        }
-        let m = self.value(x).numel().checked_div(k).unwrap_or(0);
+        let (m, k, n) = self.fused_linear_dims("linear_gelu", "linear_gelu bias", x, w, bias)?;
+        let xd = self.value(x).dims();
         let mut dims = [0; MAX_RANK];
         dims[..xd.len()].copy_from_slice(xd);
         dims[xd.len() - 1] = n;

@@ -18,25 +18,13 @@ impl Graph {
     /// out = res + x @ w + bias: res (…, N), x (…, K), w (K, N) (Conv1D
     /// layout), bias (N) → (…, N). Equals `add(res, linear(x, w, Some(bias)))`.
     pub fn linear_residual(&mut self, res: Var, x: Var, w: Var, bias: Var) -> Result<Var> {
-        const OP: &str = "linear_residual";
-        let (xd, wd) = (self.value(x).dims(), self.value(w).dims());
-        if xd.is_empty() || wd.len() != 2 || xd[xd.len() - 1] != wd[0] {
-            return Err(Error::shape(OP, xd, wd));
-        }
-        let (k, n) = (wd[0], wd[1]);
-        if self.value(bias).dims() != [n] {
-            return Err(Error::shape(
-                "linear_residual bias",
-                &[n],
-                self.value(bias).dims(),
-            ));
-        }
-        let rd = self.value(res).dims();
+        let (m, k, n) =
+            self.fused_linear_dims("linear_residual", "linear_residual bias", x, w, bias)?;
+        let (rd, xd) = (self.value(res).dims(), self.value(x).dims());
         if rd.len() != xd.len() || rd[..rd.len() - 1] != xd[..xd.len() - 1] || rd[rd.len() - 1] != n
         {
             return Err(Error::shape("linear_residual residual", rd, xd));
         }
-        let m = self.value(x).numel().checked_div(k).unwrap_or(0);
         // out (M, N) = res (M, N) + bias (N), then += x (M, K) @ w (K, N)
         let mut out = Tensor::uninit(rd)?;
         broadcast::add_row(

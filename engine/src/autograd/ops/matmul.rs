@@ -12,6 +12,28 @@ impl Graph {
         self.linear_impl(a, b, false, None)
     }
 
+    /// The (M, K, N) of a fused linear layer x (…, K) @ w (K, N) + bias (N),
+    /// or a shape error naming `op` (`bias_op` for the bias).
+    pub(super) fn fused_linear_dims(
+        &self,
+        op: &'static str,
+        bias_op: &'static str,
+        x: Var,
+        w: Var,
+        bias: Var,
+    ) -> Result<(usize, usize, usize)> {
+        let (xd, wd) = (self.value(x).dims(), self.value(w).dims());
+        if xd.is_empty() || wd.len() != 2 || xd[xd.len() - 1] != wd[0] {
+            return Err(Error::shape(op, xd, wd));
+        }
+        let (k, n) = (wd[0], wd[1]);
+        if self.value(bias).dims() != [n] {
+            return Err(Error::shape(bias_op, &[n], self.value(bias).dims()));
+        }
+        let m = self.value(x).numel().checked_div(k).unwrap_or(0);
+        Ok((m, k, n))
+    }
+
     /// out = x @ w + bias: x (…, K), w (K, N) (Conv1D layout, as GPT-2 stores it), bias (N).
     pub fn linear(&mut self, x: Var, w: Var, bias: Option<Var>) -> Result<Var> {
         self.linear_impl(x, w, false, bias)

@@ -93,6 +93,30 @@ pub fn causal_attention_with(
     shape: AttnShape,
     scratch: &mut [f32],
 ) -> Result<()> {
+    checked_forward(
+        "causal_attention",
+        tier,
+        qkv,
+        att,
+        out,
+        shape,
+        scratch,
+        true,
+    )
+}
+
+/// Check the buffers against `shape` (errors name `op`), then run the forward;
+/// `full_att` writes every row of `att` to its end (exact zeros above the diagonal).
+fn checked_forward(
+    op: &'static str,
+    tier: Tier,
+    qkv: &[f32],
+    att: &mut [f32],
+    out: &mut [f32],
+    shape: AttnShape,
+    scratch: &mut [f32],
+    full_att: bool,
+) -> Result<()> {
     let AttnShape {
         batch: b,
         seq: t,
@@ -100,7 +124,7 @@ pub fn causal_attention_with(
         heads: h,
     } = shape;
     shape.check(
-        "causal_attention",
+        op,
         &[
             (qkv.len(), b * t * 3 * c),
             (att.len(), b * h * t * t),
@@ -110,7 +134,7 @@ pub fn causal_attention_with(
     )?;
     simd::ensure_available(tier)?;
     let _s = scope(Op::Attention);
-    forward(tier, qkv, att, out, shape, scratch, true);
+    forward(tier, qkv, att, out, shape, scratch, full_att);
     Ok(())
 }
 
@@ -139,25 +163,16 @@ pub fn causal_attention_for_backward_with(
     shape: AttnShape,
     scratch: &mut [f32],
 ) -> Result<()> {
-    let AttnShape {
-        batch: b,
-        seq: t,
-        channels: c,
-        heads: h,
-    } = shape;
-    shape.check(
+    checked_forward(
         "causal_attention_for_backward",
-        &[
-            (qkv.len(), b * t * 3 * c),
-            (att.len(), b * h * t * t),
-            (out.len(), b * t * c),
-        ],
-        scratch.len(),
-    )?;
-    simd::ensure_available(tier)?;
-    let _s = scope(Op::Attention);
-    forward(tier, qkv, att, out, shape, scratch, false);
-    Ok(())
+        tier,
+        qkv,
+        att,
+        out,
+        shape,
+        scratch,
+        false,
+    )
 }
 
 /// Backward: `dqkv` (B, T, 3C) += the gradient of `out` = `dout` (B, T, C)
