@@ -34,7 +34,7 @@ use super::inject::Injector;
 use super::kernel::{self, KernelFn};
 use super::pack::{Src, pack};
 use crate::simd::Tier;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
 /// to a second thread costs a few microseconds (a wake-up and a join), which a product
@@ -269,7 +269,7 @@ struct Packed<'p> {
     kc: usize,
     npb: usize,
     /// Per block, how many of its `upb` units are packed.
-    ready: &'p [AtomicUsize],
+    ready: &'p [AtomicU32],
     upb: usize,
 }
 
@@ -296,7 +296,7 @@ impl Packed<'_> {
         for xb in x0 / self.xb..=(x1 - 1) / self.xb {
             let ready = &self.ready[xb * self.npb + p0 / self.kc];
             let mut spins = 0u32;
-            while ready.load(Ordering::Acquire) < self.upb {
+            while (ready.load(Ordering::Acquire) as usize) < self.upb {
                 if spins < 1 << 12 {
                     std::hint::spin_loop();
                     spins += 1;
@@ -323,8 +323,8 @@ struct Prepack<'a> {
     stride: usize,
     /// Units per block (the last row block may use fewer; the rest are empty).
     upb: usize,
-    ready: Vec<AtomicUsize>,
-    /// The blocks, in a buffer `new` returns beside the plan (kept alive by the caller).
+    /// The blocks, then one counter of packed units per block (see [`Self::ready`]), in
+    /// a buffer `new` returns beside the plan (kept alive by the caller).
     out: COut,
 }
 
@@ -346,7 +346,10 @@ impl<'a> Prepack<'a> {
         let stride = xb.div_ceil(w) * w * kc;
         let blocks = xn.div_ceil(xb) * k.div_ceil(kc);
         let unit = PACK_UNIT.div_ceil(w) * w;
-        let mut buf = crate::pool::rent(blocks * stride);
+        // The counters live in the pool's buffer too, so steady-state products stay
+        // allocation-free; 0.0 has the bits of a zero counter.
+        let mut buf = crate::pool::rent(blocks * stride + blocks);
+        buf[blocks * stride..].fill(0.0);
         let out = COut {
             ptr: buf.as_mut_ptr(),
             ld: stride,
@@ -360,7 +363,6 @@ impl<'a> Prepack<'a> {
             k,
             stride,
             upb: xb.div_ceil(unit),
-            ready: (0..blocks).map(|_| AtomicUsize::new(0)).collect(),
             out,
         };
         (plan, buf)
@@ -374,13 +376,30 @@ impl<'a> Prepack<'a> {
             xb: self.xb,
             kc: self.kc,
             npb: self.k.div_ceil(self.kc),
-            ready: &self.ready,
+            ready: self.ready(),
             upb: self.upb,
         }
     }
 
+    fn blocks(&self) -> usize {
+        self.xn.div_ceil(self.xb) * self.k.div_ceil(self.kc)
+    }
+
     fn units(&self) -> usize {
-        self.ready.len() * self.upb
+        self.blocks() * self.upb
+    }
+
+    /// Per block, how many of its units are packed.
+    fn ready(&self) -> &[AtomicU32] {
+        // SAFETY: `blocks()` floats after the blocks, zeroed by `new`, in the buffer that
+        // outlives the plan; f32 and AtomicU32 have the same size and alignment, and
+        // after `new` these floats are only accessed through the atomics.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.out.ptr.add(self.blocks() * self.stride) as *const AtomicU32,
+                self.blocks(),
+            )
+        }
     }
 
     /// Pack unit `t`: rows (or columns) of one block, in block order.
@@ -390,14 +409,14 @@ impl<'a> Prepack<'a> {
     unsafe fn pack_unit(&self, tier: Tier, t: usize) {
         /// Counts the unit as done even if packing panics, so no waiter hangs (the
         /// panic reaches the caller of `run_chunks` all the same).
-        struct Done<'r>(&'r AtomicUsize);
+        struct Done<'r>(&'r AtomicU32);
         impl Drop for Done<'_> {
             fn drop(&mut self) {
                 self.0.fetch_add(1, Ordering::Release);
             }
         }
         let (blk, u) = (t / self.upb, t % self.upb);
-        let _done = Done(&self.ready[blk]);
+        let _done = Done(&self.ready()[blk]);
         let npb = self.k.div_ceil(self.kc);
         let (x0, p0) = ((blk / npb) * self.xb, (blk % npb) * self.kc);
         let (bx, kb) = (self.xb.min(self.xn - x0), self.kc.min(self.k - p0));
@@ -677,8 +696,8 @@ mod tests {
                 // SAFETY: one thread runs every unit once.
                 (0..plan.units()).for_each(|u| unsafe { plan.pack_unit(tier, u) });
                 let npb = k.div_ceil(plan.kc);
-                for blk in 0..plan.ready.len() {
-                    assert_eq!(plan.ready[blk].load(Ordering::Relaxed), plan.upb);
+                for blk in 0..plan.blocks() {
+                    assert_eq!(plan.ready()[blk].load(Ordering::Relaxed) as usize, plan.upb);
                     let (x0, p0) = ((blk / npb) * plan.xb, (blk % npb) * plan.kc);
                     let whole = Src {
                         data: &data,
