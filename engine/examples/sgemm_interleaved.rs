@@ -6,7 +6,12 @@
 //! ```sh
 //! cargo run --release -p smallmind --example sgemm_interleaved -- 1024 128x256x128 256x128x128:tn
 //! THREADS=2 ROUNDS=30 cargo run --release -p smallmind --example sgemm_interleaved -- 1024
+//! THREADS=1,2 cargo run --release -p smallmind --example sgemm_interleaved -- 1024
 //! ```
+//! `THREADS` may list several counts: every round then times each library at each
+//! count back to back, and a `speed-up` line per shape gives each library's time on the
+//! first count ÷ its time on the others, measured in the same rounds (issue #3 asks the
+//! engine's 2-thread 1024³ for ≥ 1.85× its own single thread).
 //! A shape is `n` (square) or `MxNxK`, optionally `:tn`-style transposes of A and B
 //! (`n` as stored, `t` transposed). Prints both times, GFLOPS and engine ÷ gemm.
 //! `small` and `medium` stand for every product of a GPT-2 training step of that
@@ -65,7 +70,19 @@ fn training_step(c: usize) -> Vec<String> {
 }
 
 fn main() {
-    let threads = env_or("THREADS", 1);
+    let counts: Vec<usize> = std::env::var("THREADS")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.split(',')
+                .map(|t| t.trim().parse().ok().filter(|&t: &usize| t >= 1))
+                .collect::<Option<Vec<usize>>>()
+                .unwrap_or_else(|| {
+                    eprintln!("sgemm_interleaved: THREADS={v:?}: want counts ≥ 1, e.g. 2 or 1,2");
+                    std::process::exit(2);
+                })
+        })
+        .unwrap_or_else(|| vec![1]);
     let rounds = env_or("ROUNDS", 20);
     let beta: f32 = std::env::var("BETA")
         .ok()
@@ -79,7 +96,7 @@ fn main() {
             _ => vec![s],
         })
         .collect();
-    let mut totals = [0.0f64; 2];
+    let mut totals = vec![[0.0f64; 2]; counts.len()];
     for spec in specs {
         let Some((m, n, k, ta, tb)) = parse(&spec) else {
             eprintln!(
@@ -101,84 +118,100 @@ fn main() {
         let flops = 2.0 * (m * n * k) as f64;
         // About 2 ms of work per batch.
         let reps = ((3e8 / flops) as usize).clamp(1, 10_000);
-        let mut best = [f64::INFINITY; 2];
+        // best[t][lib]: lib 0 the engine, 1 gemm, on thread count counts[t].
+        let mut best = vec![[f64::INFINITY; 2]; counts.len()];
         for _ in 0..rounds {
-            for (lib, best) in best.iter_mut().enumerate() {
-                let t0 = Instant::now();
-                for _ in 0..reps {
-                    if lib == 0 {
-                        sgemm_with_threads(
-                            Tier::best_available(),
-                            threads,
-                            ta,
-                            tb,
-                            m,
-                            n,
-                            k,
-                            1.0,
-                            &a,
-                            lda,
-                            &b,
-                            ldb,
-                            beta,
-                            &mut c,
-                            n,
-                        )
-                        .expect("engine sgemm");
-                    } else {
-                        // SAFETY: the strides describe the tightly packed slices above.
-                        unsafe {
-                            gemm::gemm(
+            for (&threads, best) in counts.iter().zip(best.iter_mut()) {
+                for (lib, best) in best.iter_mut().enumerate() {
+                    let t0 = Instant::now();
+                    for _ in 0..reps {
+                        if lib == 0 {
+                            sgemm_with_threads(
+                                Tier::best_available(),
+                                threads,
+                                ta,
+                                tb,
                                 m,
                                 n,
                                 k,
-                                c.as_mut_ptr(),
-                                1,
-                                n as isize,
-                                beta != 0.0,
-                                a.as_ptr(),
-                                a_cs as isize,
-                                a_rs as isize,
-                                b.as_ptr(),
-                                b_cs as isize,
-                                b_rs as isize,
-                                beta,
                                 1.0,
-                                false,
-                                false,
-                                false,
-                                if threads == 1 {
-                                    gemm::Parallelism::None
-                                } else {
-                                    gemm::Parallelism::Rayon(threads)
-                                },
+                                &a,
+                                lda,
+                                &b,
+                                ldb,
+                                beta,
+                                &mut c,
+                                n,
                             )
-                        };
+                            .expect("engine sgemm");
+                        } else {
+                            // SAFETY: the strides describe the tightly packed slices above.
+                            unsafe {
+                                gemm::gemm(
+                                    m,
+                                    n,
+                                    k,
+                                    c.as_mut_ptr(),
+                                    1,
+                                    n as isize,
+                                    beta != 0.0,
+                                    a.as_ptr(),
+                                    a_cs as isize,
+                                    a_rs as isize,
+                                    b.as_ptr(),
+                                    b_cs as isize,
+                                    b_rs as isize,
+                                    beta,
+                                    1.0,
+                                    false,
+                                    false,
+                                    false,
+                                    if threads == 1 {
+                                        gemm::Parallelism::None
+                                    } else {
+                                        gemm::Parallelism::Rayon(threads)
+                                    },
+                                )
+                            };
+                        }
+                        std::hint::black_box(&mut c);
                     }
-                    std::hint::black_box(&mut c);
+                    *best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
                 }
-                *best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
             }
         }
-        let [e, g] = best;
-        totals[0] += e;
-        totals[1] += g;
-        println!(
-            "{spec:>18} t{threads}: engine {:10.1} µs {:6.1} GFLOPS | gemm-x86v4 {:10.1} µs {:6.1} GFLOPS | engine ÷ gemm {:.3}×",
-            e * 1e6,
-            flops / e / 1e9,
-            g * 1e6,
-            flops / g / 1e9,
-            g / e
-        );
+        for (&threads, &[e, g]) in counts.iter().zip(best.iter()) {
+            println!(
+                "{spec:>18} t{threads}: engine {:10.1} µs {:6.1} GFLOPS | gemm-x86v4 {:10.1} µs {:6.1} GFLOPS | engine ÷ gemm {:.3}×",
+                e * 1e6,
+                flops / e / 1e9,
+                g * 1e6,
+                flops / g / 1e9,
+                g / e
+            );
+        }
+        for (t, &threads) in counts.iter().enumerate().skip(1) {
+            println!(
+                "{spec:>18} speed-up t{threads} ÷ t{}: engine {:.3}× | gemm-x86v4 {:.3}×",
+                counts[0],
+                best[0][0] / best[t][0],
+                best[0][1] / best[t][1]
+            );
+        }
+        for (total, &[e, g]) in totals.iter_mut().zip(best.iter()) {
+            total[0] += e;
+            total[1] += g;
+        }
     }
-    if totals[0] > 0.0 {
-        println!(
-            "{:>18} t{threads}: engine {:10.1} µs | gemm-x86v4 {:10.1} µs | engine ÷ gemm {:.3}×",
-            "sum",
-            totals[0] * 1e6,
-            totals[1] * 1e6,
-            totals[1] / totals[0]
-        );
+    for (&threads, &[e, g]) in counts.iter().zip(totals.iter()) {
+        if e > 0.0 {
+            println!(
+                "{:>18} t{threads}: engine {:10.1} µs | gemm-x86v4 {:10.1} µs | engine ÷ gemm {:.3}×",
+                "sum",
+                e * 1e6,
+                g * 1e6,
+                g / e
+            );
+        }
     }
 }

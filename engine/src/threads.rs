@@ -9,7 +9,7 @@
 //! `run_chunks` is crate-private: its body pointer is lifetime-erased, and the claim
 //! protocol that makes that sound lives entirely in this file.
 //!
-//! The team is a private rayon pool of `threads() - 1` workers. In [`run_chunks`] the
+//! The team is a private rayon pool of `threads() - 1` workers. In `run_chunks` the
 //! caller and the workers *claim* chunks of work, so the caller never waits for a
 //! worker that has not woken up yet, and a second concurrent caller that finds the
 //! team busy simply claims all its chunks itself (never slower than single-threaded,

@@ -326,6 +326,47 @@ fn threaded_results_are_bit_identical_run_to_run() {
 }
 
 #[test]
+fn concurrent_threaded_callers_with_shared_packing_agree() {
+    // Several callers at once: one gets the team, the others find it busy and run every
+    // packing unit and chunk themselves; chunks waiting for shared blocks must neither
+    // hang nor read unpacked ones. Column chunks share A (n > NC), row chunks share B.
+    let cases = [
+        Case::new(
+            Trans::No,
+            Trans::No,
+            (70, 1100, 300),
+            (1.0, 0.0),
+            (0, 0, 0),
+            80,
+        ),
+        Case::new(
+            Trans::Yes,
+            Trans::No,
+            (1100, 560, 40),
+            (1.0, 0.5),
+            (0, 0, 0),
+            81,
+        ),
+    ];
+    let tier = Tier::best_available();
+    let want: Vec<Vec<u32>> = cases.iter().map(|c| bits(&c.run(tier, 1))).collect();
+    std::thread::scope(|s| {
+        for t in 0..3 {
+            let (cases, want) = (&cases, &want);
+            s.spawn(move || {
+                for r in 0..4 {
+                    let i = (t + r) % cases.len();
+                    assert!(
+                        bits(&cases[i].run(tier, 2)) == want[i],
+                        "caller {t} case {i}"
+                    );
+                }
+            });
+        }
+    });
+}
+
+#[test]
 fn gemv_shapes_every_transpose_and_stride() {
     for (m, n, k) in [
         (1, 768, 256),

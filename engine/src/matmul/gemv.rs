@@ -137,7 +137,7 @@ unsafe fn axpy_avx2(
     axpy_body(m, x, alpha, beta, y, inj)
 }
 
-/// Σ_p row_r[p]·x[p] for `R` rows at once, in `L` lanes, then a fixed-order reduction.
+/// `Σ_p row_r[p]·x[p]` for `R` rows at once, in `L` lanes, then a fixed-order reduction.
 #[inline(always)]
 fn dot_rows<const R: usize, const L: usize>(rows: [&[f32]; R], x: &[f32]) -> [f32; R] {
     let len = x.len();
@@ -213,7 +213,7 @@ fn dots_body<const L: usize>(
     }
 }
 
-/// Σ_p x[p]·m[p·ld + j0 + j] for j < W (a strip of y held in registers).
+/// `Σ_p x[p]·m[p·ld + j0 + j]` for j < W (a strip of y held in registers).
 #[inline(always)]
 fn strip<const W: usize>(m: Mat<'_>, x: &[f32], j0: usize) -> [f32; W] {
     let mut acc = [0.0f32; W];
