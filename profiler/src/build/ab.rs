@@ -131,9 +131,7 @@ pub fn measure_interleaved(
     );
     // Round k of each side ran back to back: the sides compare round by round.
     if !opts.instructions {
-        let id = crate::measure::pairing_id();
-        ma.settings.pairing = Some(id.clone());
-        mb.settings.pairing = Some(id);
+        crate::measure::mark_paired(&mut ma, &mut mb);
     }
     Ok((ma, mb))
 }

@@ -106,20 +106,23 @@ pub fn decide_all(
         let critical = config.is_critical(&bw.name);
         for name in metric_order(bw, cw) {
             let (bm, cm) = (&bw.metrics[&name], &cw.metrics[&name]);
-            let mut v = base_verdict(bw, &name, bm, cm);
             let sampled = match bm.kind {
                 MetricKind::Sampled => true,
                 // A derived metric whose source is missing is tested on its own.
                 MetricKind::Derived => !source_present(bw, cw, bm),
                 MetricKind::Deterministic => false,
             };
+            let pair = (sampled && is_paired)
+                .then(|| paired::paired_change(bm, cm))
+                .flatten();
+            // A paired test brings its own change and interval: no bootstrap.
+            let mut v = base_verdict(bw, &name, bm, cm, pair.is_none());
             if sampled {
                 let (t, src) = timing_threshold(config, floors, &bw.name, &name);
                 v.threshold = t;
                 v.threshold_source = src;
                 v.kind = MetricKind::Sampled;
                 v.derived_from = None;
-                let pair = is_paired.then(|| paired::paired_change(bm, cm)).flatten();
                 let p = match (&pair, &bm.samples, &cm.samples) {
                     (Some(pc), _, _) => {
                         v.change = pc.change;
@@ -249,11 +252,18 @@ fn source_present(b: &WorkloadResult, c: &WorkloadResult, m: &Metric) -> bool {
     })
 }
 
-/// A verdict with medians, change and interval filled in, decision pending.
-fn base_verdict(w: &WorkloadResult, name: &str, bm: &Metric, cm: &Metric) -> Verdict {
+/// A verdict with medians, change and (with `bootstrap_ci`) the hierarchical
+/// bootstrap interval filled in, decision pending.
+fn base_verdict(
+    w: &WorkloadResult,
+    name: &str,
+    bm: &Metric,
+    cm: &Metric,
+    bootstrap_ci: bool,
+) -> Verdict {
     let change = relative_change(bm.value(), cm.value());
     let ci95 = match (&bm.samples, &cm.samples) {
-        (Some(x), Some(y)) if bm.kind != MetricKind::Deterministic => {
+        (Some(x), Some(y)) if bootstrap_ci && bm.kind != MetricKind::Deterministic => {
             hierarchical::ratio_of_medians_ci(
                 hierarchical::Grouped {
                     values: x,

@@ -11,7 +11,7 @@
 //! Wilcoxon signed-rank test, the change estimated by Hodges–Lehmann.
 
 use crate::result::{Metric, RunResult};
-use crate::stats::hierarchical::median_in_place;
+use crate::stats::hierarchical::{Grouped, by_process, median_in_place};
 use crate::stats::wilcoxon;
 
 /// Whether two results are the two sides of one alternating measurement.
@@ -35,24 +35,18 @@ pub struct PairedChange {
     pub ci95: Option<[f64; 2]>,
 }
 
-/// Per-process medians keyed by process index, in index order.
+/// Per-process medians keyed by process index (none without process indices).
 fn process_medians(m: &Metric) -> Vec<(u32, f64)> {
-    let (Some(samples), Some(process)) = (&m.samples, &m.process) else {
+    let (Some(values), Some(process)) = (&m.samples, &m.process) else {
         return Vec::new();
     };
-    let mut ids: Vec<u32> = process.clone();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.into_iter()
-        .map(|id| {
-            let mut xs: Vec<f64> = samples
-                .iter()
-                .zip(process)
-                .filter(|(_, p)| **p == id)
-                .map(|(v, _)| *v)
-                .collect();
-            (id, median_in_place(&mut xs))
-        })
+    let groups = by_process(Grouped {
+        values,
+        process: Some(process),
+    });
+    groups
+        .into_iter()
+        .map(|(id, mut xs)| (id, median_in_place(&mut xs)))
         .collect()
 }
 

@@ -251,13 +251,15 @@ fn validate(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// A fresh identifier for the two results of one alternating measurement
-/// (`settings.pairing`): the start time in nanoseconds and this process's id.
-pub fn pairing_id() -> String {
+/// Mark two results as the sides of one alternating measurement: both get the
+/// same fresh `settings.pairing` (the time in nanoseconds and this process's id).
+pub fn mark_paired(a: &mut RunResult, b: &mut RunResult) {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}-{:x}", std::process::id())
+    let id = format!("{nanos:x}-{:x}", std::process::id());
+    a.settings.pairing = Some(id.clone());
+    b.settings.pairing = Some(id);
 }
 
 /// Whether a Ctrl-C interrupted a run in this process.

@@ -278,9 +278,7 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     let half_s = started.elapsed().as_secs_f64() / 2.0;
     let mut ra = assemble::assemble(a, &la, None, half_s)?;
     let mut rb = assemble::assemble(b, &lb, None, half_s)?;
-    let id = super::pairing_id();
-    ra.settings.pairing = Some(id.clone());
-    rb.settings.pairing = Some(id);
+    super::mark_paired(&mut ra, &mut rb);
     Ok((ra, rb))
 }
 

@@ -27,25 +27,30 @@ pub fn seed_for(key: &str) -> u64 {
     })
 }
 
-/// Samples split by process (processes in order of first appearance).
-fn groups(g: Grouped<'_>) -> Vec<Vec<f64>> {
+/// Samples split by process, with each process's index (processes in order of
+/// first appearance; without process indices, one group with index 0).
+pub fn by_process(g: Grouped<'_>) -> Vec<(u32, Vec<f64>)> {
     match g.process {
-        None => vec![g.values.to_vec()],
+        None => vec![(0, g.values.to_vec())],
         Some(p) => {
-            let mut ids: Vec<u32> = Vec::new();
-            let mut out: Vec<Vec<f64>> = Vec::new();
+            let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
             for (&v, &id) in g.values.iter().zip(p) {
-                match ids.iter().position(|&x| x == id) {
-                    Some(k) => out[k].push(v),
-                    None => {
-                        ids.push(id);
-                        out.push(vec![v]);
-                    }
+                match out.iter_mut().find(|(x, _)| *x == id) {
+                    Some((_, values)) => values.push(v),
+                    None => out.push((id, vec![v])),
                 }
             }
             out
         }
     }
+}
+
+/// Samples split by process (processes in order of first appearance).
+fn groups(g: Grouped<'_>) -> Vec<Vec<f64>> {
+    by_process(g)
+        .into_iter()
+        .map(|(_, values)| values)
+        .collect()
 }
 
 /// Median of a slice, reordering it in place. Empty → NaN.
