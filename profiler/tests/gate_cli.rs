@@ -241,7 +241,7 @@ fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternatio
     ))
     .stdout(predicate::str::contains(
         // One workload at α = 0.01: 10 rounds for the paired test.
-        "wall-time verdicts from both builds measured in alternation and compared round by round (10 rounds, 4 samples per process)",
+        "wall-time verdicts from both builds measured in alternation and compared round by round (10 rounds, 4 sample pairs each, taken in lockstep)",
     ));
     let mut pairing = Vec::new();
     for side in ["baseline", "current"] {
@@ -251,6 +251,8 @@ fn with_both_builds_at_hand_wall_time_is_decided_by_measuring_them_in_alternatio
         let r = smprof::result::load(&path).unwrap();
         let m = &r.workload("gelu/1k").unwrap().metrics["time_ns"];
         assert_eq!(m.samples.as_ref().map(Vec::len), Some(40), "{side}");
+        // Both sides are this smprof, which speaks the lockstep protocol.
+        assert!(r.settings.paired_samples, "{side}");
         pairing.push(
             r.settings
                 .pairing

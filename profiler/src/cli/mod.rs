@@ -356,4 +356,11 @@ pub struct WorkerArgs {
     /// Index of this worker process.
     #[arg(long, default_value_t = 0)]
     pub process: u32,
+    /// Take samples one at a time, each on a `sample` line of stdin (one
+    /// workload, time pass): the lockstep protocol of alternating measurements.
+    #[arg(long)]
+    pub lockstep: bool,
+    /// Run on this CPU only.
+    #[arg(long)]
+    pub cpu: Option<usize>,
 }

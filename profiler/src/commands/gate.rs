@@ -146,10 +146,16 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
             "alternation",
             &mut rechecks,
         )?;
+        let settings = &outcome.current.result.settings;
         alternation_notes.push(format!(
-            "wall-time verdicts from both builds measured in alternation and compared round by round ({} rounds, {} samples per process); the stored runs' comparison is the report's",
-            outcome.current.result.settings.processes,
-            outcome.current.result.settings.samples_per_process
+            "wall-time verdicts from both builds measured in alternation and compared round by round ({} rounds, {} {}); the stored runs' comparison is the report's",
+            settings.processes,
+            settings.samples_per_process,
+            if settings.paired_samples {
+                "sample pairs each, taken in lockstep"
+            } else {
+                "samples per process"
+            }
         ));
         alternation_notes.extend(gate::alternation::replace_wall_time(&mut cmp, &alternating));
     }

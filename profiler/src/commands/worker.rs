@@ -4,6 +4,7 @@
 use crate::cli::{Cli, WorkerArgs};
 use anyhow::Context;
 use smprof::measure::worker::{self, Pass, Spec};
+use smprof::measure::{affinity, lockstep};
 use std::process::ExitCode;
 
 pub fn run(_cli: &Cli, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -17,8 +18,18 @@ pub fn run(_cli: &Cli, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
         samples: args.samples,
         process: args.process,
     };
+    if let Some(cpu) = args.cpu
+        && !affinity::pin_to(cpu)
+    {
+        anyhow::bail!("--cpu {cpu}: cannot run on that CPU");
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    worker::run(&spec, &mut out).context("worker")?;
+    if args.lockstep {
+        let mut input = std::io::stdin().lock();
+        lockstep::worker::run(&spec, &mut input, &mut out).context("lockstep worker")?;
+    } else {
+        worker::run(&spec, &mut out).context("worker")?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -97,6 +97,7 @@ pub fn decide_all(
         .collect();
 
     let is_paired = paired::is_paired(baseline, current);
+    let by_sample = paired::pairs_samples(baseline, current);
     // Pass 1: medians, intervals and raw p-values of sampled metrics; tolerance
     // decisions of deterministic ones. Derived metrics are filled in pass 3.
     for bw in &baseline.workloads {
@@ -113,7 +114,7 @@ pub fn decide_all(
                 MetricKind::Deterministic => false,
             };
             let pair = (sampled && is_paired)
-                .then(|| paired::paired_change(bm, cm))
+                .then(|| paired::paired_change(bm, cm, by_sample))
                 .flatten();
             // A paired test brings its own change and interval: no bootstrap.
             let mut v = base_verdict(bw, &name, bm, cm, pair.is_none());
@@ -388,6 +389,15 @@ mod tests {
 
     /// The same, as one side of the alternating measurement `pairing`.
     fn result_paired(per_process: &[&[f64]], pairing: Option<&str>) -> RunResult {
+        result_lockstep(per_process, pairing, false)
+    }
+
+    /// The same, its samples taken in lockstep with the other side's if `by_sample`.
+    fn result_lockstep(
+        per_process: &[&[f64]],
+        pairing: Option<&str>,
+        by_sample: bool,
+    ) -> RunResult {
         let samples: Vec<f64> = per_process.iter().flat_map(|p| p.iter().copied()).collect();
         let process: Vec<u32> = per_process
             .iter()
@@ -406,7 +416,8 @@ mod tests {
                     "fingerprint": "f"},
             "settings": {"mode": "default", "processes": per_process.len(),
                          "samples_per_process": per_process[0].len(), "suites": ["code"],
-                         "filter": null, "metric_mode": "time", "pairing": pairing},
+                         "filter": null, "metric_mode": "time", "pairing": pairing,
+                         "paired_samples": by_sample},
             "durations_s": {},
             "workloads": [{"name": "gelu/10k", "suite": "code", "group": "gelu", "metrics": {
                 "time_ns": {"unit": "ns", "better": "lower", "kind": "sampled",
@@ -508,6 +519,31 @@ mod tests {
         assert!((v.p_value.unwrap() - 2.0 / 1024.0).abs() < 1e-12);
         let [lo, hi] = v.ci95.unwrap();
         assert!(lo <= 0.1 + 1e-9 && 0.1 - 1e-9 <= hi, "{:?}", v.ci95);
+    }
+
+    #[test]
+    fn lockstep_rounds_compare_sample_pairs() {
+        // In every round two of three sample pairs say +10 %; the third pair's
+        // baseline half ran in a spell. Sample pairs give +10 %; the process
+        // medians (200 → 150) would give −25 %.
+        let b = vec![vec![100.0, 200.0, 300.0]; 10];
+        let c = vec![vec![110.0, 220.0, 150.0]; 10];
+        let decide = |by_sample| {
+            decide_all(
+                &result_lockstep(&slices(&b), Some("r"), by_sample),
+                &result_lockstep(&slices(&c), Some("r"), by_sample),
+                &Config::default(),
+                None,
+            )
+            .verdicts[0]
+                .clone()
+        };
+        let v = decide(true);
+        assert_eq!(v.verdict, VerdictKind::Regression, "{v:?}");
+        assert!((v.change - 0.10).abs() < 1e-9, "{v:?}");
+        let v = decide(false);
+        assert_eq!(v.verdict, VerdictKind::Improvement, "{v:?}");
+        assert!((v.change + 0.25).abs() < 1e-9, "{v:?}");
     }
 
     #[test]

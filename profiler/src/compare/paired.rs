@@ -9,6 +9,11 @@
 //! into a slow level read as a significant change. Here the unit is the round:
 //! one log-ratio of per-process medians per round, tested with the exact
 //! Wilcoxon signed-rank test, the change estimated by Hodges–Lehmann.
+//!
+//! When the sides took their samples in lockstep (`settings.paired_samples`,
+//! [`crate::measure::lockstep`]), a round's log-ratio is instead the median of
+//! its sample pairs' log-ratios: the two halves of a sample pair ran a few
+//! milliseconds apart, under the same spell of the machine.
 
 use crate::result::{Metric, RunResult};
 use crate::stats::hierarchical::{Grouped, by_process, median_in_place};
@@ -35,38 +40,60 @@ pub struct PairedChange {
     pub ci95: Option<[f64; 2]>,
 }
 
-/// Per-process medians keyed by process index (none without process indices).
-fn process_medians(m: &Metric) -> Vec<(u32, f64)> {
+/// Whether the two sides of a paired comparison took their samples in lockstep.
+pub fn pairs_samples(baseline: &RunResult, current: &RunResult) -> bool {
+    is_paired(baseline, current)
+        && baseline.settings.paired_samples
+        && current.settings.paired_samples
+}
+
+/// Samples per process, keyed by process index, in the order taken (none
+/// without process indices).
+fn rounds(m: &Metric) -> Vec<(u32, Vec<f64>)> {
     let (Some(values), Some(process)) = (&m.samples, &m.process) else {
         return Vec::new();
     };
-    let groups = by_process(Grouped {
+    by_process(Grouped {
         values,
         process: Some(process),
-    });
-    groups
-        .into_iter()
-        .map(|(id, mut xs)| (id, median_in_place(&mut xs)))
-        .collect()
+    })
 }
 
-/// ln(current median / baseline median) for every round present on both sides
-/// with positive medians on both.
-pub fn round_log_ratios(baseline: &Metric, current: &Metric) -> Vec<f64> {
-    let b = process_medians(baseline);
-    let c = process_medians(current);
-    b.iter()
-        .filter_map(|&(id, mb)| {
-            let &(_, mc) = c.iter().find(|(k, _)| *k == id)?;
-            (mb > 0.0 && mc > 0.0 && mb.is_finite() && mc.is_finite()).then(|| (mc / mb).ln())
+fn usable(x: f64) -> bool {
+    x > 0.0 && x.is_finite()
+}
+
+/// One log-ratio per round present on both sides: ln(current median / baseline
+/// median), or with `by_sample` the median of ln(current_i / baseline_i) over
+/// the round's sample pairs. Rounds without a usable (positive, finite) pair
+/// are left out.
+pub fn round_log_ratios(baseline: &Metric, current: &Metric, by_sample: bool) -> Vec<f64> {
+    let c = rounds(current);
+    rounds(baseline)
+        .into_iter()
+        .filter_map(|(id, mut b)| {
+            let (_, cs) = c.iter().find(|(k, _)| *k == id)?;
+            if by_sample {
+                let mut d: Vec<f64> = b
+                    .iter()
+                    .zip(cs)
+                    .filter(|&(&x, &y)| usable(x) && usable(y))
+                    .map(|(&x, &y)| (y / x).ln())
+                    .collect();
+                (!d.is_empty()).then(|| median_in_place(&mut d))
+            } else {
+                let (mb, mc) = (median_in_place(&mut b), median_in_place(&mut cs.clone()));
+                (usable(mb) && usable(mc)).then(|| (mc / mb).ln())
+            }
         })
         .collect()
 }
 
-/// The paired test of one metric; `None` with fewer than two usable rounds
-/// (or no round that differs), when the caller falls back to the pooled test.
-pub fn paired_change(baseline: &Metric, current: &Metric) -> Option<PairedChange> {
-    let d = round_log_ratios(baseline, current);
+/// The paired test of one metric (`by_sample`: see [`round_log_ratios`]);
+/// `None` with fewer than two usable rounds (or no round that differs), when
+/// the caller falls back to the pooled test.
+pub fn paired_change(baseline: &Metric, current: &Metric, by_sample: bool) -> Option<PairedChange> {
+    let d = round_log_ratios(baseline, current, by_sample);
     if d.len() < 2 {
         return None;
     }
@@ -132,7 +159,7 @@ mod tests {
     fn rounds_pair_by_process_index() {
         let b = metric(&[&[100.0, 102.0, 98.0], &[200.0, 200.0, 200.0]]);
         let c = metric(&[&[110.0, 110.0, 111.0], &[220.0, 219.0, 221.0]]);
-        let d = round_log_ratios(&b, &c);
+        let d = round_log_ratios(&b, &c, false);
         assert_eq!(d.len(), 2);
         assert!((d[0] - (110.0f64 / 100.0).ln()).abs() < 1e-12);
         assert!((d[1] - (220.0f64 / 200.0).ln()).abs() < 1e-12);
@@ -151,7 +178,7 @@ mod tests {
             b.iter().map(Vec::as_slice).collect(),
             c.iter().map(Vec::as_slice).collect(),
         );
-        let r = paired_change(&metric(&rb), &metric(&rc)).unwrap();
+        let r = paired_change(&metric(&rb), &metric(&rc), false).unwrap();
         assert_eq!(r.rounds, 8);
         assert!((r.change - 0.1).abs() < 1e-9, "{r:?}");
         assert!((r.p_value - 2.0 / 256.0).abs() < 1e-12);
@@ -160,10 +187,28 @@ mod tests {
     }
 
     #[test]
+    fn sample_pairs_cancel_spells_that_medians_keep() {
+        // Round 0: a slow spell (×1.4) covers the middle two sample pairs on both
+        // sides; round 1: the baseline's process median is caught by a spell the
+        // current side missed. Per sample pair the current build is 10 % slower.
+        let b = metric(&[&[100.0, 140.0, 140.0, 100.0], &[140.0, 140.0, 100.0, 140.0]]);
+        let c = metric(&[&[110.0, 154.0, 154.0, 110.0], &[154.0, 154.0, 110.0, 154.0]]);
+        let by_sample = round_log_ratios(&b, &c, true);
+        assert_eq!(by_sample.len(), 2);
+        assert!(by_sample.iter().all(|d| (d - 1.1f64.ln()).abs() < 1e-12));
+        // A sample missing on one side (or unusable) only drops that pair.
+        let c_short = metric(&[&[110.0, f64::NAN, 154.0], &[154.0]]);
+        let d = round_log_ratios(&b, &c_short, true);
+        assert_eq!(d.len(), 2);
+        assert!(d.iter().all(|d| (d - 1.1f64.ln()).abs() < 1e-12), "{d:?}");
+    }
+
+    #[test]
     fn too_few_rounds_fall_back() {
         let b = metric(&[&[100.0]]);
         let c = metric(&[&[110.0]]);
-        assert!(paired_change(&b, &c).is_none());
+        assert!(paired_change(&b, &c, false).is_none());
+        assert!(paired_change(&b, &c, true).is_none());
     }
 
     #[test]

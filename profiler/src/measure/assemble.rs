@@ -254,6 +254,7 @@ pub fn assemble(
             filter: plan.filter.clone(),
             metric_mode: plan.metric.as_str().to_string(),
             pairing: None,
+            paired_samples: false,
         },
         durations_s: durations,
         workloads: workloads_out,

@@ -9,10 +9,12 @@
 //! - [`callgrind`]: instruction counts under valgrind (the gate's deterministic mode);
 //! - [`assemble`]: worker lines → a [`RunResult`].
 
+pub mod affinity;
 pub mod alloc;
 pub mod assemble;
 pub mod attribution;
 pub mod callgrind;
+pub mod lockstep;
 pub mod orchestrate;
 pub mod preemption;
 pub mod timing;
@@ -221,12 +223,18 @@ pub fn execute_detailed(plan: &Plan, progress: bool) -> Result<Execution> {
     orchestrate::run(plan, progress).map(|(result, lines)| Execution { result, lines })
 }
 
-/// Measure two plans of the same workloads in alternating worker processes (see
-/// [`orchestrate::run_alternating`]); wall time only, no allocation pass.
+/// Measure two plans of the same workloads in alternation; wall time only, no
+/// allocation pass. Sample by sample in lockstep ([`lockstep`]) when both
+/// executables speak its protocol, otherwise whole worker processes in turn
+/// ([`orchestrate::run_alternating`], e.g. for a baseline built before it).
 pub fn execute_alternating(a: &Plan, b: &Plan, progress: bool) -> Result<(RunResult, RunResult)> {
     validate(a)?;
     validate(b)?;
-    orchestrate::run_alternating(a, b, progress)
+    if lockstep::driver::supported(&a.exe) && lockstep::driver::supported(&b.exe) {
+        lockstep::driver::run(a, b, progress)
+    } else {
+        orchestrate::run_alternating(a, b, progress)
+    }
 }
 
 /// A plan can run: every workload in the catalogue, at least one process, sample and thread.

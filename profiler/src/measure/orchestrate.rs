@@ -23,9 +23,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::Instant;
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static CHILD: Mutex<Option<Child>> = Mutex::new(None);
 static HANDLER: Once = Once::new();
+/// Process ids of running lockstep workers (two at a time), killed on Ctrl-C.
+static LOCKSTEP_PIDS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Kill this worker on Ctrl-C (until [`untrack`]).
+pub(super) fn track(pid: u32) {
+    LOCKSTEP_PIDS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(pid);
+}
+
+/// Stop tracking a worker that has been waited for.
+pub(super) fn untrack(pid: u32) {
+    LOCKSTEP_PIDS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|&p| p != pid);
+}
 
 /// Whether Ctrl-C interrupted a run in this process.
 pub fn interrupted() -> bool {
@@ -34,7 +52,7 @@ pub fn interrupted() -> bool {
 
 /// Install the Ctrl-C handler once. If the host program already installed one,
 /// ours is not installed and Ctrl-C behaves as the host decides.
-fn install_handler() {
+pub(super) fn install_handler() {
     HANDLER.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             INTERRUPTED.store(true, Ordering::SeqCst);
@@ -43,11 +61,19 @@ fn install_handler() {
             {
                 let _ = child.kill();
             }
+            if let Ok(pids) = LOCKSTEP_PIDS.lock() {
+                for &pid in pids.iter() {
+                    if let Ok(pid) = i32::try_from(pid) {
+                        // SAFETY: plain syscall; the pid is a child not yet waited for.
+                        unsafe { libc::kill(pid, libc::SIGKILL) };
+                    }
+                }
+            }
         });
     });
 }
 
-fn interrupted_error() -> Error {
+pub(super) fn interrupted_error() -> Error {
     Error::Other {
         what: "smprof run".into(),
         reason: "interrupted (Ctrl-C); no result was written".into(),
@@ -66,14 +92,14 @@ pub fn order_for(workloads: &[String], seed: u64, process: u32) -> Vec<String> {
 }
 
 /// Progress: one bar per workload (its processes and passes done) and an overall bar with ETA.
-struct Progress {
+pub(super) struct Progress {
     _multi: MultiProgress,
     total: ProgressBar,
     bars: BTreeMap<String, ProgressBar>,
 }
 
 impl Progress {
-    fn new(plan: &Plan, per_workload: u64, show: bool) -> Progress {
+    pub(super) fn new(plan: &Plan, per_workload: u64, show: bool) -> Progress {
         let multi = MultiProgress::with_draw_target(if show {
             ProgressDrawTarget::stderr()
         } else {
@@ -114,7 +140,7 @@ impl Progress {
         }
     }
 
-    fn advance(&self, line: &Line) {
+    pub(super) fn advance(&self, line: &Line) {
         if let Some(b) = self.bars.get(&line.workload) {
             b.inc(1);
             if line.pass == Pass::Time && !line.samples_ns.is_empty() {
@@ -136,7 +162,7 @@ impl Progress {
         self.total.inc(steps);
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         self.total.finish_and_clear();
         for b in self.bars.values() {
             b.finish_and_clear();
@@ -146,7 +172,7 @@ impl Progress {
 
 /// Say on stderr (with the progress display) how many samples the workers took
 /// again because they were preempted: a busy machine, worth knowing about.
-fn note_retaken(parts: &[&[Line]], show: bool) {
+pub(super) fn note_retaken(parts: &[&[Line]], show: bool) {
     let lines = parts.iter().flat_map(|p| p.iter());
     let retaken: u64 = lines.clone().map(|l| u64::from(l.retaken)).sum();
     let kept: usize = lines.map(|l| l.samples_ns.len()).sum();
@@ -299,18 +325,14 @@ fn timing_worker(
     )
 }
 
-/// Spawn one worker, stream its lines, and check how it ended.
-pub fn run_worker(
+/// The command line of one worker process (stdio left to the caller).
+pub(super) fn worker_command(
     plan: &Plan,
     order: &[String],
     pass: Pass,
     samples: u32,
     process: u32,
-    progress_hook: &dyn ProgressHook,
-) -> Result<Vec<Line>> {
-    if interrupted() {
-        return Err(interrupted_error());
-    }
+) -> Command {
     let mut cmd = Command::new(&plan.exe);
     cmd.arg("worker")
         .arg("--workloads")
@@ -324,8 +346,46 @@ pub fn run_worker(
         .arg("--process")
         .arg(process.to_string())
         .env("SMALLMIND_THREADS", plan.threads.to_string())
-        .env("RAYON_NUM_THREADS", plan.threads.to_string())
-        .stdin(Stdio::null())
+        .env("RAYON_NUM_THREADS", plan.threads.to_string());
+    cmd
+}
+
+/// The error of a worker that did not exit successfully, with its last stderr lines.
+pub(super) fn exit_error(
+    what: String,
+    status: Option<std::process::ExitStatus>,
+    stderr_text: &str,
+) -> Error {
+    let tail: Vec<&str> = stderr_text.lines().rev().take(8).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    Error::Other {
+        what,
+        reason: format!(
+            "exited with {}{}",
+            status.map_or("an unknown status".to_string(), |s| s.to_string()),
+            if tail.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", tail.join(" | "))
+            }
+        ),
+    }
+}
+
+/// Spawn one worker, stream its lines, and check how it ended.
+pub fn run_worker(
+    plan: &Plan,
+    order: &[String],
+    pass: Pass,
+    samples: u32,
+    process: u32,
+    progress_hook: &dyn ProgressHook,
+) -> Result<Vec<Line>> {
+    if interrupted() {
+        return Err(interrupted_error());
+    }
+    let mut cmd = worker_command(plan, order, pass, samples, process);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let what = || {
@@ -409,22 +469,7 @@ pub fn run_worker(
     }
     match status {
         Some(s) if s.success() => {}
-        other => {
-            let tail: Vec<&str> = stderr_text.lines().rev().take(8).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            return Err(Error::Other {
-                what: what(),
-                reason: format!(
-                    "exited with {}{}",
-                    other.map_or("an unknown status".to_string(), |s| s.to_string()),
-                    if tail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", tail.join(" | "))
-                    }
-                ),
-            });
-        }
+        other => return Err(exit_error(what(), other, &stderr_text)),
     }
     let missing: Vec<&String> = order
         .iter()

@@ -63,39 +63,67 @@ pub fn iterations_for(per_op: Duration, min_sample: Duration) -> u64 {
 
 /// Warm up, calibrate and sample `w`.
 pub fn measure(w: &mut dyn Workload, cfg: &Config) -> Result<Samples> {
-    let start = Instant::now();
-    let mut ops: u64 = 0;
-    loop {
-        measured_op(w)?;
-        ops += 1;
-        if start.elapsed() >= cfg.warmup {
-            break;
-        }
-    }
-    let per_op = start.elapsed() / ops.min(u32::MAX as u64) as u32;
-    let iters = iterations_for(per_op, cfg.min_sample);
+    let mut sampler = Sampler::new(w, cfg)?;
     let mut per_op_ns = Vec::with_capacity(cfg.samples as usize);
-    let budget = cfg.samples.saturating_mul(MAX_RETAKES_PER_SAMPLE);
-    let mut retaken = 0;
-    while per_op_ns.len() < cfg.samples as usize {
-        let before = involuntary_switches();
-        let t0 = Instant::now();
-        for _ in 0..iters {
-            measured_op(w)?;
-        }
-        let ns = t0.elapsed().as_nanos() as f64 / iters as f64;
-        let preempted = matches!((before, involuntary_switches()), (Some(a), Some(b)) if b > a);
-        if preempted && retaken < budget {
-            retaken += 1;
-            continue;
-        }
-        per_op_ns.push(ns);
+    for _ in 0..cfg.samples {
+        per_op_ns.push(sampler.take(w)?);
     }
     Ok(Samples {
         per_op_ns,
-        iters,
-        retaken,
+        iters: sampler.iters,
+        retaken: sampler.retaken,
     })
+}
+
+/// Takes samples of one warmed-up workload, one at a time (the lockstep worker
+/// takes each when told to).
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    /// Operations per sample, fixed by the warm-up.
+    pub iters: u64,
+    /// Samples retaken so far.
+    pub retaken: u32,
+    budget: u32,
+}
+
+impl Sampler {
+    /// Warm `w` up for [`Config::warmup`] and choose the operations per sample.
+    pub fn new(w: &mut dyn Workload, cfg: &Config) -> Result<Sampler> {
+        let start = Instant::now();
+        let mut ops: u64 = 0;
+        loop {
+            measured_op(w)?;
+            ops += 1;
+            if start.elapsed() >= cfg.warmup {
+                break;
+            }
+        }
+        let per_op = start.elapsed() / ops.min(u32::MAX as u64) as u32;
+        Ok(Sampler {
+            iters: iterations_for(per_op, cfg.min_sample),
+            retaken: 0,
+            budget: cfg.samples.saturating_mul(MAX_RETAKES_PER_SAMPLE),
+        })
+    }
+
+    /// One sample, in nanoseconds per operation; taken again while the process
+    /// was preempted during it and the retake budget lasts.
+    pub fn take(&mut self, w: &mut dyn Workload) -> Result<f64> {
+        loop {
+            let before = involuntary_switches();
+            let t0 = Instant::now();
+            for _ in 0..self.iters {
+                measured_op(w)?;
+            }
+            let ns = t0.elapsed().as_nanos() as f64 / self.iters as f64;
+            let preempted = matches!((before, involuntary_switches()), (Some(a), Some(b)) if b > a);
+            if preempted && self.retaken < self.budget {
+                self.retaken += 1;
+                continue;
+            }
+            return Ok(ns);
+        }
+    }
 }
 
 #[cfg(test)]

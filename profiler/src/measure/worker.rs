@@ -99,10 +99,40 @@ pub struct Line {
     pub operations: u32,
 }
 
+impl Line {
+    /// An empty line for workload `name` of worker `spec`, on the active SIMD tier.
+    pub fn new(name: &str, spec: &Spec) -> Line {
+        Line {
+            workload: name.to_string(),
+            pass: spec.pass,
+            process: spec.process,
+            simd_tier: smallmind::simd::active().as_str().to_string(),
+            elapsed_s: 0.0,
+            error: None,
+            samples_ns: Vec::new(),
+            iters_per_sample: 0,
+            retaken: 0,
+            alloc: None,
+            attribution: None,
+            operations: 0,
+        }
+    }
+}
+
+/// Write `line` as one JSON line and flush (the orchestrator reads as it comes).
+pub fn write_line(out: &mut dyn Write, line: &Line) -> Result<()> {
+    let text = serde_json::to_string(line).map_err(|e| Error::Other {
+        what: "worker output".into(),
+        reason: e.to_string(),
+    })?;
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
 /// Run a worker, printing lines to `out`. A failing workload is reported in its
 /// line and ends the worker with the error.
 pub fn run(spec: &Spec, out: &mut dyn Write) -> Result<()> {
-    let tier = smallmind::simd::active().as_str().to_string();
     if spec.pass == Pass::Alloc {
         alloc::enable_heap_profiling();
     }
@@ -113,20 +143,7 @@ pub fn run(spec: &Spec, out: &mut dyn Write) -> Result<()> {
     };
     for name in &spec.workloads {
         let start = Instant::now();
-        let mut line = Line {
-            workload: name.clone(),
-            pass: spec.pass,
-            process: spec.process,
-            simd_tier: tier.clone(),
-            elapsed_s: 0.0,
-            error: None,
-            samples_ns: Vec::new(),
-            iters_per_sample: 0,
-            retaken: 0,
-            alloc: None,
-            attribution: None,
-            operations: 0,
-        };
+        let mut line = Line::new(name, spec);
         let outcome = measure_one(name, spec, scope_ns, &mut line).map_err(|e| match e {
             e @ Error::Workload { .. } => e,
             e => Error::Workload {
@@ -138,13 +155,7 @@ pub fn run(spec: &Spec, out: &mut dyn Write) -> Result<()> {
         if let Err(e) = &outcome {
             line.error = Some(e.to_string());
         }
-        let text = serde_json::to_string(&line).map_err(|e| Error::Other {
-            what: "worker output".into(),
-            reason: e.to_string(),
-        })?;
-        writeln!(out, "{text}")
-            .and_then(|()| out.flush())
-            .map_err(|e| Error::io("<stdout>", e))?;
+        write_line(out, &line)?;
         outcome?;
     }
     Ok(())

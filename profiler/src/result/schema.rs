@@ -90,6 +90,11 @@ pub struct RunSettings {
     /// of the other (round k), so the two compare round by round. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairing: Option<String>,
+    /// With `pairing`: the two sides took their samples in lockstep, so sample i
+    /// of round k on one side ran right before or after sample i of round k on
+    /// the other, and rounds compare sample pair by sample pair. Absent = false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paired_samples: bool,
 }
 
 /// Which way is better for a metric.

@@ -526,6 +526,7 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
             filter: None,
             metric_mode: "time".into(),
             pairing: None,
+            paired_samples: false,
         },
         durations_s,
         workloads,

@@ -148,6 +148,7 @@ pub fn result_for(
             filter: None,
             metric_mode: "time".into(),
             pairing: None,
+            paired_samples: false,
         },
         durations_s: BTreeMap::new(),
         workloads: workloads

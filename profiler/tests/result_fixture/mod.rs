@@ -52,6 +52,7 @@ pub fn sample_result() -> RunResult {
             filter: Some("matmul".into()),
             metric_mode: "time".into(),
             pairing: None,
+            paired_samples: false,
         },
         durations_s: [("code".to_string(), 1.5), ("total".to_string(), 2.0)]
             .into_iter()
