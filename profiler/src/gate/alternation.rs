@@ -5,8 +5,9 @@
 //! baseline measured in such a spell hides a real 10 % regression (the gate's
 //! wall-time detection figure missed 4 of 20 that way), and one measured in a fast
 //! spell invents one. When the gate has both builds at hand it therefore measures
-//! them again, process by process in alternation, and decides every wall-time
-//! metric from that measurement; the stored comparison stays the report's.
+//! them again in alternation (sample by sample in lockstep,
+//! [`crate::measure::lockstep`], when both builds speak it) and decides every
+//! wall-time metric from that measurement; the stored comparison stays the report's.
 
 use crate::compare::model::{Comparison, Verdict, VerdictKind};
 use crate::gate::decision::is_wall_time;
