@@ -49,6 +49,13 @@ gate() { # gate BASE CUR LOG → prints the exit code; the gate's outputs go to 
 rows=()
 
 if ! skip 1; then
+  # Results of a dirty tree are keyed apart (COMMIT-dirty) and the gate only
+  # measures both "builds" in alternation for a clean commit: refuse rather than
+  # produce an A/A figure of the stored-runs path alone.
+  if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+    echo "gate-figures.sh: the A/A figure needs a clean work tree (commit or stash first)" >&2
+    exit 2
+  fi
   fails=0; errors=0
   for i in $(seq 1 "$AA_RUNS"); do
     run "$out/aa-$i-a.json" "$AA_FILTER" --quick
