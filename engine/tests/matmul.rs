@@ -228,6 +228,33 @@ fn small_row_major_b_read_in_place() {
 }
 
 #[test]
+fn few_rows_read_a_large_row_major_b_in_place() {
+    // m ≤ 64 reads B in place whatever k·n while its rows are under 4 KiB apart (a
+    // ragged last panel packed); 1030 columns (4 KiB+ rows) are packed again.
+    for (i, &(m, n, k)) in [
+        (32, 256, 256),
+        (61, 300, 290),
+        (8, 1000, 40),
+        (20, 1030, 30),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (pad, beta) in [((0, 0, 0), 0.0), ((3, 7, 1), 0.5)] {
+            let case = Case::new(
+                Trans::No,
+                Trans::No,
+                (m, n, k),
+                (1.25, beta),
+                pad,
+                40 + i as u64,
+            );
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
+        }
+    }
+}
+
+#[test]
 fn wide_threaded_products_share_one_packed_a() {
     // n > NC: column chunks use A packed once, up front, in parallel (several depth
     // passes; several row blocks in the second shape).

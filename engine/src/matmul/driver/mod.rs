@@ -50,6 +50,19 @@ pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 /// strided rows cost more than the copy saves (0.98× → 0.90×).
 const B_IN_PLACE_MAX: usize = 64 * 64;
 
+/// Up to this many rows of C, a row-major B of any size is read in place (rows under
+/// [`B_IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
+/// eight row panels, and for a small batch the copy is a large share of the product.
+/// Hot-cache minima of 100–200 calls, in-place vs packed, on the model-207 Xeon, twice:
+/// 32×256×256 (the MLP workload's forward) 24.6 vs 31.7 µs, 8×256×256 6.5 vs 13.7,
+/// 64×256×256 48.5 vs 53.6–55.5, 32×512×512 100.5 vs 130.4–131.8, 16×1024×1024
+/// (4 KiB rows, excluded) 371–401 vs 403–406 and 32×1024×1024 614 vs 600–604.
+const B_IN_PLACE_MAX_M: usize = 64;
+
+/// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
+/// every step is a new page in the same L1 set (see [`A_T_IN_PLACE_MAX_STRIDE`]).
+const B_IN_PLACE_MAX_STRIDE: usize = 4096;
+
 /// A transposed A (stored k×m) read in place walks one stored row per step of k, so
 /// its rows must be close: at a stride of 4 KiB (m ≥ 1024: the medium model's weight
 /// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
@@ -161,7 +174,9 @@ pub(crate) fn gemm(
     // A is read in place when one B block spans all of C's columns (see `blocked`),
     // unless it is a transposed operand whose rows are a page or more apart.
     let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= A_T_IN_PLACE_MAX_STRIDE);
-    let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
+    // B is read in place when it is small, or when few row panels would share its copy.
+    let b_in_place = b.cs == 1
+        && (k * n <= B_IN_PLACE_MAX || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
     // When column chunks need A packed (or row chunks B), every chunk would pack the
