@@ -228,6 +228,55 @@ fn small_row_major_b_read_in_place() {
 }
 
 #[test]
+fn few_rows_read_a_large_row_major_b_in_place() {
+    // m ≤ 64 reads B in place whatever k·n while its rows are under 4 KiB apart (a
+    // ragged last panel packed); 1030 columns (4 KiB+ rows) are packed again.
+    for (i, &(m, n, k)) in [
+        (32, 256, 256),
+        (61, 300, 290),
+        (8, 1000, 40),
+        (20, 1030, 30),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (pad, beta) in [((0, 0, 0), 0.0), ((3, 7, 1), 0.5)] {
+            let case = Case::new(
+                Trans::No,
+                Trans::No,
+                (m, n, k),
+                (1.25, beta),
+                pad,
+                40 + i as u64,
+            );
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
+        }
+    }
+}
+
+#[test]
+fn few_rows_times_a_transposed_b_run_as_the_transposed_product() {
+    // C = A·Bᵀ with m ≤ 64 < n (k·n > 64²) runs as T = B·Aᵀ, then C = Tᵀ (+ β·C): odd
+    // sizes (column tails of the 8×8 transposition, ragged panels), padded strides, β.
+    for (i, &(m, n, k)) in [(32, 256, 256), (37, 300, 70), (64, 65, 90), (5, 203, 33)]
+        .iter()
+        .enumerate()
+    {
+        for (pad, beta) in [((0, 0, 0), 0.0), ((3, 7, 2), 0.5)] {
+            let case = Case::new(
+                Trans::No,
+                Trans::Yes,
+                (m, n, k),
+                (0.75, beta),
+                pad,
+                60 + i as u64,
+            );
+            for_each_available_tier(|tier| case.check_across_threads(tier, &[2]));
+        }
+    }
+}
+
+#[test]
 fn wide_threaded_products_share_one_packed_a() {
     // n > NC: column chunks use A packed once, up front, in parallel (several depth
     // passes; several row blocks in the second shape).

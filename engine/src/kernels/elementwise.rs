@@ -3,7 +3,7 @@
 
 use super::lanewise::{Binary, map2, update1};
 use super::same_len;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::profile::{Op, scope};
 use crate::simd::vector::SimdF32;
 use crate::simd::{self, Tier, simd_kernel};
@@ -91,6 +91,45 @@ pub fn add_assign_with(tier: Tier, a: &mut [f32], b: &[f32]) -> Result<()> {
     Ok(())
 }
 
+/// table[ids[i], :] += rows[i, :] for every i: an embedding's backward, one call for
+/// all rows (not one kernel call per token). A repeated id accumulates every row.
+// table: (V, C), ids: (N), rows: (N, C)
+pub fn scatter_add_rows(table: &mut [f32], c: usize, ids: &[u32], rows: &[f32]) -> Result<()> {
+    scatter_add_rows_with(simd::active(), table, c, ids, rows)
+}
+
+/// [`scatter_add_rows`] on a chosen tier.
+pub fn scatter_add_rows_with(
+    tier: Tier,
+    table: &mut [f32],
+    c: usize,
+    ids: &[u32],
+    rows: &[f32],
+) -> Result<()> {
+    const OP: &str = "scatter_add_rows";
+    if c == 0 && table.is_empty() && rows.is_empty() {
+        return Ok(()); // rows of no channels: nothing to add
+    }
+    if c == 0 || !table.len().is_multiple_of(c) || rows.len() != ids.len() * c {
+        return Err(Error::shape(
+            OP,
+            &[table.len(), c],
+            &[ids.len(), rows.len()],
+        ));
+    }
+    let v = table.len() / c;
+    if let Some(&bad) = ids.iter().find(|&&i| i as usize >= v) {
+        return Err(Error::arg(
+            OP,
+            format!("row {bad} outside a table of {v} rows"),
+        ));
+    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Add);
+    scatter_add_dispatch(tier, table, c, ids, rows);
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Scalar specification.
 
@@ -149,6 +188,13 @@ fn axpy_scalar(alpha: f32, x: &[f32], y: &mut [f32]) {
 fn add_assign_scalar(a: &mut [f32], b: &[f32]) {
     for (o, &v) in a.iter_mut().zip(b) {
         *o += v;
+    }
+}
+
+fn scatter_add_scalar(table: &mut [f32], c: usize, ids: &[u32], rows: &[f32]) {
+    for (row, &id) in rows.chunks_exact(c).zip(ids) {
+        let id = id as usize;
+        add_assign_scalar(&mut table[id * c..(id + 1) * c], row);
     }
 }
 
@@ -240,4 +286,66 @@ simd_kernel! {
     fn add_assign_dispatch(a: &mut [f32], b: &[f32]);
     scalar = add_assign_scalar;
     simd = add_assign_simd;
+}
+
+#[inline(always)]
+unsafe fn scatter_add_simd<S: SimdF32>(table: &mut [f32], c: usize, ids: &[u32], rows: &[f32]) {
+    for (row, &id) in rows.chunks_exact(c).zip(ids) {
+        let id = id as usize;
+        // SAFETY: the caller's features are this tier's (simd_kernel!).
+        unsafe { update1::<S, _>(&AddV, &mut table[id * c..(id + 1) * c], row) }
+    }
+}
+
+simd_kernel! {
+    /// table[ids[i]] += rows[i] (shapes and ids checked by the caller).
+    fn scatter_add_dispatch(table: &mut [f32], c: usize, ids: &[u32], rows: &[f32]);
+    scalar = scatter_add_scalar;
+    simd = scatter_add_simd;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scatter_add_accumulates_repeated_ids_on_every_tier() {
+        let (v, c) = (5, 19); // a tail after every vector width
+        let ids = [3u32, 0, 3, 4, 3];
+        let rows: Vec<f32> = (0..ids.len() * c).map(|i| (i as f32).sin()).collect();
+        let table0: Vec<f32> = (0..v * c).map(|i| (i as f32).cos()).collect();
+        // f64 reference: every row added to its id's row
+        let mut want: Vec<f64> = table0.iter().map(|&x| x as f64).collect();
+        for (i, &id) in ids.iter().enumerate() {
+            for j in 0..c {
+                want[id as usize * c + j] += rows[i * c + j] as f64;
+            }
+        }
+        crate::simd::for_each_available_tier(|tier| {
+            let mut t = table0.clone();
+            scatter_add_rows_with(tier, &mut t, c, &ids, &rows).unwrap();
+            for (a, b) in t.iter().zip(&want) {
+                assert!((*a as f64 - b).abs() < 1e-6, "{tier}: {a} vs {b}");
+            }
+        });
+    }
+
+    #[test]
+    fn scatter_add_rejects_bad_shapes_and_ids() {
+        let mut t = vec![0.0; 6];
+        assert!(
+            scatter_add_rows(&mut t, 3, &[2], &[1.0; 3]).is_err(),
+            "id past the table"
+        );
+        assert!(
+            scatter_add_rows(&mut t, 3, &[0], &[1.0; 2]).is_err(),
+            "short row"
+        );
+        assert!(
+            scatter_add_rows(&mut t, 4, &[0], &[1.0; 4]).is_err(),
+            "ragged table"
+        );
+        assert!(scatter_add_rows(&mut t, 3, &[1, 0], &[1.0; 6]).is_ok());
+        assert_eq!(t, [1.0; 6]);
+    }
 }

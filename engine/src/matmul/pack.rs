@@ -178,7 +178,13 @@ unsafe fn pack_w<const W: usize, const AVX: bool>(src: &Src<'_>, dst: &mut [f32]
 /// The 8 rows of `kc` floats are readable, the kc × 8 destination block is writable, AVX2 is available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn transpose_rows_8(src: *const f32, sx: usize, kc: usize, out: *mut f32, w: usize) {
+pub(crate) unsafe fn transpose_rows_8(
+    src: *const f32,
+    sx: usize,
+    kc: usize,
+    out: *mut f32,
+    w: usize,
+) {
     use core::arch::x86_64::*;
     let main = kc - kc % 8;
     // SAFETY: every access is row r < 8 at p < kc, or panel row p < kc, column < 8.

@@ -4,6 +4,7 @@
 use crate::autograd::Graph;
 use crate::error::{Error, Result};
 use crate::profile::{self, Op};
+use crate::simd::vector::SimdF32;
 use crate::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
@@ -149,21 +150,86 @@ fn update_scalar(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f3
     update_body(k, p, g, m, v)
 }
 
-/// The same loop compiled under the tier's features: element-wise IEEE
-/// operations only (no reduction), so the vectorised loop gives the scalar
-/// tier's results bit for bit. `S` only selects the wrapper's features.
-#[allow(clippy::extra_unused_type_parameters)]
+/// A vector tier's reciprocal-square-root estimate (`vrsqrt14ps`: 14 bits on
+/// AVX-512, `vrsqrtps`: 12 bits on AVX2), for lanes that are positive and finite.
+trait RsqrtEstimate: SimdF32 {
+    /// ≈ 1/√a.
+    unsafe fn rsqrt_estimate(a: Self::V) -> Self::V;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RsqrtEstimate for crate::simd::vector::Avx2 {
+    #[inline(always)]
+    unsafe fn rsqrt_estimate(a: Self::V) -> Self::V {
+        // SAFETY: the caller runs under AVX2 (this type's tier).
+        unsafe { core::arch::x86_64::_mm256_rsqrt_ps(a) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RsqrtEstimate for crate::simd::vector::Avx512 {
+    #[inline(always)]
+    unsafe fn rsqrt_estimate(a: Self::V) -> Self::V {
+        // SAFETY: the caller runs under AVX-512F (this type's tier).
+        unsafe { core::arch::x86_64::_mm512_rsqrt14_ps(a) }
+    }
+}
+
+/// The update on a vector tier, without the divider: √v from a refined
+/// reciprocal-square-root estimate and 1/(√v̂ + ε) from a refined reciprocal,
+/// instead of a square root and a division per element (on the model-207 Xeon
+/// those two share one unit at ≈ 17 cycles per 16 lanes and bound the update:
+/// the MLP workload spent a fifth of its time here). m and v are computed with
+/// the scalar tier's operations (bit-identical); p differs from the scalar tier
+/// by a few ulp of the step (tested: ≤ 1e-5 of the step, relative).
+// p, g, m, v: (N)
 #[inline(always)]
-unsafe fn update_simd<S: crate::simd::vector::SimdF32>(
+unsafe fn update_simd<S: RsqrtEstimate>(
     k: Coeffs,
     p: &mut [f32],
     g: &[f32],
     m: &mut [f32],
     v: &mut [f32],
 ) {
-    update_body(k, p, g, m, v)
+    let n = p.len().min(g.len()).min(m.len()).min(v.len());
+    let (lr_bc1, inv_sqrt_bc2) = (k.lr / k.bc1, 1.0 / k.bc2.sqrt());
+    let full = n / S::LANES * S::LANES;
+    // SAFETY: every vector access below lies in 0..full ≤ the four slices' length.
+    unsafe {
+        let (b1, b2) = (S::splat(k.beta1), S::splat(k.beta2));
+        let (a1, a2) = (S::splat(1.0 - k.beta1), S::splat(1.0 - k.beta2));
+        let (gs, decay) = (S::splat(k.grad_scale), S::splat(k.decay));
+        let (lr, isb, eps) = (S::splat(lr_bc1), S::splat(inv_sqrt_bc2), S::splat(k.eps));
+        let (half, three_halves) = (S::splat(0.5), S::splat(1.5));
+        let (tiny, huge) = (S::splat(f32::MIN_POSITIVE), S::splat(f32::MAX));
+        let (pp, gp, mp, vp) = (p.as_mut_ptr(), g.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr());
+        let mut i = 0;
+        while i < full {
+            let gi = S::mul(S::load(gp.add(i)), gs);
+            let mi = S::add(S::mul(b1, S::load(mp.add(i))), S::mul(a1, gi));
+            let vi = S::add(S::mul(b2, S::load(vp.add(i))), S::mul(S::mul(a2, gi), gi));
+            S::store(mp.add(i), mi);
+            S::store(vp.add(i), vi);
+            // y ≈ 1/√v, one Newton step y·(3/2 − v·y²/2); √v = v·y (0 at v = 0: the
+            // estimate reads v no smaller than the least normal, so y stays finite).
+            let vc = S::max(vi, tiny);
+            let y = S::rsqrt_estimate(vc);
+            let y = S::mul(y, S::fnma(S::mul(half, vc), S::mul(y, y), three_halves));
+            // d = √v̂ + ε, kept finite for the reciprocal
+            let d = S::min(S::fma(S::mul(vi, y), isb, eps), huge);
+            let step = S::mul(S::mul(lr, mi), S::recip(d));
+            S::store(pp.add(i), S::sub(S::mul(S::load(pp.add(i)), decay), step));
+            i += S::LANES;
+        }
+    }
+    update_body(
+        k,
+        &mut p[full..n],
+        &g[full..n],
+        &mut m[full..n],
+        &mut v[full..n],
+    );
 }
-
 crate::simd::simd_kernel! {
     fn update(k: Coeffs, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]);
     scalar = update_scalar;
@@ -211,28 +277,51 @@ mod tests {
     }
 
     #[test]
-    fn every_tier_updates_bit_for_bit_like_the_scalar_one() {
+    fn every_tier_updates_like_the_scalar_one() {
         let mut rng = crate::rng::Rng::new(21);
         let n = 1000 + 13; // a tail after every vector width
         let mut r = |s: f32| -> Vec<f32> { (0..n).map(|_| s * rng.normal()).collect() };
         let (p0, g, m0, v0) = (r(1.0), r(0.1), r(0.01), r(0.001));
-        let v0: Vec<f32> = v0.iter().map(|x| x.abs()).collect();
-        let k = Coeffs {
-            beta1: 0.9,
-            beta2: 0.999,
-            bc1: 0.19,
-            bc2: 0.002,
-            lr: 1e-3,
-            eps: 1e-8,
-            grad_scale: 0.7,
-            decay: 0.9999,
-        };
-        let run = |tier| {
-            let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
-            update(tier, k, &mut p, &g, &mut m, &mut v);
-            (p, m, v)
-        };
-        let want = run(crate::simd::Tier::Scalar);
-        crate::simd::for_each_available_tier(|tier| assert_eq!(run(tier), want, "{tier}"));
+        let mut v0: Vec<f32> = v0.iter().map(|x| x.abs()).collect();
+        let mut g = g;
+        // zero moments and gradients (v = 0 must give √v = 0, not NaN), a tiny v
+        for i in [0, 17, 33] {
+            (v0[i], g[i]) = (0.0, 0.0);
+        }
+        v0[5] = 1e-30;
+        for (bc1, bc2, gs, decay) in [(0.19, 0.002, 0.7, 0.9999), (0.1, 0.001, 1.0, 1.0)] {
+            let k = Coeffs {
+                beta1: 0.9,
+                beta2: 0.999,
+                bc1,
+                bc2,
+                lr: 1e-3,
+                eps: 1e-8,
+                grad_scale: gs,
+                decay,
+            };
+            let run = |tier| {
+                let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
+                update(tier, k, &mut p, &g, &mut m, &mut v);
+                (p, m, v)
+            };
+            let (wp, wm, wv) = run(crate::simd::Tier::Scalar);
+            crate::simd::for_each_available_tier(|tier| {
+                let (p, m, v) = run(tier);
+                // the moments bit for bit; the weights within 1e-5 of their step
+                assert_eq!((&m, &v), (&wm, &wv), "{tier}");
+                for i in 0..n {
+                    let step = (wp[i] - p0[i] * decay).abs();
+                    let tol = 1e-5 * step + f32::EPSILON * p0[i].abs();
+                    assert!(
+                        (p[i] - wp[i]).abs() <= tol,
+                        "{tier} [{i}]: {} vs {}",
+                        p[i],
+                        wp[i]
+                    );
+                    assert!(p[i].is_finite(), "{tier} [{i}]");
+                }
+            });
+        }
     }
 }

@@ -61,12 +61,7 @@ pub(super) fn backward(g: &mut Graph, table: Var, ids: Range<usize>, gout: &Tens
     let arena = std::mem::take(&mut g.ids);
     // dtable[ids[i], :] += dout[i, :]
     let r = with_grad_add(g, table, |_, dt| {
-        let dt = dt.data_mut();
-        for (row, &id) in gout.data().chunks_exact(c.max(1)).zip(&arena[ids]) {
-            let id = id as usize;
-            crate::kernels::elementwise::add_assign(&mut dt[id * c..(id + 1) * c], row)?;
-        }
-        Ok(())
+        crate::kernels::elementwise::scatter_add_rows(dt.data_mut(), c, &arena[ids], gout.data())
     });
     g.ids = arena;
     r

@@ -77,17 +77,14 @@ pub(super) fn cross_entropy_backward(
     let s = gout.data()[0] / rows as f32;
     let arena = std::mem::take(&mut g.ids);
     // dlogits (N, V) (+)= (probs − onehot(target)) · dloss / N
+    // One kernel call over all rows (not one per row: 2048 calls a small step), then
+    // the one-hot term row by row.
     let r = with_grad(g, logits, |_, dl, mode| {
-        for ((dr, pr), &tg) in dl
-            .data_mut()
-            .chunks_exact_mut(v)
-            .zip(probs.data().chunks_exact(v))
-            .zip(&arena[targets])
-        {
-            match mode {
-                Mode::Write => ew::scale(pr, s, dr)?,
-                Mode::Add => ew::axpy(s, pr, dr)?,
-            }
+        match mode {
+            Mode::Write => ew::scale(probs.data(), s, dl.data_mut())?,
+            Mode::Add => ew::axpy(s, probs.data(), dl.data_mut())?,
+        }
+        for (dr, &tg) in dl.data_mut().chunks_exact_mut(v).zip(&arena[targets]) {
             dr[tg as usize] -= s;
         }
         Ok(())

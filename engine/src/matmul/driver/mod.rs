@@ -50,6 +50,19 @@ pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 /// strided rows cost more than the copy saves (0.98× → 0.90×).
 const B_IN_PLACE_MAX: usize = 64 * 64;
 
+/// Up to this many rows of C, a row-major B of any size is read in place (rows under
+/// [`B_IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
+/// eight row panels, and for a small batch the copy is a large share of the product.
+/// Hot-cache minima of 100–200 calls, in-place vs packed, on the model-207 Xeon, twice:
+/// 32×256×256 (the MLP workload's forward) 24.6 vs 31.7 µs, 8×256×256 6.5 vs 13.7,
+/// 64×256×256 48.5 vs 53.6–55.5, 32×512×512 100.5 vs 130.4–131.8, 16×1024×1024
+/// (4 KiB rows, excluded) 371–401 vs 403–406 and 32×1024×1024 614 vs 600–604.
+const B_IN_PLACE_MAX_M: usize = 64;
+
+/// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
+/// every step is a new page in the same L1 set (see [`A_T_IN_PLACE_MAX_STRIDE`]).
+const B_IN_PLACE_MAX_STRIDE: usize = 4096;
+
 /// A transposed A (stored k×m) read in place walks one stored row per step of k, so
 /// its rows must be close: at a stride of 4 KiB (m ≥ 1024: the medium model's weight
 /// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
@@ -130,6 +143,9 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
+    if transposed_product_pays(m, n, k, a, b) {
+        return via_transposed_product(tier, threads, (m, n, k), alpha, a, b, beta, c, ldc);
+    }
     let bl = Blocking::for_cpu(tier).for_product(a.t, n);
     let kern = kernel::of(tier);
     let out = COut {
@@ -161,7 +177,9 @@ pub(crate) fn gemm(
     // A is read in place when one B block spans all of C's columns (see `blocked`),
     // unless it is a transposed operand whose rows are a page or more apart.
     let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= A_T_IN_PLACE_MAX_STRIDE);
-    let b_in_place = b.cs == 1 && k * n <= B_IN_PLACE_MAX;
+    // B is read in place when it is small, or when few row panels would share its copy.
+    let b_in_place = b.cs == 1
+        && (k * n <= B_IN_PLACE_MAX || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
     // When column chunks need A packed (or row chunks B), every chunk would pack the
@@ -221,6 +239,68 @@ pub(crate) fn gemm(
         Some(p) if t < units => unsafe { p.pack_unit(tier, t) },
         _ => run(t - units),
     });
+}
+
+/// Whether C = A·Bᵀ with few rows (m ≤ [`B_IN_PLACE_MAX_M`] < n) runs faster as
+/// Cᵀ = B·Aᵀ: op(B) = Bᵀ would be packed by a transposition of all of B (k·n) for at
+/// most eight row panels, while as the left operand B is read in place (its rows
+/// under 4 KiB apart) and only the small Aᵀ (k·m) is packed; C is then transposed
+/// out of a scratch tile. The MLP workload's input gradient dY·Wᵀ at 32×256×256,
+/// hot-cache minima of 200 calls: 35.3 µs packed, 25.5 µs as the transposed
+/// product before the C transposition.
+fn transposed_product_pays(m: usize, n: usize, k: usize, a: View<'_>, b: View<'_>) -> bool {
+    a.t == Trans::No
+        && b.t == Trans::Yes
+        && m <= B_IN_PLACE_MAX_M
+        && n > B_IN_PLACE_MAX_M
+        && k * n > B_IN_PLACE_MAX
+        && b.cs * 4 < B_IN_PLACE_MAX_STRIDE
+}
+
+/// C = α·A·Bᵀ + β·C computed as T = α·B·Aᵀ (n×m, scratch from the pool), then
+/// C = Tᵀ + β·C (see [`transposed_product_pays`]; n > m, so T's product does not
+/// take this path again).
+// a: (m, k) row stride a.rs, b: stored (n, k) row stride b.cs, c: (m, n) row stride ldc
+fn via_transposed_product(
+    tier: Tier,
+    threads: usize,
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    a: View<'_>,
+    b: View<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    let mut t = crate::pool::rent(n * m);
+    // op(A') = B as stored (n, k); op(B') = Aᵀ (k, m), A read transposed
+    let bs = View::new(b.data, Trans::No, b.cs);
+    let at = View::new(a.data, Trans::Yes, a.rs);
+    gemm(tier, threads, (n, m, k), alpha, bs, at, 0.0, &mut t, m);
+    // C (m, n) = Tᵀ + β·C; β = 0 never reads C. On the SIMD tiers, columns of C in
+    // blocks of 8 through 8×8 register transposes (the packing's), the rest by element.
+    let mut j0 = 0;
+    #[cfg(target_arch = "x86_64")]
+    if beta == 0.0 && tier != Tier::Scalar {
+        assert!(
+            c.len() >= (m - 1) * ldc + n,
+            "C too short for the transposition"
+        );
+        while j0 + 8 <= n {
+            // SAFETY: rows j0..j0+8 of T (m floats each) are inside t; C's block of
+            // m rows × 8 columns at j0 is inside c (asserted); a SIMD tier has AVX2.
+            unsafe {
+                super::pack::transpose_rows_8(t[j0 * m..].as_ptr(), m, m, c[j0..].as_mut_ptr(), ldc)
+            };
+            j0 += 8;
+        }
+    }
+    for (j, trow) in t.chunks_exact(m).enumerate().skip(j0) {
+        for (i, &v) in trow.iter().enumerate() {
+            let o = &mut c[i * ldc + j];
+            *o = if beta == 0.0 { v } else { v + beta * *o };
+        }
+    }
 }
 
 /// How many chunks `parts` threads share `tiles` tiles in: about three per thread, so
