@@ -75,20 +75,24 @@ fn a_worker_that_dies_is_an_error_naming_it_not_a_hang() {
     );
 }
 
+/// `smprof worker --pass time --lockstep --workloads WORKLOADS`.
+fn lockstep_worker(workloads: &str) -> Command {
+    let mut cmd = Command::cargo_bin("smprof").unwrap();
+    cmd.args([
+        "worker",
+        "--pass",
+        "time",
+        "--lockstep",
+        "--workloads",
+        workloads,
+    ]);
+    cmd
+}
+
 #[test]
 fn the_worker_protocol_on_the_command_line() {
-    let out = Command::cargo_bin("smprof")
-        .unwrap()
-        .args([
-            "worker",
-            "--pass",
-            "time",
-            "--workloads",
-            "gelu/1k",
-            "--samples",
-            "2",
-            "--lockstep",
-        ])
+    let out = lockstep_worker("gelu/1k")
+        .args(["--samples", "2"])
         .write_stdin("sample\nsample\n")
         .output()
         .unwrap();
@@ -97,17 +101,8 @@ fn the_worker_protocol_on_the_command_line() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[..3], ["ready", "ok", "ok"]);
     assert!(lines[3].contains("\"samples_ns\""));
-    // Two workloads cannot run in lockstep: exit 2 with the reason.
-    Command::cargo_bin("smprof")
-        .unwrap()
-        .args([
-            "worker",
-            "--pass",
-            "time",
-            "--workloads",
-            "gelu/1k,gelu/10k",
-            "--lockstep",
-        ])
+    // Two workloads cannot run in lockstep: the worker fails with the reason.
+    lockstep_worker("gelu/1k,gelu/10k")
         .assert()
         .failure()
         .stderr(predicates::str::contains("exactly one workload"));

@@ -260,19 +260,7 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
 /// its own plan. Both plans must list the same workloads and take the same
 /// number of processes.
 pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
-    if a.workloads != b.workloads || a.processes != b.processes {
-        return Err(Error::Other {
-            what: "alternating measurement".into(),
-            reason: "both sides must measure the same workloads with the same processes".into(),
-        });
-    }
-    if a.metric != MetricMode::Time || b.metric != MetricMode::Time {
-        return Err(Error::Other {
-            what: "alternating measurement".into(),
-            reason: "only wall time is measured in alternation (instruction counts do not drift)"
-                .into(),
-        });
-    }
+    check_sides(a, b, "alternating measurement")?;
     install_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
@@ -306,6 +294,30 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     let mut rb = assemble::assemble(b, &lb, None, half_s)?;
     super::mark_paired(&mut ra, &mut rb);
     Ok((ra, rb))
+}
+
+/// Both sides of an alternating measurement (`what`) time the same workloads
+/// with the same processes and samples per process.
+pub(super) fn check_sides(a: &Plan, b: &Plan, what: &str) -> Result<()> {
+    if a.workloads != b.workloads
+        || a.processes != b.processes
+        || a.samples_per_process != b.samples_per_process
+    {
+        return Err(Error::Other {
+            what: what.into(),
+            reason:
+                "both sides must measure the same workloads with the same processes and samples"
+                    .into(),
+        });
+    }
+    if a.metric != MetricMode::Time || b.metric != MetricMode::Time {
+        return Err(Error::Other {
+            what: what.into(),
+            reason: "only wall time is measured in alternation (instruction counts do not drift)"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// Worker process `process` of a plan's timing pass, workloads in `order`.

@@ -5,11 +5,11 @@
 use super::{OK, READY, SAMPLE};
 use crate::error::{Error, Result};
 use crate::measure::orchestrate::{
-    self, INTERRUPTED, Progress, exit_error, install_handler, interrupted, interrupted_error,
-    note_retaken, order_for, worker_command,
+    self, INTERRUPTED, Progress, check_sides, exit_error, install_handler, interrupted,
+    interrupted_error, note_retaken, order_for, worker_command,
 };
 use crate::measure::worker::{Line, Pass};
-use crate::measure::{MetricMode, Plan, affinity, assemble};
+use crate::measure::{Plan, affinity, assemble};
 use crate::result::RunResult;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -39,24 +39,7 @@ pub fn supported(exe: &std::path::Path) -> bool {
 /// i of round k on the other. Both results get the same `settings.pairing` and
 /// `settings.paired_samples = true`.
 pub fn run(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
-    if a.workloads != b.workloads
-        || a.processes != b.processes
-        || a.samples_per_process != b.samples_per_process
-    {
-        return Err(Error::Other {
-            what: "lockstep measurement".into(),
-            reason:
-                "both sides must measure the same workloads with the same processes and samples"
-                    .into(),
-        });
-    }
-    if a.metric != MetricMode::Time || b.metric != MetricMode::Time {
-        return Err(Error::Other {
-            what: "lockstep measurement".into(),
-            reason: "only wall time is measured in lockstep (instruction counts do not drift)"
-                .into(),
-        });
-    }
+    check_sides(a, b, "lockstep measurement")?;
     install_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
