@@ -23,7 +23,7 @@ thread_local! {
 
 fn count() {
     if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        count();
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
     }
 }
 // Tests in one binary run on threads; measure one at a time.
@@ -100,4 +100,14 @@ fn mlp_training_step_allocates_nothing_after_the_first() {
     });
     assert_eq!(n, 0, "{n} system allocations in 3 steps");
     assert!(red >= 0.99, "pool reduction {red}");
+}
+
+#[test]
+fn the_count_sees_the_measuring_threads_allocations() {
+    // The zero counts above mean something only if an allocation would be counted.
+    let _g = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (n, _) = measure(|| {
+        std::hint::black_box(Vec::<u8>::with_capacity(64));
+    });
+    assert_eq!(n, 3, "one allocation per step, three steps");
 }
