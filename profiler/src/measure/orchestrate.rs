@@ -172,7 +172,7 @@ impl Progress {
 
 /// Say on stderr (with the progress display) how many samples the workers took
 /// again because they were preempted: a busy machine, worth knowing about.
-pub(super) fn note_retaken(parts: &[&[Line]], show: bool) {
+fn note_retaken(parts: &[&[Line]], show: bool) {
     let lines = parts.iter().flat_map(|p| p.iter());
     let retaken: u64 = lines.clone().map(|l| u64::from(l.retaken)).sum();
     let kept: usize = lines.map(|l| l.samples_ns.len()).sum();
@@ -287,11 +287,23 @@ pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunRe
     })();
     progress.finish();
     outcome?;
-    note_retaken(&[&la, &lb], show_progress);
+    assemble_paired(a, b, (&la, &lb), started, show_progress)
+}
+
+/// The two sides' results of an alternating measurement that started at
+/// `started`, marked as one pairing; says how many samples were retaken.
+pub(super) fn assemble_paired(
+    a: &Plan,
+    b: &Plan,
+    (la, lb): (&[Line], &[Line]),
+    started: Instant,
+    show_progress: bool,
+) -> Result<(RunResult, RunResult)> {
+    note_retaken(&[la, lb], show_progress);
     // Each side had about half of the elapsed time.
     let half_s = started.elapsed().as_secs_f64() / 2.0;
-    let mut ra = assemble::assemble(a, &la, None, half_s)?;
-    let mut rb = assemble::assemble(b, &lb, None, half_s)?;
+    let mut ra = assemble::assemble(a, la, None, half_s)?;
+    let mut rb = assemble::assemble(b, lb, None, half_s)?;
     super::mark_paired(&mut ra, &mut rb);
     Ok((ra, rb))
 }

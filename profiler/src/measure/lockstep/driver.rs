@@ -5,11 +5,11 @@
 use super::{OK, READY, SAMPLE};
 use crate::error::{Error, Result};
 use crate::measure::orchestrate::{
-    self, INTERRUPTED, Progress, check_sides, exit_error, install_handler, interrupted,
-    interrupted_error, note_retaken, order_for, worker_command,
+    self, INTERRUPTED, Progress, assemble_paired, check_sides, exit_error, install_handler,
+    interrupted, interrupted_error, order_for, worker_command,
 };
 use crate::measure::worker::{Line, Pass};
-use crate::measure::{Plan, affinity, assemble};
+use crate::measure::{Plan, affinity};
 use crate::result::RunResult;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -63,11 +63,7 @@ pub fn run(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunRes
     })();
     progress.finish();
     outcome?;
-    note_retaken(&[&la, &lb], show_progress);
-    let half_s = started.elapsed().as_secs_f64() / 2.0;
-    let mut ra = assemble::assemble(a, &la, None, half_s)?;
-    let mut rb = assemble::assemble(b, &lb, None, half_s)?;
-    crate::measure::mark_paired(&mut ra, &mut rb);
+    let (mut ra, mut rb) = assemble_paired(a, b, (&la, &lb), started, show_progress)?;
     ra.settings.paired_samples = true;
     rb.settings.paired_samples = true;
     Ok((ra, rb))
