@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::Instant;
 
-pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static CHILD: Mutex<Option<Child>> = Mutex::new(None);
 static HANDLER: Once = Once::new();
 /// Process ids of running lockstep workers (two at a time), killed on Ctrl-C.
@@ -52,7 +52,7 @@ pub fn interrupted() -> bool {
 
 /// Install the Ctrl-C handler once. If the host program already installed one,
 /// ours is not installed and Ctrl-C behaves as the host decides.
-pub(super) fn install_handler() {
+fn install_handler() {
     HANDLER.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             INTERRUPTED.store(true, Ordering::SeqCst);
@@ -99,7 +99,7 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    pub(super) fn new(plan: &Plan, per_workload: u64, show: bool) -> Progress {
+    fn new(plan: &Plan, per_workload: u64, show: bool) -> Progress {
         let multi = MultiProgress::with_draw_target(if show {
             ProgressDrawTarget::stderr()
         } else {
@@ -260,11 +260,7 @@ pub fn run(plan: &Plan, show_progress: bool) -> Result<(RunResult, Vec<Line>)> {
 /// its own plan. Both plans must list the same workloads and take the same
 /// number of processes.
 pub fn run_alternating(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
-    check_sides(a, b, "alternating measurement")?;
-    install_handler();
-    INTERRUPTED.store(false, Ordering::SeqCst);
-    let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
-    let started = Instant::now();
+    let (progress, started) = start_alternation(a, b, "alternating measurement", show_progress)?;
     let (mut la, mut lb) = (Vec::new(), Vec::new());
     let outcome = (|| -> Result<()> {
         for p in 0..a.processes {
@@ -308,9 +304,25 @@ pub(super) fn assemble_paired(
     Ok((ra, rb))
 }
 
+/// Start an alternating measurement (`what`) of two plans: check them, arm
+/// Ctrl-C, and return the progress display (two workers per workload and
+/// round) and the start time.
+pub(super) fn start_alternation(
+    a: &Plan,
+    b: &Plan,
+    what: &str,
+    show_progress: bool,
+) -> Result<(Progress, Instant)> {
+    check_sides(a, b, what)?;
+    install_handler();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
+    Ok((progress, Instant::now()))
+}
+
 /// Both sides of an alternating measurement (`what`) time the same workloads
 /// with the same processes and samples per process.
-pub(super) fn check_sides(a: &Plan, b: &Plan, what: &str) -> Result<()> {
+fn check_sides(a: &Plan, b: &Plan, what: &str) -> Result<()> {
     if a.workloads != b.workloads
         || a.processes != b.processes
         || a.samples_per_process != b.samples_per_process

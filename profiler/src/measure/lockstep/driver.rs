@@ -5,17 +5,15 @@
 use super::{OK, READY, SAMPLE};
 use crate::error::{Error, Result};
 use crate::measure::orchestrate::{
-    self, INTERRUPTED, Progress, assemble_paired, check_sides, exit_error, install_handler,
-    interrupted, interrupted_error, order_for, worker_command,
+    self, assemble_paired, exit_error, interrupted, interrupted_error, order_for,
+    start_alternation, worker_command,
 };
 use crate::measure::worker::{Line, Pass};
 use crate::measure::{Plan, affinity};
 use crate::result::RunResult;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 /// Whether `exe`'s worker speaks the lockstep protocol (a build from before it
 /// does not; the alternation then falls back to whole worker processes).
@@ -39,11 +37,7 @@ pub fn supported(exe: &std::path::Path) -> bool {
 /// i of round k on the other. Both results get the same `settings.pairing` and
 /// `settings.paired_samples = true`.
 pub fn run(a: &Plan, b: &Plan, show_progress: bool) -> Result<(RunResult, RunResult)> {
-    check_sides(a, b, "lockstep measurement")?;
-    install_handler();
-    INTERRUPTED.store(false, Ordering::SeqCst);
-    let progress = Progress::new(a, 2 * a.processes as u64, show_progress);
-    let started = Instant::now();
+    let (progress, started) = start_alternation(a, b, "lockstep measurement", show_progress)?;
     let cpus = affinity::allowed_cpus();
     let (mut la, mut lb) = (Vec::new(), Vec::new());
     let outcome = (|| -> Result<()> {
