@@ -63,6 +63,7 @@ fn verdict(workload: &str, metric: &str, change: f64, kind: VerdictKind, wall: b
         },
         derived_from: None,
         n: if wall { [12, 12] } else { [1, 1] },
+        basis: if wall { Basis::Stored } else { Basis::Deterministic },
     }
 }
 
@@ -91,9 +92,11 @@ fn comparison(verdicts: Vec<Verdict>) -> Comparison {
             improvements: 0,
             stable: 0,
             unstable: 0,
+            inconclusive: 0,
             critical: 0,
             headline: String::new(),
         },
+        confirmation: ConfirmationState::Unconfirmed,
     }
 }
 

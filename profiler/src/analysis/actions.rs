@@ -169,6 +169,7 @@ pub fn plan(
                     VerdictKind::Improvement => "an improvement",
                     VerdictKind::Stable => "stable",
                     VerdictKind::Unstable => "unstable",
+                    VerdictKind::Inconclusive => "inconclusive",
                 }
             ),
             command: commits.as_ref().map(|(b, c)| {

@@ -14,7 +14,7 @@
 //!   (pooled test only: in a paired comparison each process counts once, as
 //!   its median, so levels between processes are the noise the test models).
 
-use super::model::{ModesPair, ThresholdSource, Verdict, VerdictKind};
+use super::model::{Basis, ModesPair, ThresholdSource, Verdict, VerdictKind};
 use super::paired;
 use super::severity::severity;
 use super::threshold::{Tolerance, timing_threshold, tolerance};
@@ -126,6 +126,7 @@ pub fn decide_all(
                 v.derived_from = None;
                 let p = match (&pair, &bm.samples, &cm.samples) {
                     (Some(pc), _, _) => {
+                        v.basis = Basis::Paired;
                         v.change = pc.change;
                         v.ci95 = pc.ci95;
                         Some(pc.p_value)
@@ -308,6 +309,11 @@ fn base_verdict(
         kind: bm.kind,
         derived_from: bm.derived_from.clone(),
         n: [n_of(bm), n_of(cm)],
+        basis: if bm.kind == MetricKind::Deterministic {
+            Basis::Deterministic
+        } else {
+            Basis::Stored
+        },
     }
 }
 

@@ -78,9 +78,11 @@ pub fn compare_results(
             improvements: 0,
             stable: 0,
             unstable: 0,
+            inconclusive: 0,
             critical: 0,
             headline: String::new(),
         },
+        confirmation: model::ConfirmationState::Unconfirmed,
     };
     let explained = crate::analysis::explain(&cmp, baseline, current, config);
     cmp.root_causes = explained.root_causes;
@@ -119,6 +121,7 @@ fn summarise(cmp: &Comparison) -> ComparisonSummary {
         improvements: 0,
         stable: 0,
         unstable: 0,
+        inconclusive: 0,
         critical: 0,
         headline: String::new(),
     };
@@ -128,6 +131,7 @@ fn summarise(cmp: &Comparison) -> ComparisonSummary {
             VerdictKind::Improvement => s.improvements += 1,
             VerdictKind::Stable => s.stable += 1,
             VerdictKind::Unstable => s.unstable += 1,
+            VerdictKind::Inconclusive => s.inconclusive += 1,
         }
         if v.severity == Some(model::Severity::Critical) {
             s.critical += 1;
@@ -155,6 +159,9 @@ fn summarise(cmp: &Comparison) -> ComparisonSummary {
     parts.push(format!("{} stable", s.stable));
     if s.unstable > 0 {
         parts.push(format!("{} unstable", s.unstable));
+    }
+    if s.inconclusive > 0 {
+        parts.push(format!("{} inconclusive", s.inconclusive));
     }
     let mut headline = parts.join(", ");
     if !cmp.env_differences.is_empty() {

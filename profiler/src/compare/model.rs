@@ -28,6 +28,52 @@ pub struct Comparison {
     pub success_stories: Vec<SuccessStory>,
     /// Counts of verdicts by kind and the one-line headline.
     pub summary: ComparisonSummary,
+    /// Whether the wall-time changes were confirmed by measuring both builds in
+    /// lockstep (added; absent in older files: `unconfirmed`).
+    #[serde(default)]
+    pub confirmation: ConfirmationState,
+}
+
+/// Whether a comparison's wall-time changes rest on a lockstep measurement of
+/// both builds (the decision) or on two stored runs only (a screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmationState {
+    /// Every wall-time change the stored runs showed was re-measured on both
+    /// builds in lockstep; those verdicts now have basis `paired`.
+    Confirmed,
+    /// Stored runs only (`--no-confirm`, or no way to build the baseline): the
+    /// wall-time changes are a screen, not a decision.
+    #[default]
+    Unconfirmed,
+    /// Nothing needed confirming: no wall-time change, instruction counts, or
+    /// both sides are already one lockstep measurement.
+    NotNeeded,
+}
+
+impl ConfirmationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfirmationState::Confirmed => "confirmed",
+            ConfirmationState::Unconfirmed => "unconfirmed",
+            ConfirmationState::NotNeeded => "not_needed",
+        }
+    }
+}
+
+/// What one verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// A deterministic metric (bytes, counts, instructions) against its tolerance.
+    Deterministic,
+    /// Two stored runs taken at different times (pooled samples, Mann–Whitney):
+    /// a screen, subject to the machine's drift between the runs.
+    #[default]
+    Stored,
+    /// Both builds measured in one alternating (lockstep) measurement and
+    /// compared round by round (Wilcoxon signed-rank).
+    Paired,
 }
 
 /// One side of a comparison.
@@ -108,6 +154,9 @@ pub struct Verdict {
     /// Number of samples on each side (1 for deterministic metrics) (added).
     #[serde(default)]
     pub n: [u32; 2],
+    /// What the verdict rests on (added; absent in older files: `stored`).
+    #[serde(default)]
+    pub basis: Basis,
 }
 
 fn default_metric_kind() -> MetricKind {
@@ -122,6 +171,9 @@ pub enum VerdictKind {
     Improvement,
     Stable,
     Unstable,
+    /// A paired measurement that stayed undecided after its most rounds: the
+    /// interval of the change straddles the threshold.
+    Inconclusive,
 }
 
 impl VerdictKind {
@@ -132,6 +184,7 @@ impl VerdictKind {
             VerdictKind::Improvement => "improvement",
             VerdictKind::Stable => "stable",
             VerdictKind::Unstable => "unstable",
+            VerdictKind::Inconclusive => "inconclusive",
         }
     }
 }
@@ -225,6 +278,9 @@ pub struct ComparisonSummary {
     pub improvements: u32,
     pub stable: u32,
     pub unstable: u32,
+    /// Paired verdicts that stayed undecided (added).
+    #[serde(default)]
+    pub inconclusive: u32,
     pub critical: u32,
     pub headline: String,
 }

@@ -24,7 +24,7 @@ pub fn severity(
         VerdictKind::Improvement if pct >= bands.excellent_pct => Some(Severity::Excellent),
         VerdictKind::Improvement if pct >= bands.good_pct => Some(Severity::Good),
         VerdictKind::Improvement => Some(Severity::Improvement),
-        VerdictKind::Stable | VerdictKind::Unstable => None,
+        VerdictKind::Stable | VerdictKind::Unstable | VerdictKind::Inconclusive => None,
     }
 }
 

@@ -71,4 +71,5 @@ fn adopt(v: &mut Verdict, a: &Verdict) {
     v.modes = a.modes.clone();
     v.borderline = a.borderline;
     v.n = a.n;
+    v.basis = a.basis;
 }

@@ -265,7 +265,7 @@ fn bar_chart(title: &str, vs: &[&Verdict]) -> Result<String> {
                     VerdictKind::Regression => RED,
                     VerdictKind::Improvement => GREEN,
                     VerdictKind::Stable => BLUE,
-                    VerdictKind::Unstable => AMBER,
+                    VerdictKind::Unstable | VerdictKind::Inconclusive => AMBER,
                 };
                 Rectangle::new(
                     [(0.0, y - 0.32), (pct(v).min(hi), y - 0.02)],

@@ -38,7 +38,7 @@ pub fn render(cmp: &Comparison, color: bool) -> String {
         let colour = match v.verdict {
             VerdictKind::Regression => Some(Color::Red),
             VerdictKind::Improvement => Some(Color::Green),
-            VerdictKind::Unstable => Some(Color::Yellow),
+            VerdictKind::Unstable | VerdictKind::Inconclusive => Some(Color::Yellow),
             VerdictKind::Stable => None,
         };
         let verdict = match colour {

@@ -50,6 +50,7 @@ pub fn badge(v: &Verdict) -> String {
         (VerdictKind::Improvement, None) => "🟢 IMPROVEMENT".into(),
         (VerdictKind::Stable, _) => "➡️ STABLE".into(),
         (VerdictKind::Unstable, _) => "⚠️ UNSTABLE".into(),
+        (VerdictKind::Inconclusive, _) => "⚠️ INCONCLUSIVE".into(),
     };
     if v.borderline {
         format!("{base} (borderline: re-run)")
