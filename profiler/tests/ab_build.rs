@@ -179,6 +179,7 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
         config: Default::default(),
         floors: None,
         store: Some(&store),
+        lockstep: false,
         builds: 1,
         progress: Box::new(|_| {}),
     };

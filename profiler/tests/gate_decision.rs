@@ -3,7 +3,8 @@
 
 use smprof::compare::model::*;
 use smprof::config::{Config, Waiver};
-use smprof::gate::{alternation, confirm, decision, limits, render, waivers};
+use smprof::decision::confirm as engine_confirm;
+use smprof::gate::{confirm, decision, limits, render, waivers};
 use smprof::result::{Better, Env, MetricKind};
 
 fn env() -> Env {
@@ -63,7 +64,11 @@ fn verdict(workload: &str, metric: &str, change: f64, kind: VerdictKind, wall: b
         },
         derived_from: None,
         n: if wall { [12, 12] } else { [1, 1] },
-        basis: if wall { Basis::Stored } else { Basis::Deterministic },
+        basis: if wall {
+            Basis::Stored
+        } else {
+            Basis::Deterministic
+        },
     }
 }
 
@@ -429,14 +434,17 @@ fn wall_time_verdicts_come_from_the_alternation_and_disagreements_are_noted() {
         verdict("softmax/256", "time_ns", 0.0, Stable, true),
     ]);
     assert_eq!(
-        alternation::wall_time_workloads(&stored),
+        engine_confirm::wall_time_workloads(&stored),
         ["matmul/128", "gelu/1k", "softmax/256"]
     );
     let alternating = comparison(vec![
         verdict("matmul/128", "time_ns", 0.09, Regression, true),
         verdict("gelu/1k", "time_ns", 0.002, Stable, true),
     ]);
-    let notes = alternation::replace_wall_time(&mut stored, &alternating);
+    let notes: Vec<String> = engine_confirm::apply(&mut stored, &alternating)
+        .iter()
+        .map(|d| d.describe())
+        .collect();
     let v = &stored.verdicts;
     assert_eq!((v[0].verdict, v[0].change), (Regression, 0.09));
     // Deterministic metrics are exact: never replaced.

@@ -179,6 +179,7 @@ fn baseline_push_and_pull_through_a_bare_remote() {
     smprof(&b)
         .args([
             "compare",
+            "--no-confirm",
             "--baseline",
             &ids[9].to_string(),
             "--current",

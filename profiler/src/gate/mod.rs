@@ -3,15 +3,15 @@
 //! hard budgets, [`decision`] says what fails and the exit code, [`confirm`]
 //! records re-measurements of wall-time regressions, [`calibration`] turns
 //! repeated runs of one commit into per-workload noise floors, [`render`]
-//! prints the outcome, and [`alternation`] swaps in wall-time verdicts from a
-//! measurement of both builds in alternation.
+//! prints the outcome, and [`workflow`] runs them in order around the lockstep
+//! decision of wall time ([`crate::decision`]).
 
-pub mod alternation;
 pub mod calibration;
 pub mod confirm;
 pub mod decision;
 pub mod limits;
 pub mod render;
 pub mod waivers;
+pub mod workflow;
 
 pub use decision::{GateDecision, GateOptions, decide};

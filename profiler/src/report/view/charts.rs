@@ -19,7 +19,10 @@ pub(super) fn change_line(v: &Verdict) -> String {
         ),
         VerdictKind::Stable => format!("{} ➡️ STABLE", change_of(v)),
         VerdictKind::Unstable => format!("{} ⚠️ UNSTABLE (multimodal samples)", change_of(v)),
-        VerdictKind::Inconclusive => format!("{} ⚠️ INCONCLUSIVE (undecided after the most rounds)", change_of(v)),
+        VerdictKind::Inconclusive => format!(
+            "{} ⚠️ INCONCLUSIVE (undecided after the most rounds)",
+            change_of(v)
+        ),
         _ => format!(
             "{} {} {} ({})",
             change_of(v),
