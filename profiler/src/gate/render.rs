@@ -130,7 +130,12 @@ pub fn describe_confirmation(f: &Failure) -> Option<String> {
 pub fn render_text(d: &GateDecision, baseline: &str, current: &str) -> String {
     let failing: Vec<&Failure> = d.failing().collect();
     let mut out = String::new();
-    if failing.is_empty() {
+    if failing.is_empty() && !d.inconclusive.is_empty() {
+        out.push_str(&format!(
+            "smprof gate: INCONCLUSIVE ({baseline} → {current}): nothing gating regressed, {} wall-time verdict(s) undecided\n",
+            d.inconclusive.len()
+        ));
+    } else if failing.is_empty() {
         out.push_str(&format!(
             "smprof gate: PASS ({baseline} → {current}): nothing gating regressed\n"
         ));
@@ -175,6 +180,11 @@ pub fn render_text(d: &GateDecision, baseline: &str, current: &str) -> String {
     }
     for s in &d.unstable {
         out.push_str(&format!("  unstable (multimodal, not gating): {s}\n"));
+    }
+    for s in &d.inconclusive {
+        out.push_str(&format!(
+            "  INCONCLUSIVE {s}: undecided after the most lockstep rounds (exit 3)\n"
+        ));
     }
     for n in &d.notices {
         out.push_str(&format!("  note: {n}\n"));
@@ -258,6 +268,11 @@ pub fn render_markdown(d: &GateDecision, baseline: &str, current: &str) -> Strin
                 w.waiver
             ));
         }
+    }
+    for s in &d.inconclusive {
+        out.push_str(&format!(
+            "\n> **inconclusive** {s}: undecided after the most lockstep rounds\n"
+        ));
     }
     for n in d.notices.iter().chain(d.unstable.iter()) {
         out.push_str(&format!("\n> {n}\n"));
