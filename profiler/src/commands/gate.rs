@@ -7,7 +7,8 @@ use crate::cli::{Cli, CompareSelection, FormatArg, GateArgs};
 use anyhow::Context;
 use smprof::compare::model::Comparison;
 use smprof::config::Config;
-use smprof::gate::{self, calibration, decision, limits, render, waivers};
+use smprof::gate::{self, calibration, decision, limits, waivers};
+use smprof::report::gate as render;
 use smprof::store::{Resolved, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -200,7 +201,7 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
     let (base_label, cur_label) = (cmp.baseline.label.clone(), cmp.current.label.clone());
     let out_dir = args.out_dir.clone();
     if let Some(dir) = &out_dir {
-        write_outputs(dir, &stored, &d, &rechecks, &base_label, &cur_label)?;
+        write_outputs(dir, &stored, &cmp, &d, &rechecks, &base_label, &cur_label)?;
     }
     match args.format {
         FormatArg::Json => {
@@ -213,10 +214,8 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
-        FormatArg::Markdown => print!("{}", render::render_markdown(&d, &base_label, &cur_label)),
-        FormatArg::Table | FormatArg::Csv => {
-            print!("{}", render::render_text(&d, &base_label, &cur_label))
-        }
+        FormatArg::Markdown => print!("{}", render::render_markdown(&d, &cmp)),
+        FormatArg::Table | FormatArg::Csv => print!("{}", render::render_text(&d, &cmp)),
     }
     Ok(ExitCode::from(d.exit_code()))
 }
@@ -249,6 +248,7 @@ fn remeasure_compared(
 fn write_outputs(
     dir: &Path,
     cmp: &Comparison,
+    decided: &Comparison,
     d: &decision::GateDecision,
     rechecks: &[(String, smprof::result::RunResult)],
     base_label: &str,
@@ -257,10 +257,7 @@ fn write_outputs(
     let mut written = smprof::report::write_all(cmp, dir, None)
         .with_context(|| format!("writing reports to {}", dir.display()))?;
     let md = dir.join("gate.md");
-    smprof::result::write_atomic(
-        &md,
-        render::render_markdown(d, base_label, cur_label).as_bytes(),
-    )?;
+    smprof::result::write_atomic(&md, render::render_markdown(d, decided).as_bytes())?;
     written.push(md);
     let json = dir.join("gate.json");
     let body = serde_json::json!({
