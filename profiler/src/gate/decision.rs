@@ -4,7 +4,8 @@
 //! `--critical-only`, only CRITICAL ones: severity CRITICAL or a workload marked
 //! `critical` in smprof.toml), and every hard-limit breach. `unstable` verdicts
 //! (multimodal samples) do not gate — nothing can be concluded from them — but are
-//! listed so that nobody mistakes them for a pass on evidence. Wall-time failures
+//! listed so that nobody mistakes them for a pass on evidence. Diagnostics
+//! (`*_unpooled`, the figures with the pool off) never gate. Wall-time failures
 //! are pending until confirmed by a re-measurement ([`super::confirm`]).
 
 use super::limits::{Bound, LimitBreach};
@@ -171,6 +172,11 @@ pub fn decide(
         ));
     }
     for v in &comparison.verdicts {
+        // The pool-off figures (`*_unpooled`) are a point of comparison for the
+        // pool, not something the change under test is responsible for.
+        if crate::analysis::metrics::is_diagnostic(&v.metric) {
+            continue;
+        }
         match v.verdict {
             VerdictKind::Regression => {}
             VerdictKind::Unstable => {

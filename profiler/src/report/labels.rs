@@ -46,6 +46,10 @@ pub fn metric_short(metric: &str) -> String {
         "pool_reduction" => "pool saved".into(),
         "peak_bytes" => "peak bytes".into(),
         "instructions" => "instr".into(),
+        "alloc_bytes_unpooled" => "no-pool bytes".into(),
+        "alloc_count_unpooled" => "no-pool allocs".into(),
+        "peak_bytes_unpooled" => "no-pool peak".into(),
+        "pool_reduction_unpooled" => "no-pool saved".into(),
         other => plain(other),
     }
 }

@@ -105,12 +105,17 @@ pub fn render_with(cmp: &Comparison, opts: Options) -> String {
             }
         }
     }
-    out.push_str(&format!(
-        "\n{} → {}: {}\n",
+    out.push('\n');
+    let headline = format!(
+        "{} → {}: {}",
         plain(&cmp.baseline.label),
         plain(&cmp.current.label),
         plain(&cmp.summary.headline)
-    ));
+    );
+    for l in wrap(&headline, WIDTH, "", "  ") {
+        out.push_str(&l);
+        out.push('\n');
+    }
     out
 }
 
@@ -170,9 +175,11 @@ fn table(cmp: &Comparison, opts: Options) -> String {
         }
     }
     let line = |cells: &[String; 7]| -> String {
+        // One space between right-aligned figures (their own padding
+        // separates them), two around the text columns.
         let mut s = pad_right(&cells[0], widths[0]);
         for i in 1..6 {
-            s.push_str("  ");
+            s.push_str(if i == 1 { "  " } else { " " });
             s.push_str(&pad_left(&cells[i], widths[i]));
         }
         s.push_str("  ");

@@ -6,6 +6,7 @@ use super::plot_err;
 use crate::compare::model::{Verdict, VerdictKind};
 use crate::error::Result;
 use crate::report::labels::change_of;
+use crate::report::text::plain;
 use plotters::prelude::*;
 
 const GREY: RGBColor = RGBColor(175, 184, 193);
@@ -49,7 +50,7 @@ pub(super) fn chart(title: &str, vs: &[&Verdict]) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let names: Vec<String> = vs.iter().map(|v| v.workload.clone()).collect();
+        let names: Vec<String> = vs.iter().map(|v| plain(&v.workload)).collect();
         let label = |y: &f64| -> String {
             let i = y.round();
             if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {

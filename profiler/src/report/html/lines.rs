@@ -9,6 +9,7 @@ use super::plot_err;
 use crate::error::Result;
 use crate::history::{History, Series};
 use crate::report::history::env_label;
+use crate::report::text::plain;
 use crate::report::units::{self, Scale};
 use plotters::prelude::*;
 
@@ -43,7 +44,7 @@ pub(super) fn chart(h: &History, title: &str, series: &[&Series]) -> Result<Stri
     {
         let root = SVGBackend::with_string(&mut svg, (860, 340)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let shorts: Vec<&str> = h.commits.iter().map(|c| c.commit.short.as_str()).collect();
+        let shorts: Vec<String> = h.commits.iter().map(|c| plain(&c.commit.short)).collect();
         // Every k-th commit labelled, at most 8 labels.
         let step = shorts.len().div_ceil(8).max(1);
         let xlabel = |x: &f64| -> String {
@@ -106,7 +107,7 @@ pub(super) fn chart(h: &History, title: &str, series: &[&Series]) -> Result<Stri
                     .map_err(plot_err)?;
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("{} {}", c.short, units::relative(c.change)),
+                        format!("{} {}", plain(&c.short), units::relative(c.change)),
                         (x + 0.1, y1 - (y1 - y0) * 0.04),
                         ("sans-serif", LABEL).into_font().color(&color),
                     )))

@@ -16,6 +16,7 @@ mod lines;
 use super::findings::{action, cause, story, unconfirmed_notice};
 use super::history::env_label;
 use super::labels::{change_of, metric_label, verdict_word};
+use super::text::plain;
 use super::units;
 use crate::analysis::metrics::{is_independent, is_primary};
 use crate::compare::model::{Comparison, Verdict, VerdictKind};
@@ -48,6 +49,33 @@ struct Row {
     verdict: &'static str,
     label: String,
     borderline: bool,
+}
+
+/// A side of the comparison, cleaned of control characters (tera escapes
+/// the rest for HTML).
+#[derive(Debug, Serialize)]
+struct SideRow {
+    label: String,
+    reference: String,
+    short: String,
+    subject: String,
+}
+
+fn side_row(s: &crate::compare::model::Side) -> SideRow {
+    SideRow {
+        label: plain(&s.label),
+        reference: plain(&s.reference),
+        short: s
+            .commit
+            .as_ref()
+            .map(|c| plain(&c.short))
+            .unwrap_or_default(),
+        subject: s
+            .commit
+            .as_ref()
+            .map(|c| plain(&c.subject))
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -97,7 +125,7 @@ pub fn comparison_page(
             continue;
         }
         vs.sort_by_cached_key(|v| catalogue_order(&v.workload));
-        let title = format!("{group} · {}", metric_label(metric));
+        let title = format!("{} · {}", plain(group), metric_label(metric));
         charts.push(Chart {
             id: format!("bars-{}", charts.len()),
             svg: bars::chart(&title, &vs)?,
@@ -109,7 +137,7 @@ pub fn comparison_page(
         .verdicts
         .iter()
         .map(|v| Row {
-            workload: v.workload.clone(),
+            workload: plain(&v.workload),
             metric: metric_label(&v.metric),
             baseline: units::value(v.baseline, &v.unit),
             current: units::value(v.current, &v.unit),
@@ -155,6 +183,31 @@ pub fn comparison_page(
         .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("c", c);
+    ctx.insert("baseline", &side_row(&c.baseline));
+    ctx.insert("current", &side_row(&c.current));
+    ctx.insert("headline", &plain(&c.summary.headline));
+    ctx.insert(
+        "env_differences",
+        &c.env_differences
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {} → {}",
+                    plain(&d.field),
+                    plain(&d.baseline),
+                    plain(&d.current)
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "added",
+        &c.added.iter().map(|w| plain(w)).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "removed",
+        &c.removed.iter().map(|w| plain(w)).collect::<Vec<_>>(),
+    );
     ctx.insert("charts", &charts);
     ctx.insert("unchanged_charts", &unchanged_charts);
     ctx.insert("rows", &rows);
@@ -211,11 +264,11 @@ pub fn history_page_with(h: &History, templates: Option<&Path>) -> Result<String
         .iter()
         .flat_map(|s| {
             s.change_points.iter().map(move |c| ShiftRow {
-                workload: s.workload.clone(),
+                workload: plain(&s.workload),
                 environment: env_label(h, s.env),
-                short: c.short.clone(),
-                subject: c.subject.clone(),
-                time: c.time.clone(),
+                short: plain(&c.short),
+                subject: plain(&c.subject),
+                time: plain(&c.time),
                 before: units::value(c.before, &s.unit),
                 after: units::value(c.after, &s.unit),
                 change: units::relative(c.change),
@@ -230,8 +283,8 @@ pub fn history_page_with(h: &History, templates: Option<&Path>) -> Result<String
         .map(|e| {
             let commit = &h.commits[e.commit].commit;
             EnvChangeRow {
-                short: commit.short.clone(),
-                subject: commit.subject.clone(),
+                short: plain(&commit.short),
+                subject: plain(&commit.subject),
                 from: env_label(h, e.from),
                 to: env_label(h, e.to),
                 fields: e.fields.join(", "),
@@ -239,11 +292,16 @@ pub fn history_page_with(h: &History, templates: Option<&Path>) -> Result<String
         })
         .collect();
     let span = match (h.commits.first(), h.commits.last()) {
-        (Some(a), Some(b)) => format!(", {} … {}", a.commit.short, b.commit.short),
+        (Some(a), Some(b)) => format!(", {} … {}", plain(&a.commit.short), plain(&b.commit.short)),
         _ => String::new(),
     };
     let mut ctx = tera::Context::new();
     ctx.insert("h", h);
+    ctx.insert("metric", &plain(&h.metric));
+    ctx.insert(
+        "warnings",
+        &h.warnings.iter().map(|w| plain(w)).collect::<Vec<_>>(),
+    );
     ctx.insert("charts", &charts);
     ctx.insert("shifts", &shifts);
     ctx.insert("env_changes", &env_changes);
@@ -265,7 +323,7 @@ fn history_charts(h: &History, keep: &dyn Fn(&Series) -> bool) -> Result<Vec<Cha
         .enumerate()
         .map(|(i, w)| {
             let series: Vec<&Series> = h.series.iter().filter(|s| s.workload == *w).collect();
-            let title = format!("{w} · {}", metric_label(&h.metric));
+            let title = format!("{} · {}", plain(w), metric_label(&h.metric));
             Ok(Chart {
                 id: format!("history-{i}"),
                 svg: lines::chart(h, &title, &series)?,
