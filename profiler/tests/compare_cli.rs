@@ -82,7 +82,7 @@ fn writes_reports_and_prints_the_table() {
         .args(["--out-dir", "out"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("│ gelu/1m"))
+        .stdout(predicate::str::contains("\ngelu/1m\n  time "))
         .stdout(predicate::str::is_match(
             r"\n3f9c2a71d4 → b71e04c95a: \d+ regressions \(\d+ critical\) in 3 workloads, 4 improvements",
         ).unwrap())
@@ -160,7 +160,10 @@ fn json_format_prints_comparison_json() {
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(
+        v["schema_version"],
+        smprof::compare::model::COMPARISON_SCHEMA_VERSION
+    );
     assert_eq!(v["env_differences"][0]["field"], "simd_tier");
     let verdicts = v["verdicts"].as_array().unwrap();
     let mm = verdicts

@@ -104,8 +104,9 @@ fn a_regression_fails_with_exit_1_naming_workload_and_metric() {
     Case::new(BASE, SLOWER, "")
         .gate(&[])
         .code(1)
-        .stdout(predicate::str::contains("FAIL  matmul/128 instructions"))
-        .stdout(predicate::str::contains("+5.00 %"))
+        .stdout(predicate::str::contains(
+            "FAIL  matmul/128: instructions +5.0 % (1.00 M instr → 1.05 M instr)",
+        ))
         .stdout(predicate::str::contains("gelu").not());
 }
 
@@ -136,7 +137,9 @@ fn active_and_expired_waivers() {
     Case::new(BASE, SLOWER, &waiver("expires = \"2999-01-01\""))
         .gate(&[])
         .code(0)
-        .stdout(predicate::str::contains("waived matmul/128 instructions"))
+        .stdout(predicate::str::contains(
+            "waived matmul/128 Instructions/op +5.0 %",
+        ))
         .stdout(predicate::str::contains("bigger tiles"));
     Case::new(BASE, SLOWER, &waiver("expires = \"2020-01-01\""))
         .gate(&[])
@@ -154,7 +157,7 @@ fn hard_limits_fail_even_without_a_regression() {
     .gate(&[])
     .code(1)
     .stdout(predicate::str::contains(
-        "gelu/1k instructions: 50,000 instructions > max 40,000 instructions",
+        "gelu/1k Instructions/op: 50.0 k instr > max 40.0 k instr",
     ));
 }
 
@@ -172,7 +175,9 @@ fn json_and_markdown_outputs() {
     assert_eq!(v["decision"]["failures"][0]["workload"], "matmul/128");
     case.gate(&["--format", "markdown", "--out-dir", "gate-out"])
         .code(1)
-        .stdout(predicate::str::contains("| `matmul/128` | instructions |"));
+        .stdout(predicate::str::contains(
+            "| regression | matmul/128 | instructions +5.0 %",
+        ));
     assert!(case.path().join("gate-out/gate.md").is_file());
     assert!(case.path().join("gate-out/gate.json").is_file());
 }
@@ -217,7 +222,7 @@ fn wall_time_regressions_need_confirmation_or_no_confirm() {
         .stderr(predicate::str::contains("--no-confirm"));
     case.gate(&["--no-confirm"])
         .code(1)
-        .stdout(predicate::str::contains("FAIL  matmul/128 time_ns"));
+        .stdout(predicate::str::contains("FAIL  matmul/128: time +30.0 %"));
 }
 
 #[test]

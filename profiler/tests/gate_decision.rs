@@ -4,7 +4,8 @@
 use smprof::compare::model::*;
 use smprof::config::{Config, Waiver};
 use smprof::decision::confirm as engine_confirm;
-use smprof::gate::{confirm, decision, limits, render, waivers};
+use smprof::gate::{confirm, decision, limits, waivers};
+use smprof::report::gate as render;
 use smprof::result::{Better, Env, MetricKind};
 
 fn env() -> Env {
@@ -150,16 +151,18 @@ fn a_regression_fails_and_is_named_with_figures() {
     ]);
     let d = gate(&cmp, &Config::default(), false);
     assert_eq!(d.exit_code(), 1);
-    let text = render::render_text(&d, "base", "head");
-    assert!(text.contains("FAIL  matmul/64 instructions"), "{text}");
-    assert!(text.contains("+12.00 %"), "{text}");
+    let text = render::render_text(&d, &cmp);
     assert!(
-        text.contains("1,000 instructions → 1,120 instructions"),
+        text.contains("FAIL  matmul/64: instructions +12.0 %"),
         "{text}"
     );
+    assert!(text.contains("(1,000 instr → 1,120 instr)"), "{text}");
     assert!(!text.contains("gelu"), "{text}");
-    let md = render::render_markdown(&d, "base", "head");
-    assert!(md.contains("| `matmul/64` | instructions |"), "{md}");
+    let md = render::render_markdown(&d, &cmp);
+    assert!(
+        md.contains("| regression | matmul/64 | instructions +12.0 %"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -171,7 +174,12 @@ fn nothing_gating_passes_and_unstable_does_not_gate() {
     let d = gate(&cmp, &Config::default(), false);
     assert_eq!(d.exit_code(), 0);
     assert_eq!(d.unstable, vec!["matmul/64 time_ns".to_string()]);
-    assert!(render::render_text(&d, "a", "b").contains("PASS"));
+    let text = render::render_text(&d, &cmp);
+    assert!(text.contains("PASS"), "{text}");
+    assert!(
+        text.contains("unstable (multimodal, not gating): matmul/64 Time/op +30.0 %"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -193,7 +201,7 @@ fn an_active_waiver_waives() {
     assert_eq!(d.exit_code(), 0);
     assert_eq!(d.waived.len(), 1);
     assert!(d.waived[0].waiver.contains("new blocking accepted"));
-    assert!(render::render_text(&d, "a", "b").contains("waived matmul/64"));
+    assert!(render::render_text(&d, &cmp).contains("waived matmul/64"));
 }
 
 #[test]
@@ -334,12 +342,12 @@ fn hard_limits_fail_whatever_the_baseline() {
         true,
     );
     assert_eq!(d.exit_code(), 1);
-    let text = render::render_text(&d, "a", "b");
+    let text = render::render_text(&d, &comparison(Vec::new()));
     assert!(
-        text.contains("gelu/1k time_ns: 1.600 µs > max 1.500 µs"),
+        text.contains("gelu/1k Time/op: 1.60 µs > max 1.50 µs"),
         "{text}"
     );
-    assert!(text.contains("< min 2,000 instructions"), "{text}");
+    assert!(text.contains("< min 2,000 instr"), "{text}");
     assert!(
         text.contains("workloads.\"matmul/*\".metrics.instructions"),
         "{text}"
@@ -369,7 +377,7 @@ fn wall_time_regressions_fail_only_if_confirmed() {
     confirm::apply_confirmation(&mut d, &recheck, "both");
     let failing: Vec<&str> = d.failing().map(|f| f.workload.as_str()).collect();
     assert_eq!(failing, ["matmul/128", "gelu/1k"]);
-    let text = render::render_text(&d, "a", "b");
+    let text = render::render_text(&d, &cmp);
     assert!(
         text.contains("confirmed (both sides re-measured in alternation)"),
         "{text}"

@@ -73,7 +73,7 @@ fn history_table_csv_json_and_html() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "workload,metric,unit,sha,short,time,value,change_point"
+        "workload,metric,unit,environment,sha,short,time,value,change_point"
     );
     assert_eq!(lines.len(), 1 + 19);
     assert!(

@@ -1,10 +1,13 @@
-//! Golden files (insta) of every report, rendered from the checked-in pair of
-//! results `tests/data/{baseline,current}.json` and the scalar-tier pair. A
-//! change to a report shows up as a snapshot diff to review.
+//! Golden files (insta) of every report, rendered from the checked-in results
+//! of `tests/data/` (written by `data/generate.rs`): the mixed pair, the
+//! scalar-tier pair, and the gate output and PR comment of three seeded
+//! changes (a GELU allocation, an sgemm slowdown at every size, softmax slower
+//! on long rows only). A change to a report shows up as a snapshot diff to review.
 
 use smprof::compare::model::Comparison;
 use smprof::compare::{compare_results, side_of};
 use smprof::config::Config;
+use smprof::gate::{GateOptions, decide};
 use smprof::report::{self, templates::Templates, view::View};
 use std::path::Path;
 
@@ -74,7 +77,40 @@ fn scalar_pair_reports() {
     insta::assert_snapshot!("scalar_ROOT_CAUSE.md", render(&cmp, "ROOT_CAUSE.md"));
     insta::assert_snapshot!("scalar_PR_COMMENT.md", render(&cmp, "PR_COMMENT.md"));
     let term = report::terminal::render(&cmp, false);
-    assert!(term.starts_with("⚠️  Environments differ"));
+    assert!(term.starts_with("ENVIRONMENTS DIFFER"));
+}
+
+/// The gate's terminal and markdown output and the PR comment of a seeded change.
+fn seeded(name: &str) {
+    let cmp = comparison("seeded_base.json", &format!("seeded_{name}.json"));
+    let d = decide(&cmp, &[], &Config::default(), GateOptions::default(), false);
+    insta::assert_snapshot!(
+        format!("seeded_{name}_gate.txt"),
+        report::gate::render_text(&d, &cmp)
+    );
+    insta::assert_snapshot!(
+        format!("seeded_{name}_gate.md"),
+        report::gate::render_markdown(&d, &cmp)
+    );
+    let pr = render(&cmp, "PR_COMMENT.md");
+    // One screen: a comment a reader takes in without scrolling.
+    assert!(pr.lines().count() <= 30, "{pr}");
+    insta::assert_snapshot!(format!("seeded_{name}_PR_COMMENT.md"), pr);
+}
+
+#[test]
+fn seeded_gelu_allocation() {
+    seeded("gelu_alloc");
+}
+
+#[test]
+fn seeded_matmul_slower_at_every_size() {
+    seeded("matmul_slow");
+}
+
+#[test]
+fn seeded_softmax_slower_on_long_rows() {
+    seeded("softmax_long");
 }
 
 #[test]
@@ -98,6 +134,7 @@ fn a_over_a_reports_say_nothing_changed() {
     assert!(summary.contains("No significant improvement."));
     assert!(!summary.contains("🔴"));
     assert!(render(&cmp, "PR_COMMENT.md").contains("Every metric is stable"));
+    assert!(report::terminal::render(&cmp, false).contains("No metric changed"));
 }
 
 #[test]
@@ -114,17 +151,62 @@ fn write_all_writes_every_report_atomically() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("comparison.json")).unwrap())
             .unwrap();
-    assert_eq!(json["schema_version"], 1);
-    // No temporary files left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty());
+    assert_eq!(
+        json["schema_version"],
+        smprof::compare::model::COMPARISON_SCHEMA_VERSION
+    );
+    // No temporary files or directories left behind, in the report directory or beside it.
+    for d in [&out, &dir.path().join("nested")] {
+        let leftovers: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+    // Writing again into the existing directory replaces the files.
+    report::write_all(&cmp, &out, None).unwrap();
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), REPORTS);
     assert_eq!(
         report::default_dir(Path::new("reports"), &cmp),
         Path::new("reports/20261121-120000-3f9c2a71d4-vs-b71e04c95a")
+    );
+}
+
+const REPORTS: usize = report::REPORT_FILES.len();
+
+#[test]
+fn a_template_that_fails_leaves_no_report_behind() {
+    let cmp = comparison("baseline.json", "current.json");
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    // METRICS_SUMMARY.md is the fourth file rendered: three would come before it.
+    std::fs::write(
+        templates.join("METRICS_SUMMARY.md.tera"),
+        "{{ no_such_field }}",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let err = report::write_all(&cmp, &out, Some(&templates))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("template METRICS_SUMMARY.md:"), "{err}");
+    assert!(!out.exists(), "a partial report directory was left");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(beside, vec![std::ffi::OsString::from("templates")]);
+    // Over an existing report, the old files stay untouched.
+    report::write_all(&cmp, &out, None).unwrap();
+    let before = std::fs::read_to_string(out.join("INDEX.md")).unwrap();
+    std::fs::write(templates.join("INDEX.md.tera"), "changed {{ headline }}").unwrap();
+    assert!(report::write_all(&cmp, &out, Some(&templates)).is_err());
+    assert_eq!(
+        std::fs::read_to_string(out.join("INDEX.md")).unwrap(),
+        before
     );
 }
 

@@ -1,15 +1,21 @@
-//! Actions, by priority: P0 for each critical regression (with the exact
-//! `smprof bisect` command and the files to read), P1 for other regressions and
-//! unstable workloads, P2 for pool reuse below target and improvements worth
-//! documenting; "re-run to validate" wherever a verdict sits near its threshold.
+//! Actions, by priority, each derived from a typed finding or verdict: P0 to
+//! re-measure when environments differ and to fix each cause with a critical
+//! regression; P1 for other causes, regressions no finding explains, unstable
+//! and undecided metrics and borderline regressions; P2 for pool reuse below
+//! target, improvements worth documenting and other borderline verdicts.
+//! A confirmed cause gets the exact `smprof bisect`; an unconfirmed one the
+//! `smprof ab` that confirms it first.
 
-use super::figures as fmt;
-use super::{files_of, kernel_prefix};
+use super::evidence::{is_confirmed, standing};
+use super::metrics::{Class, class_of, is_independent, is_primary};
+use super::ops::{files_of, files_of_op, kernel_op};
+use crate::compare::effect;
 use crate::compare::model::{
-    Action, Comparison, Priority, RootCause, Severity, SuccessStory, Verdict, VerdictKind,
+    Action, ActionKind, Borderline, Comparison, Finding, Priority, Role, RootCause, Severity,
+    SuccessStory, Verdict, VerdictKind,
 };
 use crate::config::Config;
-use crate::result::{MetricKind, RunResult};
+use crate::result::RunResult;
 
 /// Every action, sorted by priority (stable within a priority).
 pub fn plan(
@@ -19,161 +25,158 @@ pub fn plan(
     current: &RunResult,
     config: &Config,
 ) -> Vec<Action> {
-    let mut out = Vec::new();
-    let regressions: Vec<&Verdict> = worst_per_workload(cmp, VerdictKind::Regression);
+    // Abbreviated shas (as git abbreviates them): commands stay readable and
+    // git resolves them.
     let commits = match (&cmp.baseline.commit, &cmp.current.commit) {
-        (Some(b), Some(c)) if b.sha != c.sha => Some((b.sha.clone(), c.sha.clone())),
+        (Some(b), Some(c)) if b.sha != c.sha => Some((b.short.as_str(), c.short.as_str())),
         _ => None,
     };
+    let regressions: Vec<&Verdict> = cmp
+        .verdicts
+        .iter()
+        .filter(|v| is_independent(v) && standing(cmp, v).is_decided())
+        .collect();
+    let mut out = Vec::new();
 
     if !cmp.env_differences.is_empty() && !regressions.is_empty() {
         out.push(Action {
             priority: Priority::P0,
-            text: format!(
-                "Re-measure in the baseline's environment before trusting these regressions ({})",
-                cmp.env_differences
-                    .iter()
-                    .map(|d| format!("{} {} → {}", d.field, d.baseline, d.current))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            what: ActionKind::Remeasure,
             command: rerun_command(cmp),
             files: Vec::new(),
         });
     }
 
-    for v in &regressions {
-        let critical = v.severity == Some(Severity::Critical);
-        // The finding that explains this metric best: ops for time, copies for
-        // allocations, then whatever names the workload (environment, size pattern).
-        let preferred = if v.metric.contains("alloc") {
-            "extra_copies"
-        } else {
-            "op"
-        };
-        let cause = causes
-            .iter()
-            .find(|c| c.kind == preferred && c.workloads.contains(&v.workload))
-            .or_else(|| causes.iter().find(|c| c.workloads.contains(&v.workload)));
-        let mut files = files_of(&v.workload);
-        if let Some(c) = cause.filter(|c| c.kind == "op") {
-            let op = c
-                .title
-                .split(": ")
-                .nth(1)
-                .unwrap_or("")
-                .split(' ')
-                .next()
-                .unwrap_or("");
-            if let Some(prefix) = kernel_prefix(op) {
-                let kernel = crate::workloads::catalogue()
-                    .into_iter()
-                    .find(|d| d.name.starts_with(prefix));
-                for f in kernel.iter().flat_map(|d| d.files.iter()) {
-                    if !files.iter().any(|x| x == f) {
-                        files.push(f.to_string());
-                    }
-                }
-            }
+    for (i, c) in causes.iter().enumerate() {
+        if matches!(c.finding, Finding::Environment { .. }) {
+            continue;
         }
-        let why = cause
-            .map(|c| format!(" — {}", lower_first(&c.title)))
-            .unwrap_or_default();
-        let text = format!(
-            "{}: {} {} → {} ({}, {}){why}",
-            v.workload,
-            v.metric,
-            fmt::value(v.baseline, &v.unit),
-            fmt::value(v.current, &v.unit),
-            fmt::change(v.baseline, v.current, v.change),
-            v.severity.map(|s| s.label()).unwrap_or("REGRESSION")
-        );
+        let decided: Vec<&Verdict> = c
+            .evidence
+            .iter()
+            .filter(|e| e.role == Role::Decided)
+            .filter_map(|e| super::verdict(cmp, &e.workload, &e.metric))
+            .collect();
+        let Some(target) = lead_verdict(&c.finding, &decided) else {
+            continue;
+        };
+        let mut files = files_of(&target.workload);
+        if let Some(op) = c.finding.op() {
+            extend_unique(&mut files, files_of_op(op));
+        }
         out.push(Action {
-            priority: if critical { Priority::P0 } else { Priority::P1 },
-            text,
-            command: commits.as_ref().map(|(good, bad)| {
-                format!(
-                    "smprof bisect --workload {} --good {good} --bad {bad}{}",
-                    v.workload,
-                    if v.metric == "time_ns" {
-                        String::new()
-                    } else {
-                        format!(" --metric {}", v.metric)
-                    }
-                )
-            }),
+            priority: priority_of(&decided),
+            what: ActionKind::Fix {
+                finding: Some(i),
+                workloads: c.workloads.clone(),
+                workload: target.workload.clone(),
+                metric: target.metric.clone(),
+            },
+            command: fix_command(commits, c.confirmed, target, &c.workloads),
             files,
         });
     }
 
-    for v in worst_per_workload(cmp, VerdictKind::Unstable) {
-        let modes = v
-            .modes
-            .as_ref()
-            .map(|m| {
-                let show = |side: &str, ms: &Option<Vec<crate::result::Mode>>| {
-                    ms.as_ref().map(|ms| {
-                        format!(
-                            "{side} modes {}",
-                            ms.iter()
-                                .map(|m| format!(
-                                    "{} ({:.0} %)",
-                                    fmt::value(m.center, &v.unit),
-                                    m.weight * 100.0
-                                ))
-                                .collect::<Vec<_>>()
-                                .join(" / ")
-                        )
-                    })
-                };
-                [show("baseline", &m.baseline), show("current", &m.current)]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join("; ")
+    // Regressions no finding explains: one action per family and class.
+    let explained = |v: &Verdict| {
+        causes
+            .iter()
+            .filter(|c| !matches!(c.finding, Finding::Environment { .. }))
+            .any(|c| {
+                c.evidence
+                    .iter()
+                    .any(|e| e.workload == v.workload && e.metric == v.metric)
             })
-            .unwrap_or_default();
+    };
+    let mut families: Vec<((&str, Class), Vec<&Verdict>)> = Vec::new();
+    for v in regressions.iter().filter(|v| !explained(v)) {
+        let key = (v.group.as_str(), class_of(v));
+        match families.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, vs)) => vs.push(v),
+            None => families.push((key, vec![v])),
+        }
+    }
+    for (_, vs) in families {
+        let target = vs
+            .iter()
+            .copied()
+            .max_by(|a, b| effect(a.change, a.better).total_cmp(&effect(b.change, b.better)))
+            .unwrap_or(vs[0]);
+        let mut workloads: Vec<String> = Vec::new();
+        for v in &vs {
+            if !workloads.contains(&v.workload) {
+                workloads.push(v.workload.clone());
+            }
+        }
+        let confirmed = vs.iter().all(|v| is_confirmed(v));
         out.push(Action {
-            priority: Priority::P1,
-            text: format!(
-                "Investigate the unstable {} of {}: samples fall into separate clusters ({modes}); look for frequency scaling, background load or a data-dependent path before comparing it",
-                v.metric, v.workload
-            ),
-            command: None,
-            files: files_of(&v.workload),
+            priority: priority_of(&vs),
+            command: fix_command(commits, confirmed, target, &workloads),
+            files: files_of(&target.workload),
+            what: ActionKind::Fix {
+                finding: None,
+                workloads,
+                workload: target.workload.clone(),
+                metric: target.metric.clone(),
+            },
         });
+    }
+
+    for v in cmp.verdicts.iter().filter(|v| is_independent(v)) {
+        match v.verdict {
+            VerdictKind::Unstable if is_primary(&v.metric) => out.push(Action {
+                priority: Priority::P1,
+                what: ActionKind::Investigate {
+                    workload: v.workload.clone(),
+                    metric: v.metric.clone(),
+                },
+                command: None,
+                files: files_of(&v.workload),
+            }),
+            VerdictKind::Inconclusive => {
+                let rounds = cmp.current.settings.as_ref().map_or(0, |s| s.processes);
+                out.push(Action {
+                    priority: Priority::P1,
+                    what: ActionKind::MeasureLonger {
+                        workload: v.workload.clone(),
+                        metric: v.metric.clone(),
+                        rounds,
+                    },
+                    command: commits.map(|(b, c)| {
+                        format!(
+                            "smprof ab --base {b} --head {c} --filter {} --rounds {}",
+                            shell_word(&v.workload),
+                            (2 * rounds).max(10)
+                        )
+                    }),
+                    files: Vec::new(),
+                });
+            }
+            _ => {}
+        }
     }
 
     for v in cmp
         .verdicts
         .iter()
-        .filter(|v| v.borderline && v.kind != MetricKind::Derived)
+        .filter(|v| v.borderline && is_independent(v))
     {
-        let priority = if v.verdict == VerdictKind::Regression {
-            Priority::P1
-        } else {
-            Priority::P2
-        };
         out.push(Action {
-            priority,
-            text: format!(
-                "Re-run to validate {} {}: {} with q = {} is near the rule (q < {}, |change| > {:.1} %), currently {}",
-                v.workload,
-                v.metric,
-                fmt::change(v.baseline, v.current, v.change),
-                fmt::p(v.q_value),
-                config.alpha,
-                v.threshold * 100.0,
-                match v.verdict {
-                    VerdictKind::Regression => "a regression",
-                    VerdictKind::Improvement => "an improvement",
-                    VerdictKind::Stable => "stable",
-                    VerdictKind::Unstable => "unstable",
-                    VerdictKind::Inconclusive => "inconclusive",
-                }
-            ),
-            command: commits.as_ref().map(|(b, c)| {
-                format!("smprof ab --base {b} --head {c} --filter {}", v.workload)
+            priority: if v.verdict == VerdictKind::Regression {
+                Priority::P1
+            } else {
+                Priority::P2
+            },
+            what: ActionKind::Revalidate {
+                workload: v.workload.clone(),
+                metric: v.metric.clone(),
+                reasons: borderline_reasons(v, config.alpha),
+            },
+            command: commits.map(|(b, c)| {
+                format!(
+                    "smprof ab --base {b} --head {c} --filter {}",
+                    shell_word(&v.workload)
+                )
             }),
             files: Vec::new(),
         });
@@ -183,32 +186,24 @@ pub fn plan(
         let Some(m) = w.metrics.get("pool_reduction") else {
             continue;
         };
-        let value = m.value();
-        if value < config.pool_reduction_target {
+        if m.value() < config.pool_reduction_target {
             out.push(Action {
                 priority: Priority::P2,
-                text: format!(
-                    "Improve buffer-pool reuse in {}: pool reduction {} (target ≥ {})",
-                    w.name,
-                    fmt::value(value, "ratio"),
-                    fmt::value(config.pool_reduction_target, "ratio")
-                ),
+                what: ActionKind::ImprovePool {
+                    workload: w.name.clone(),
+                    reduction: m.value(),
+                    target: config.pool_reduction_target,
+                },
                 command: None,
                 files: files_of(&w.name),
             });
         }
     }
 
-    for s in stories {
+    for story in 0..stories.len() {
         out.push(Action {
             priority: Priority::P2,
-            text: format!(
-                "Document the {} improvement: {}",
-                s.group,
-                s.text
-                    .strip_prefix(&format!("{}: ", s.group))
-                    .unwrap_or(&s.text)
-            ),
+            what: ActionKind::Document { story },
             command: None,
             files: Vec::new(),
         });
@@ -218,14 +213,120 @@ pub fn plan(
     out
 }
 
+/// Why a borderline verdict is borderline: the conditions of the decision
+/// rule (`compare::decide`) that hold for it.
+pub fn borderline_reasons(v: &Verdict, alpha: f64) -> Vec<Borderline> {
+    let (size, t) = (v.change.abs(), v.threshold);
+    let q = v.q_value.unwrap_or(f64::NAN);
+    let mut out = Vec::new();
+    match v.verdict {
+        VerdictKind::Regression | VerdictKind::Improvement => {
+            if size < 1.25 * t {
+                out.push(Borderline::NearThreshold);
+            }
+            if q > alpha / 10.0 {
+                out.push(Borderline::NearAlpha);
+            }
+            if v.ci95.is_some_and(|[lo, hi]| lo < t && hi > -t) {
+                out.push(Borderline::ProcessesDisagree);
+            }
+        }
+        _ => {
+            if q < alpha && size >= 0.75 * t {
+                out.push(Borderline::NearThreshold);
+            }
+            if size > t && q >= alpha && q < 5.0 * alpha {
+                out.push(Borderline::NearAlpha);
+            }
+        }
+    }
+    out
+}
+
+/// The verdict a cause's command measures: its largest decided change of the
+/// finding's own class (allocations for an allocation finding, else time),
+/// on a kernel benchmark of the finding's op when there is one (the cheapest
+/// workload to bisect on).
+fn lead_verdict<'a>(finding: &Finding, decided: &[&'a Verdict]) -> Option<&'a Verdict> {
+    let class = match finding {
+        Finding::Allocation { .. } => Class::Allocation,
+        _ => Class::Time,
+    };
+    let by_effect = |a: &&&Verdict, b: &&&Verdict| {
+        effect(a.change, a.better).total_cmp(&effect(b.change, b.better))
+    };
+    let own = |v: &&&Verdict| {
+        class_of(v) == class && (class != Class::Allocation || v.metric == "alloc_bytes")
+    };
+    let kernel = |v: &&&Verdict| finding.op().is_some() && kernel_op(&v.workload) == finding.op();
+    decided
+        .iter()
+        .filter(|v| own(v) && kernel(v))
+        .max_by(by_effect)
+        .or_else(|| decided.iter().filter(own).max_by(by_effect))
+        .or_else(|| decided.iter().max_by(by_effect))
+        .copied()
+}
+
+fn priority_of(vs: &[&Verdict]) -> Priority {
+    if vs.iter().any(|v| v.severity == Some(Severity::Critical)) {
+        Priority::P0
+    } else {
+        Priority::P1
+    }
+}
+
+/// The exact bisect of a confirmed cause, or the lockstep measurement that
+/// confirms an unconfirmed one; nothing without two commits.
+fn fix_command(
+    commits: Option<(&str, &str)>,
+    confirmed: bool,
+    target: &Verdict,
+    workloads: &[String],
+) -> Option<String> {
+    let (good, bad) = commits?;
+    if confirmed {
+        let metric = if target.metric == "time_ns" {
+            String::new()
+        } else {
+            format!(" --metric {}", shell_word(&target.metric))
+        };
+        return Some(format!(
+            "smprof bisect --workload {} --good {good} --bad {bad}{metric}",
+            shell_word(&target.workload)
+        ));
+    }
+    Some(format!(
+        "smprof ab --base {good} --head {bad}{}",
+        filter_for(workloads)
+            .map(|f| format!(" --filter {}", shell_word(&f)))
+            .unwrap_or_default()
+    ))
+}
+
+/// A `--filter` that selects exactly these workloads' family: the workload
+/// itself, or `family/*` when they share one.
+fn filter_for(workloads: &[String]) -> Option<String> {
+    match workloads {
+        [] => None,
+        [one] => Some(one.clone()),
+        [first, rest @ ..] => {
+            let family = first.split('/').next()?;
+            rest.iter()
+                .all(|w| w.split('/').next() == Some(family))
+                .then(|| format!("{family}/*"))
+        }
+    }
+}
+
 /// The command that re-measures the current side in the baseline's environment.
 fn rerun_command(cmp: &Comparison) -> Option<String> {
     let mut env = Vec::new();
     let mut args = Vec::new();
     for d in &cmp.env_differences {
         match d.field.as_str() {
-            "simd_tier" => env.push(format!("SMALLMIND_SIMD={}", d.baseline)),
-            "threads" => args.push(format!("--threads {}", d.baseline)),
+            "simd_tier" => env.push(format!("SMALLMIND_SIMD={}", shell_word(&d.baseline))),
+            "threads" => args.push(format!("--threads {}", shell_word(&d.baseline))),
             "profile" if d.baseline == "release" => {
                 return Some("cargo run --release -p smprof -- run".into());
             }
@@ -241,30 +342,51 @@ fn rerun_command(cmp: &Comparison) -> Option<String> {
     Some(parts.join(" "))
 }
 
-/// For each workload with verdicts of `kind`, its most severe one (time first on ties).
-fn worst_per_workload(cmp: &Comparison, kind: VerdictKind) -> Vec<&Verdict> {
-    let mut out: Vec<&Verdict> = Vec::new();
-    for v in cmp
-        .verdicts
-        .iter()
-        .filter(|v| v.verdict == kind && v.kind != MetricKind::Derived)
-    {
-        match out.iter_mut().find(|x| x.workload == v.workload) {
-            Some(x) => {
-                if v.severity > x.severity {
-                    *x = v;
-                }
-            }
-            None => out.push(v),
-        }
+/// `s` as one shell word: as is when it holds only safe characters, else
+/// single-quoted (names come from result files, which anyone can write).
+pub fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-.,:=+@%*".contains(c));
+    if safe && !s.contains('*') {
+        s.to_string()
+    } else if safe {
+        // A glob is for smprof, not for the shell.
+        format!("'{s}'")
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
-    out
 }
 
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => String::new(),
+fn extend_unique(into: &mut Vec<String>, more: Vec<String>) {
+    for f in more {
+        if !into.contains(&f) {
+            into.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("matmul/512"), "matmul/512");
+        assert_eq!(shell_word("gelu/*"), "'gelu/*'");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("x'; rm -rf /"), "'x'\\''; rm -rf /'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn filters_select_a_family() {
+        let w = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(filter_for(&w(&["gelu/1k"])).as_deref(), Some("gelu/1k"));
+        assert_eq!(
+            filter_for(&w(&["gelu/1k", "gelu/1m"])).as_deref(),
+            Some("gelu/*")
+        );
+        assert_eq!(filter_for(&w(&["gelu/1k", "model/small"])), None);
     }
 }

@@ -1,16 +1,22 @@
-//! Explaining a comparison: root causes, actions, success stories.
+//! Explaining a comparison: typed root causes, actions, success stories.
 //!
-//! Everything here is computed from the verdicts and the two results (per-op
-//! attribution, size patterns, allocations, environment), and every finding
-//! carries its evidence with figures. Nothing is boilerplate: a comparison with
-//! nothing to explain gets no findings.
+//! [`explain`] is a pure function of the comparison and the two results, so it
+//! can run again once confirmed verdicts replace screened ones. It formats
+//! nothing: findings name ops, patterns and workloads, and their evidence
+//! points at verdicts; `crate::report` turns them into prose with the
+//! verdicts' own figures. Which verdicts may support a finding is the evidence
+//! rule of [`evidence`]; a comparison with nothing to explain gets no findings.
 
 pub mod actions;
-pub mod figures;
+mod allocation;
+pub mod evidence;
+pub mod metrics;
+pub mod ops;
 pub mod root_cause;
 pub mod success;
+mod timing;
 
-use crate::compare::model::{Action, Comparison, RootCause, SuccessStory, Verdict, VerdictKind};
+use crate::compare::model::{Action, Comparison, RootCause, SuccessStory, Verdict};
 use crate::config::Config;
 use crate::result::RunResult;
 
@@ -39,41 +45,9 @@ pub fn explain(
     }
 }
 
-/// The metric that stands for a workload's cost: wall time, or instruction
-/// counts when the results were measured under callgrind.
-pub(crate) fn is_primary(metric: &str) -> bool {
-    metric == "time_ns" || metric == "instructions"
-}
-
-/// Primary-metric (`time_ns` or `instructions`) verdicts of a given kind, in order.
-pub(crate) fn time_verdicts(cmp: &Comparison, kind: VerdictKind) -> Vec<&Verdict> {
+/// The verdict on `metric` of `workload`, if compared.
+pub fn verdict<'a>(cmp: &'a Comparison, workload: &str, metric: &str) -> Option<&'a Verdict> {
     cmp.verdicts
         .iter()
-        .filter(|v| is_primary(&v.metric) && v.verdict == kind)
-        .collect()
-}
-
-/// The name prefix of the kernel workloads that measure an engine op alone.
-pub(crate) fn kernel_prefix(op: &str) -> Option<&'static str> {
-    match op {
-        "matmul" => Some("matmul/"),
-        "gelu" => Some("gelu/"),
-        "softmax" => Some("softmax/"),
-        "add" => Some("tensor/add"),
-        "mul" => Some("tensor/mul"),
-        "layer_norm" => Some("layer_norm/"),
-        _ => None,
-    }
-}
-
-/// Engine source files of a workload (from the catalogue), if it is known.
-pub(crate) fn files_of(workload: &str) -> Vec<String> {
-    crate::workloads::find(workload)
-        .map(|d| d.files.iter().map(|f| f.to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// The ratio current/baseline of a verdict's medians (∞-safe).
-pub(crate) fn ratio(v: &Verdict) -> f64 {
-    1.0 + v.change
+        .find(|v| v.workload == workload && v.metric == metric)
 }

@@ -162,6 +162,9 @@ pub struct RunArgs {
     /// Print the result table as JSON instead.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+    /// Also print what the per-op instrumentation costs each workload when off.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +272,10 @@ pub struct CompareArgs {
     /// Do not write report files.
     #[arg(long)]
     pub no_reports: bool,
+    /// Show every metric in the terminal table (default: what changed, and a
+    /// count of what did not).
+    #[arg(long)]
+    pub all: bool,
     /// Exit 1 on these regressions.
     #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
     pub fail_on: FailOnArg,

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use smprof::build::{BuildOptions, ab::AbOptions};
 use smprof::config::Config;
 use smprof::history::bisect::{self, BuildProber, Outcome, Step, StepKind};
-use smprof::history::render::figure;
+use smprof::report::units::value as figure;
 use smprof::store::Store;
 use std::process::ExitCode;
 

@@ -167,7 +167,13 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
             let t = report::templates::Templates::load(r.templates.as_deref())?;
             report::markdown::pr_comment(&cmp, &t)?
         }
-        _ => report::terminal::render(&cmp, report::terminal::color_enabled()),
+        _ => report::terminal::render_with(
+            &cmp,
+            report::terminal::Options {
+                color: report::terminal::color_enabled(),
+                all: args.all,
+            },
+        ),
     };
     print!("{out}");
     Ok(ExitCode::from(exit_code(&cmp, r.fail_on)))

@@ -6,7 +6,8 @@ use super::sides::{self, LazyLockstep};
 use crate::cli::{Cli, FormatArg, GateArgs};
 use anyhow::Context;
 use smprof::compare::model::Comparison;
-use smprof::gate::{decision, render, workflow};
+use smprof::gate::{decision, workflow};
+use smprof::report::gate as render;
 use smprof::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,9 +60,9 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
-        FormatArg::Markdown => print!("{}", render::render_markdown(d, &base_label, &cur_label)),
+        FormatArg::Markdown => print!("{}", render::render_markdown(d, &outcome.decided)),
         FormatArg::Table | FormatArg::Csv => {
-            print!("{}", render::render_text(d, &base_label, &cur_label))
+            print!("{}", render::render_text(d, &outcome.decided))
         }
     }
     Ok(ExitCode::from(d.exit_code()))
@@ -80,10 +81,7 @@ fn write_outputs(
     let mut written = smprof::report::write_all(cmp, dir, None)
         .with_context(|| format!("writing reports to {}", dir.display()))?;
     let md = dir.join("gate.md");
-    smprof::result::write_atomic(
-        &md,
-        render::render_markdown(d, base_label, cur_label).as_bytes(),
-    )?;
+    smprof::result::write_atomic(&md, render::render_markdown(d, cmp).as_bytes())?;
     written.push(md);
     let json = dir.join("gate.json");
     let body = serde_json::json!({

@@ -3,7 +3,8 @@
 
 use crate::cli::{Cli, FormatArg, HistoryArgs};
 use anyhow::Context;
-use smprof::history::{self, render};
+use smprof::history;
+use smprof::report::history as render;
 use smprof::store::Store;
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -112,12 +112,15 @@ pub fn run(cli: &Cli, args: &RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("saved {} ({})", path.display(), result.label());
     }
     // The on cost (4th field) comes from two operations and is too noisy to print.
-    for (w, scopes, off, _on) in measure::assemble::instrumentation_overheads(&exec.lines, &result)
-    {
-        eprintln!(
-            "instrumentation off on {w}: {scopes:.0} scopes/op, at most {:.3} % of its median time",
-            off * 100.0
-        );
+    if args.verbose {
+        for (w, scopes, off, _on) in
+            measure::assemble::instrumentation_overheads(&exec.lines, &result)
+        {
+            eprintln!(
+                "instrumentation off on {w}: {scopes:.0} scopes/op, at most {:.3} % of its median time",
+                off * 100.0
+            );
+        }
     }
     match args.format {
         FormatArg::Json => println!("{}", String::from_utf8_lossy(&bytes)),

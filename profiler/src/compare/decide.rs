@@ -54,8 +54,11 @@ pub fn is_significant_change(q: f64, change: f64, threshold: f64, alpha: f64) ->
     q < alpha && change.abs() > threshold
 }
 
-/// Relative change of `current` against `baseline`; a zero baseline gives
-/// 0 when both are zero and ±1 (shown as "new") otherwise, so JSON stays finite.
+/// Relative change of `current` against `baseline`, `(current − baseline) / |baseline|`:
+/// its sign is the direction the value moved whatever the baseline's sign (so
+/// `effect` reads it against the metric's `better`). For a positive baseline it is
+/// `current / baseline − 1`. A zero baseline gives 0 when both are zero and ±1
+/// (shown as "new") otherwise, so JSON stays finite.
 pub fn relative_change(baseline: f64, current: f64) -> f64 {
     if baseline == 0.0 {
         if current == 0.0 {
@@ -64,7 +67,7 @@ pub fn relative_change(baseline: f64, current: f64) -> f64 {
             current.signum()
         }
     } else {
-        current / baseline - 1.0
+        (current - baseline) / baseline.abs()
     }
 }
 
@@ -650,6 +653,77 @@ mod tests {
     fn zero_baselines_stay_finite() {
         assert_eq!(relative_change(0.0, 0.0), 0.0);
         assert_eq!(relative_change(0.0, 5.0), 1.0);
+        assert_eq!(relative_change(0.0, -5.0), -1.0);
         assert_eq!(relative_change(4.0, 5.0), 0.25);
+        assert_eq!(relative_change(4.0, 0.0), -1.0);
+    }
+
+    #[test]
+    fn the_sign_is_the_direction_the_value_moved() {
+        // Negative baselines: down is negative, up is positive.
+        assert!((relative_change(-0.007, -0.010) + 3.0 / 7.0).abs() < 1e-12);
+        assert!((relative_change(-0.010, -0.007) - 0.3).abs() < 1e-12);
+        assert!((relative_change(-4.0, -2.0) - 0.5).abs() < 1e-12);
+        // Mixed signs.
+        assert!((relative_change(-2.0, 2.0) - 2.0).abs() < 1e-12);
+        assert!((relative_change(2.0, -2.0) + 2.0).abs() < 1e-12);
+        // Positive baselines as before.
+        assert!((relative_change(2.0, 3.0) - 0.5).abs() < 1e-12);
+        assert!((relative_change(2.0, 1.0) + 0.5).abs() < 1e-12);
+    }
+
+    /// A one-workload result with one deterministic metric of the given direction.
+    fn deterministic(value: f64, better: &str) -> RunResult {
+        let json = serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "smprof", "version": "0"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "commit": null,
+            "env": {"cpu_model": "x", "logical_cores": 2, "simd_tier": "avx2", "threads": 1,
+                    "os": "linux", "kernel": "6", "rustc": "1.95", "profile": "release",
+                    "fingerprint": "f"},
+            "settings": {"mode": "default", "processes": 1, "samples_per_process": 1,
+                         "suites": ["alloc"], "filter": null, "metric_mode": "time"},
+            "durations_s": {},
+            "workloads": [{"name": "train/mlp", "suite": "alloc", "group": "train", "metrics": {
+                "pool_reduction_unpooled": {"unit": "ratio", "better": better,
+                    "kind": "deterministic",
+                    "summary": {"n": 1, "median": value, "mean": value, "stddev": 0.0,
+                        "min": value, "max": value, "mad": 0.0, "ci95": [value, value],
+                        "outliers": 0}}}}]
+        });
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn negative_zero_and_mixed_sign_metrics_are_judged_by_their_direction() {
+        let judge = |b: f64, c: f64, better: &str| {
+            let d = decide_all(
+                &deterministic(b, better),
+                &deterministic(c, better),
+                &Config::default(),
+                None,
+            );
+            let v = d.verdicts[0].clone();
+            (v.verdict, v.change)
+        };
+        // −0.7 % → −1.0 % of a higher-is-better ratio is worse: a regression.
+        let (k, change) = judge(-0.007, -0.010, "higher");
+        assert_eq!(k, VerdictKind::Regression);
+        assert!(change < 0.0, "{change}");
+        // and the way back an improvement.
+        assert_eq!(judge(-0.010, -0.007, "higher").0, VerdictKind::Improvement);
+        // Lower is better: a negative value falling further is an improvement.
+        assert_eq!(judge(-0.007, -0.010, "lower").0, VerdictKind::Improvement);
+        // Crossing zero.
+        assert_eq!(judge(-0.02, 0.03, "higher").0, VerdictKind::Improvement);
+        assert_eq!(judge(0.03, -0.02, "higher").0, VerdictKind::Regression);
+        assert_eq!(judge(-0.02, 0.03, "lower").0, VerdictKind::Regression);
+        // From and to zero.
+        assert_eq!(judge(0.0, -0.01, "higher").0, VerdictKind::Regression);
+        assert_eq!(judge(0.0, 0.01, "higher").0, VerdictKind::Improvement);
+        assert_eq!(judge(0.01, 0.0, "higher").0, VerdictKind::Regression);
+        assert_eq!(judge(0.0, 0.0, "higher").0, VerdictKind::Stable);
+        assert_eq!(judge(-0.5, -0.5, "higher").0, VerdictKind::Stable);
     }
 }

@@ -7,6 +7,7 @@
 
 mod decide;
 mod env_diff;
+pub mod findings;
 pub mod model;
 pub mod paired;
 pub mod severity;

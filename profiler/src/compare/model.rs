@@ -1,11 +1,15 @@
 //! What a comparison decides: the data every report renders and `comparison.json` holds.
 //! Documented field by field in `docs/comparison-format.md`.
 
+pub use super::findings::{
+    Action, ActionKind, Borderline, Evidence, Finding, KernelCheck, Priority, Role, RootCause,
+    SizePattern, SuccessStory,
+};
 use crate::result::{Better, CommitInfo, Env, MetricKind, Mode, RunSettings};
 use serde::{Deserialize, Serialize};
 
 /// The schema version of `comparison.json`.
-pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
+pub const COMPARISON_SCHEMA_VERSION: u32 = 2;
 
 /// A full comparison of two results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,46 +233,6 @@ pub enum ThresholdSource {
 pub struct ModesPair {
     pub baseline: Option<Vec<Mode>>,
     pub current: Option<Vec<Mode>>,
-}
-
-/// A finding of the root-cause analysis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RootCause {
-    /// One line: "primary issue: matmul".
-    pub title: String,
-    /// `op`, `size_pattern`, `extra_copies`, `environment`, …
-    pub kind: String,
-    /// Workloads it explains.
-    pub workloads: Vec<String>,
-    /// Facts with figures that support it.
-    pub evidence: Vec<String>,
-}
-
-/// Priority of an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Priority {
-    P0,
-    P1,
-    P2,
-}
-
-/// Something to do about the comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Action {
-    pub priority: Priority,
-    pub text: String,
-    /// A command to run (e.g. the exact `smprof bisect`), if any.
-    pub command: Option<String>,
-    /// Source files to look at.
-    pub files: Vec<String>,
-}
-
-/// A group of significant improvements.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SuccessStory {
-    pub group: String,
-    pub text: String,
-    pub workloads: Vec<String>,
 }
 
 /// Counts and headline.

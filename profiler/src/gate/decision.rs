@@ -4,7 +4,8 @@
 //! `--critical-only`, only CRITICAL ones: severity CRITICAL or a workload marked
 //! `critical` in smprof.toml), and every hard-limit breach. `unstable` verdicts
 //! (multimodal samples) do not gate — nothing can be concluded from them — but are
-//! listed so that nobody mistakes them for a pass on evidence. Wall-time failures
+//! listed so that nobody mistakes them for a pass on evidence. Diagnostics
+//! (`*_unpooled`, the figures with the pool off) never gate. Wall-time failures
 //! are pending until confirmed by a re-measurement ([`super::confirm`]).
 
 use super::limits::{Bound, LimitBreach};
@@ -153,12 +154,6 @@ pub fn is_wall_time(v: &Verdict) -> bool {
     v.kind != MetricKind::Deterministic
 }
 
-/// A diagnostic metric: a comparison point (the same work without the buffer
-/// pool), reported but never gated.
-pub fn is_diagnostic(metric: &str) -> bool {
-    metric.ends_with("_unpooled")
-}
-
 /// Whether a regression verdict is CRITICAL.
 pub fn is_critical(v: &Verdict, config: &Config) -> bool {
     v.severity == Some(Severity::Critical) || config.is_critical(&v.workload)
@@ -190,11 +185,9 @@ pub fn decide(
     }
     // Derived metrics (throughput from time) share their source's decision and
     // fail through it; `*_unpooled` figures are diagnostics, never gated.
-    for v in comparison
-        .verdicts
-        .iter()
-        .filter(|v| v.kind != MetricKind::Derived && !is_diagnostic(&v.metric))
-    {
+    for v in comparison.verdicts.iter().filter(|v| {
+        v.kind != MetricKind::Derived && !crate::analysis::metrics::is_diagnostic(&v.metric)
+    }) {
         match v.verdict {
             VerdictKind::Regression => {}
             VerdictKind::Unstable => {

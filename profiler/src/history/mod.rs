@@ -1,15 +1,20 @@
-//! Results along the first-parent history of HEAD, one series per workload and
-//! metric, with the change points E-divisive finds in each.
+//! Results along the first-parent history of HEAD, one series per workload,
+//! metric and environment, with the change points E-divisive finds in each.
 //!
 //! A commit's result comes from `baselines/<sha>.json` or, failing that, from its
 //! git note (`refs/notes/smprof`). Commits without a result are skipped: a
 //! series is the sequence of measured commits, oldest first.
+//!
+//! Results of different environments (fingerprints: CPU, SIMD tier, threads,
+//! compiler, profile) are never one series: a scalar-tier run is not a spike
+//! in the avx512 series but a point of its own series, and the commit where the
+//! environment changed is listed as an environment change, not a shift.
+//! `crate::report::history` renders it.
 
 pub mod bisect;
-pub mod render;
 
 use crate::error::{Error, Result};
-use crate::result::{CommitInfo, RunResult};
+use crate::result::{CommitInfo, Env, RunResult};
 use crate::stats::edivisive;
 use crate::store::Store;
 use serde::Serialize;
@@ -53,12 +58,37 @@ pub enum Source {
 pub struct MeasuredCommit {
     pub commit: CommitInfo,
     pub source: Source,
+    /// Index into [`History::environments`] of the environment it was measured in.
+    pub env: usize,
 }
 
-/// One workload's metric along the history.
+/// One environment results were measured in (one fingerprint).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Environment {
+    pub fingerprint: String,
+    /// The environment of its first result.
+    pub env: Env,
+}
+
+/// Consecutive measured commits in different environments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvChange {
+    /// Index into [`History::commits`] of the first commit in the new environment.
+    pub commit: usize,
+    /// Indices into [`History::environments`].
+    pub from: usize,
+    pub to: usize,
+    /// The environment fields that differ (`simd_tier`, `cpu_model`, …; empty
+    /// when only the fingerprint does).
+    pub fields: Vec<String>,
+}
+
+/// One workload's metric along the history, in one environment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Series {
     pub workload: String,
+    /// Index into [`History::environments`].
+    pub env: usize,
     pub metric: String,
     pub unit: String,
     /// `lower` or `higher`: which way is better.
@@ -93,6 +123,11 @@ pub struct History {
     pub metric: String,
     /// Measured commits on the first-parent chain, oldest first.
     pub commits: Vec<MeasuredCommit>,
+    /// The environments of the results, in first-seen order.
+    pub environments: Vec<Environment>,
+    /// Where consecutive measured commits change environment.
+    pub env_changes: Vec<EnvChange>,
+    /// In catalogue order (sizes ascending), then by environment.
     pub series: Vec<Series>,
     /// Results that could not be read (damaged files or notes), with the reason.
     pub warnings: Vec<String>,
@@ -106,6 +141,7 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
     let chain = first_parent_chain(repo, opts.since.as_deref(), opts.max_commits)?;
     let mut commits = Vec::new();
     let mut results: Vec<RunResult> = Vec::new();
+    let mut environments: Vec<Environment> = Vec::new();
     let mut warnings = Vec::new();
     for oid in chain.into_iter().rev() {
         let path = store.dir().join(format!("{oid}.json"));
@@ -118,9 +154,23 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
             Ok(Some((r, source))) => {
                 let commit = repo.find_commit(oid)?;
                 let info = crate::git::commit_info(repo, &commit)?;
+                let env = match environments
+                    .iter()
+                    .position(|e| e.fingerprint == r.env.fingerprint)
+                {
+                    Some(i) => i,
+                    None => {
+                        environments.push(Environment {
+                            fingerprint: r.env.fingerprint.clone(),
+                            env: r.env.clone(),
+                        });
+                        environments.len() - 1
+                    }
+                };
                 commits.push(MeasuredCommit {
                     commit: info,
                     source,
+                    env,
                 });
                 results.push(r);
             }
@@ -128,25 +178,49 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
             Err(e) => warnings.push(e.to_string()),
         }
     }
-    // Workloads in first-seen order, then by name, so the table is stable.
-    let mut names: Vec<String> = Vec::new();
-    for r in &results {
+    let env_changes = commits
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[0].env != w[1].env)
+        .map(|(i, w)| EnvChange {
+            commit: i + 1,
+            from: w[0].env,
+            to: w[1].env,
+            fields: crate::compare::env_differences(
+                &environments[w[0].env].env,
+                &environments[w[1].env].env,
+            )
+            .into_iter()
+            .map(|d| d.field)
+            .collect(),
+        })
+        .collect();
+    // (workload, environment) pairs that have the metric.
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    for (r, c) in results.iter().zip(&commits) {
         for w in &r.workloads {
             if opts.workload.as_deref().is_none_or(|p| matches(p, &w.name))
                 && w.metrics.contains_key(&opts.metric)
-                && !names.contains(&w.name)
+                && !keys.iter().any(|(n, e)| *n == w.name && *e == c.env)
             {
-                names.push(w.name.clone());
+                keys.push((w.name.clone(), c.env));
             }
         }
     }
-    names.sort();
+    keys.sort_by(|a, b| {
+        catalogue_order(&a.0)
+            .cmp(&catalogue_order(&b.0))
+            .then(a.1.cmp(&b.1))
+    });
     let mut series = Vec::new();
-    for name in names {
+    for (name, env) in keys {
         let mut points = Vec::new();
         let mut unit = String::new();
         let mut better = crate::result::Better::Lower;
-        for (i, r) in results.iter().enumerate() {
+        for (i, (r, c)) in results.iter().zip(&commits).enumerate() {
+            if c.env != env {
+                continue;
+            }
             if let Some(m) = r.workload(&name).and_then(|w| w.metrics.get(&opts.metric)) {
                 points.push((i, m.value()));
                 unit.clone_from(&m.unit);
@@ -179,6 +253,7 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
             .collect();
         series.push(Series {
             workload: name,
+            env,
             metric: opts.metric.clone(),
             unit,
             better,
@@ -189,9 +264,56 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
     Ok(History {
         metric: opts.metric.clone(),
         commits,
+        environments,
+        env_changes,
         series,
         warnings,
     })
+}
+
+/// A sort key putting workloads in catalogue order (so sizes ascend: 128
+/// before 1024), unknown ones after, by name with numbers compared as numbers.
+pub fn catalogue_order(name: &str) -> (usize, Vec<NamePart>) {
+    let index = crate::workloads::catalogue()
+        .iter()
+        .position(|d| d.name == name)
+        .unwrap_or(usize::MAX);
+    (index, natural_key(name))
+}
+
+/// A piece of a name for natural ordering.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NamePart {
+    Number(u128),
+    Text(String),
+}
+
+/// `gelu/10k` → [Text("gelu/"), Number(10), Text("k")].
+fn natural_key(name: &str) -> Vec<NamePart> {
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    let mut text = String::new();
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            if !text.is_empty() {
+                out.push(NamePart::Text(std::mem::take(&mut text)));
+            }
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                out.push(NamePart::Number(digits.parse().unwrap_or(u128::MAX)));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    if !digits.is_empty() {
+        out.push(NamePart::Number(digits.parse().unwrap_or(u128::MAX)));
+    }
+    if !text.is_empty() {
+        out.push(NamePart::Text(text));
+    }
+    out
 }
 
 /// The first-parent chain from HEAD back to (not including) `since`, newest first.
@@ -251,7 +373,17 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{catalogue_order, matches};
+
+    #[test]
+    fn workloads_sort_by_catalogue_then_naturally() {
+        let mut names = vec!["matmul/1024", "zz/10", "matmul/128", "zz/9", "gelu/1k"];
+        names.sort_by_key(|n| catalogue_order(n));
+        assert_eq!(
+            names,
+            ["matmul/128", "matmul/1024", "gelu/1k", "zz/9", "zz/10"]
+        );
+    }
 
     #[test]
     fn glob_and_substring() {

@@ -1,20 +1,30 @@
-//! Rendering comparisons: terminal, markdown, JSON, HTML.
+//! Rendering: every output smprof prints or writes is formatted here.
 //!
 //! Reports only render: every figure, verdict, cause and action comes from the
-//! [`Comparison`]; [`view`] lays it out and the tera templates in `templates/`
-//! (embedded, overridable with `--templates DIR`) place it on the page.
+//! [`Comparison`] (or the gate's decision, or a history). [`units`] is the one
+//! place numbers become text; [`labels`] names metrics and verdicts;
+//! [`findings`] puts typed findings and actions into words; [`causes`] groups
+//! verdicts one line per cause. [`view`] lays a comparison out for the tera
+//! templates of `templates/` (embedded, overridable with `--templates DIR`);
+//! [`terminal`], [`gate`], [`history`] and [`html`] render their own outputs.
 
 pub mod bars;
+pub mod causes;
+pub mod findings;
+pub mod gate;
+pub mod history;
 pub mod html;
 pub mod json;
+pub mod labels;
 pub mod markdown;
 pub mod templates;
 pub mod terminal;
 pub mod text;
+pub mod units;
 pub mod view;
 
 use crate::compare::model::Comparison;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The report files [`write_all`] writes, in order.
@@ -27,8 +37,11 @@ pub const REPORT_FILES: [&str; 6] = [
     "comparison.json",
 ];
 
-/// Render every report of `cmp` into `dir` (created if needed), each written
-/// atomically. `templates_dir` overrides the embedded templates. Returns the paths written.
+/// Render every report of `cmp` into `dir`. `templates_dir` overrides the
+/// embedded templates. Every report is rendered before anything is written, so
+/// a template that fails leaves nothing behind; a new directory is written
+/// beside its place and renamed into it whole, an existing one gets each file
+/// atomically. Returns the paths written.
 pub fn write_all(
     cmp: &Comparison,
     dir: &Path,
@@ -36,18 +49,60 @@ pub fn write_all(
 ) -> Result<Vec<PathBuf>> {
     let templates = templates::Templates::load(templates_dir)?;
     let view = view::View::new(cmp);
-    let mut written = Vec::new();
+    let mut rendered: Vec<(&str, String)> = Vec::new();
     for name in REPORT_FILES {
         let text = if name == "comparison.json" {
             json::to_json(cmp)?
         } else {
             templates.render(name, &view)?
         };
-        let path = dir.join(name);
-        crate::result::write_atomic(&path, text.as_bytes())?;
-        written.push(path);
+        rendered.push((name, text));
+    }
+    let written: Vec<PathBuf> = rendered.iter().map(|(n, _)| dir.join(n)).collect();
+    if !dir.exists() && write_new_dir(dir, &rendered)? {
+        return Ok(written);
+    }
+    for (name, text) in &rendered {
+        crate::result::write_atomic(&dir.join(name), text.as_bytes())?;
     }
     Ok(written)
+}
+
+/// Write the reports into a temporary directory beside `dir` and rename it to
+/// `dir`. `Ok(false)` when `dir` appeared meanwhile (the caller then writes
+/// file by file).
+fn write_new_dir(dir: &Path, rendered: &[(&str, String)]) -> Result<bool> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".smprof-report-")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    for (name, text) in rendered {
+        crate::result::write_atomic(&tmp.path().join(name), text.as_bytes())?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
+    let staged = tmp.keep();
+    match std::fs::rename(&staged, dir) {
+        Ok(()) => Ok(true),
+        Err(_) if dir.exists() => {
+            // Someone created it first: fall back to file by file, clean up.
+            let _ = std::fs::remove_dir_all(&staged);
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staged);
+            Err(Error::io(dir, e))
+        }
+    }
 }
 
 /// `root/<YYYYMMDD-HHMMSS>-<base>-vs-<current>/`, the time taken from the

@@ -49,6 +49,76 @@ pub fn center(s: &str, width: usize) -> String {
     format!("{}{s}{}", " ".repeat(left), " ".repeat(width - w - left))
 }
 
+/// `s` wrapped at word boundaries to `width` display columns: the first line
+/// starts with `first`, the others with `rest` (a word longer than a line
+/// stays whole).
+pub fn wrap(s: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in glued_words(s) {
+        let word = word.as_str();
+        let needed = display_width(&line) + usize::from(!empty) + display_width(word);
+        if !empty && needed > width {
+            out.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push(line);
+    out
+}
+
+/// Units that stay on the line of their number.
+const UNITS: [&str; 12] = [
+    "%", "ns", "µs", "ms", "s", "B", "KiB", "MiB", "GiB", "instr", "elem/s", "GFLOP/s",
+];
+
+/// The words of `s`, a figure kept with its unit (`256 B`, `+5.2 %`) and an
+/// interval kept whole (`[+1.0, +2.0] %`), so wrapping never splits them.
+fn glued_words(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in s.split(' ').filter(|w| !w.is_empty()) {
+        let bare = w.trim_end_matches([',', ')', ';', ':', '.']);
+        let glue = out.last().is_some_and(|prev| {
+            let number = prev
+                .trim_start_matches(['(', '[', '+', '-', '−', '×'])
+                .starts_with(|c: char| c.is_ascii_digit());
+            (number && UNITS.contains(&bare)) || (prev.starts_with('[') && !prev.contains(']'))
+        });
+        match out.last_mut() {
+            Some(prev) if glue => {
+                prev.push(' ');
+                prev.push_str(w);
+            }
+            _ => out.push(w.to_string()),
+        }
+    }
+    out
+}
+
+/// A shell command over several lines of at most `width` columns, each but
+/// the last ending in ` \\` (so it still pastes as one command), the first
+/// starting with `first`, the others with `rest`. Commands with quotes stay on
+/// one line.
+pub fn wrap_command(cmd: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    if cmd.contains(['\'', '"']) {
+        // A quoted word may hold spaces: breaking there would change it.
+        return vec![format!("{first}{cmd}")];
+    }
+    let lines = wrap(cmd, width.saturating_sub(2), first, rest);
+    let n = lines.len();
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i + 1 < n { format!("{l} \\") } else { l })
+        .collect()
+}
+
 /// Escape text from results (commit subjects, names) for markdown, so it can
 /// neither format nor inject HTML or links, and cannot break a table cell.
 /// `[` is escaped, so `(` cannot start a link and stays readable.
@@ -70,6 +140,38 @@ pub fn escape_md(s: &str) -> String {
         }
     }
     out
+}
+
+/// Text from results inside a markdown code span: the span is fenced with more
+/// backticks than it holds, table pipes are escaped (GFM reads them before the
+/// span) and line breaks become spaces.
+pub fn code_md(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect::<String>()
+        .replace('|', "\\|");
+    let mut run = 0;
+    let mut longest = 0;
+    for c in clean.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 || clean.starts_with(' ') || clean.ends_with(' ') {
+        format!("{fence} {clean} {fence}")
+    } else {
+        format!("{fence}{clean}{fence}")
+    }
+}
+
+/// Text from results for a terminal or a text file: control characters (escape
+/// sequences, carriage returns) are shown as `?`, so a name cannot move the
+/// cursor, colour the screen or forge a line.
+pub fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -96,5 +198,31 @@ mod tests {
         );
         assert_eq!(escape_md("[x](javascript:y)"), "\\[x\\](javascript:y)");
         assert_eq!(escape_md("a\nb"), "a b");
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(
+            wrap("aa bb cc dd", 8, "- ", "  "),
+            vec!["- aa bb", "  cc dd"]
+        );
+        assert_eq!(wrap("", 8, "- ", "  "), vec!["- "]);
+        assert_eq!(wrap("abcdefghijk", 4, "", ""), vec!["abcdefghijk"]);
+        assert_eq!(
+            wrap("up to +5.2 % [+1.0, +2.0] % of 256 B", 12, "", ""),
+            vec!["up to +5.2 %", "[+1.0, +2.0] %", "of 256 B"]
+        );
+        assert_eq!(
+            wrap_command("smprof ab --base a --head b", 16, "$ ", "    "),
+            vec!["$ smprof ab \\", "    --base a \\", "    --head b"]
+        );
+    }
+
+    #[test]
+    fn code_spans_and_plain_text() {
+        assert_eq!(code_md("matmul/512"), "`matmul/512`");
+        assert_eq!(code_md("a`b"), "`` a`b ``");
+        assert_eq!(code_md("fix<b>|evil"), "`fix<b>\\|evil`");
+        assert_eq!(plain("x\u{1b}[31my\nz"), "x?[31my?z");
     }
 }

@@ -3,14 +3,14 @@
 
 use super::frame::{BAR, BOX, boxed};
 use super::groups::{groups, workloads_of};
-use super::labels::{badge, change_of, direction, evidence, group_title, metric_label};
 use super::model::Chart;
-use crate::analysis::figures as fmt;
 use crate::compare::model::{Comparison, Verdict, VerdictKind};
 use crate::report::bars;
-use crate::report::text::center;
+use crate::report::labels::{badge, change_of, direction, evidence, group_title, metric_label};
+use crate::report::text::{center, plain};
+use crate::report::units as fmt;
 
-pub(super) fn change_line(v: &Verdict) -> String {
+pub(super) fn change_line(cmp: &Comparison, v: &Verdict) -> String {
     let what = match v.verdict {
         VerdictKind::Stable if v.change != 0.0 => format!(
             "{} ➡️ STABLE ({}: within noise or threshold)",
@@ -20,8 +20,9 @@ pub(super) fn change_line(v: &Verdict) -> String {
         VerdictKind::Stable => format!("{} ➡️ STABLE", change_of(v)),
         VerdictKind::Unstable => format!("{} ⚠️ UNSTABLE (multimodal samples)", change_of(v)),
         VerdictKind::Inconclusive => format!(
-            "{} ⚠️ INCONCLUSIVE (undecided after the most rounds)",
-            change_of(v)
+            "{} ⚠️ INCONCLUSIVE (undecided after {} rounds)",
+            change_of(v),
+            crate::report::labels::rounds(cmp)
         ),
         _ => format!(
             "{} {} {} ({})",
@@ -64,11 +65,11 @@ pub(super) fn charts(cmp: &Comparison) -> Vec<Chart> {
             if i > 0 {
                 lines.push(boxed(""));
             }
-            lines.push(boxed(&format!("{w}:")));
+            lines.push(boxed(&format!("{}:", plain(w))));
             let mine: Vec<&&Verdict> = vs.iter().filter(|v| v.workload == *w).collect();
             if let Some(t) = mine.iter().find(|v| v.metric == "time_ns") {
                 lines.extend(bar_lines(t, "  "));
-                lines.push(boxed(&change_line(t)));
+                lines.push(boxed(&change_line(cmp, t)));
             }
             for v in mine.iter().filter(|v| {
                 v.metric != "time_ns"

@@ -1,40 +1,99 @@
-//! The report's header: the two sides (commit, time, how measured) and the
-//! environment table.
+//! The report's header: the two sides (commit, time, how measured), the
+//! environment table and the decision rule that was applied.
 
 use super::model::{EnvRow, SideView};
-use crate::compare::model::{Comparison, Side};
-use crate::report::text::escape_md;
+use crate::compare::model::{Basis, Comparison, Side};
+use crate::report::text::plain;
+use crate::result::MetricKind;
 
 pub(super) fn side_view(s: &Side) -> SideView {
     let c = s.commit.as_ref();
     SideView {
-        label: s.label.clone(),
-        reference: s.reference.clone(),
-        reference_md: escape_md(&s.reference),
-        sha: c.map(|c| c.sha.clone()).unwrap_or_default(),
-        short: c
-            .map(|c| c.short.clone())
-            .unwrap_or_else(|| s.label.clone()),
-        subject: c.map(|c| c.subject.clone()).unwrap_or_default(),
-        subject_md: c.map(|c| escape_md(&c.subject)).unwrap_or_default(),
-        branch: c.and_then(|c| c.branch.clone()).unwrap_or_default(),
+        label: plain(&s.label),
+        reference: plain(&s.reference),
+        sha: c.map(|c| plain(&c.sha)).unwrap_or_default(),
+        short: plain(c.map_or(&s.label, |c| &c.short)),
+        subject: c.map(|c| plain(&c.subject)).unwrap_or_default(),
+        branch: c
+            .and_then(|c| c.branch.as_deref())
+            .map(plain)
+            .unwrap_or_default(),
         dirty: c.is_some_and(|c| c.dirty),
-        created_at: s.created_at.clone(),
+        created_at: plain(&s.created_at),
         measured: s
             .settings
             .as_ref()
             .map(|r| {
-                format!(
-                    "{} mode, {} processes × {} samples, suites {}, metric {}",
+                let how = if r.pairing.is_some() && r.paired_samples {
+                    format!("{} rounds in lockstep", r.processes)
+                } else if r.pairing.is_some() {
+                    format!("{} alternating rounds", r.processes)
+                } else {
+                    format!("{} processes", r.processes)
+                };
+                plain(&format!(
+                    "{} mode, {how} × {} samples, suites {}, metric {}{}",
                     r.mode,
-                    r.processes,
                     r.samples_per_process,
                     r.suites.join("+"),
-                    r.metric_mode
-                )
+                    r.metric_mode,
+                    r.filter
+                        .as_deref()
+                        .map(|f| format!(", filter {f}"))
+                        .unwrap_or_default()
+                ))
             })
             .unwrap_or_default(),
     }
+}
+
+/// Which tests the verdicts used: pooled (Mann–Whitney U on two stored runs),
+/// paired (Wilcoxon signed-rank on lockstep rounds), or both.
+fn tests_used(cmp: &Comparison) -> (bool, bool) {
+    let tested = || {
+        cmp.verdicts
+            .iter()
+            .filter(|v| v.kind == MetricKind::Sampled)
+    };
+    (
+        tested().any(|v| v.basis == Basis::Stored),
+        tested().any(|v| v.basis == Basis::Paired),
+    )
+}
+
+/// The tests in a footer: `Mann-Whitney U + Benjamini-Hochberg`, …
+pub(super) fn test_name(cmp: &Comparison) -> String {
+    match tests_used(cmp) {
+        (false, true) => "Wilcoxon signed-rank + Benjamini-Hochberg".into(),
+        (true, true) => {
+            "Wilcoxon signed-rank (lockstep) and Mann-Whitney U (stored runs) + Benjamini-Hochberg"
+                .into()
+        }
+        (true, false) => "Mann-Whitney U + Benjamini-Hochberg".into(),
+        (false, false) => "exact comparison with tolerances".into(),
+    }
+}
+
+/// The decision rule, one sentence.
+pub(super) fn decision_rule(cmp: &Comparison) -> String {
+    let s = &cmp.settings;
+    let rule = format!(
+        "q < {} and |change| > {:.1} % (raised to a workload's calibrated noise floor when larger)",
+        s.alpha,
+        s.threshold * 100.0
+    );
+    let tests = match tests_used(cmp) {
+        (true, true) => "the exact Wilcoxon signed-rank test on the per-round ratios of the two builds measured in lockstep where both were measured so, two-sided Mann-Whitney U on the samples of the two stored runs elsewhere; Benjamini-Hochberg across every timing test of the comparison".to_string(),
+        (false, true) => "the exact Wilcoxon signed-rank test on the per-round ratios of the two builds measured in lockstep, Benjamini-Hochberg across every timing test of the comparison".to_string(),
+        (true, false) => "two-sided Mann-Whitney U on the samples of the two stored runs, Benjamini-Hochberg across every timing test of the comparison".to_string(),
+        (false, false) => "no timing test (deterministic metrics only)".to_string(),
+    };
+    format!(
+        "{tests}; a timing change needs {rule}; deterministic metrics change beyond their tolerance (counts {:.1} %, bytes {:.1} %, instructions {:.1} %)",
+        s.count_tolerance * 100.0,
+        s.bytes_tolerance * 100.0,
+        s.instructions_tolerance * 100.0
+    )
 }
 
 /// `2026-11-20T17:20:44Z` → `November 20, 2026 17:20 UTC`.
@@ -104,10 +163,8 @@ pub(super) fn env_rows(cmp: &Comparison) -> Vec<EnvRow> {
         .map(|(label, bv, cv, field)| EnvRow {
             field: label.to_string(),
             differs: cmp.env_differences.iter().any(|d| d.field == field),
-            baseline_md: escape_md(&bv),
-            current_md: escape_md(&cv),
-            baseline: bv,
-            current: cv,
+            baseline: plain(&bv),
+            current: plain(&cv),
         })
         .collect()
 }

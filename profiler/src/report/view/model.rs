@@ -1,4 +1,6 @@
 //! The view model's types: what a report template can show, all serialisable.
+//! Strings are plain text (text from results cleaned of control characters);
+//! markdown templates escape them with the `md` or `code` filter.
 
 use serde::Serialize;
 
@@ -13,15 +15,26 @@ pub struct View {
     pub env_rows: Vec<EnvRow>,
     pub env_differs: bool,
     pub env_warning: String,
-    pub env_warning_md: String,
+    /// Non-empty when wall-time changes rest on two stored runs only.
+    pub unconfirmed: String,
+    /// The same, wrapped for the 79-column text report.
+    pub unconfirmed_lines: Vec<String>,
+    /// `confirmed`, `unconfirmed` or `not_needed`.
+    pub confirmation: String,
     pub headline: String,
-    pub headline_md: String,
     pub counts: Counts,
     pub settings: SettingsView,
+    /// How verdicts were decided, one sentence (pooled, paired or both).
+    pub decision_rule: String,
+    /// The test named in short footers: `Mann-Whitney U + Benjamini-Hochberg`,
+    /// `Wilcoxon signed-rank + Benjamini-Hochberg`, or both.
+    pub test_name: String,
     /// Pre-laid lines of the summary's OVERALL block.
     pub overall: Vec<String>,
     pub sections: Vec<Section>,
     pub charts: Vec<Chart>,
+    /// A code fence longer than any backtick run in the chart lines.
+    pub fence: String,
     pub improvements: Vec<CategoryRow>,
     pub regressions: Vec<CategoryRow>,
     pub unstable: Vec<CategoryRow>,
@@ -32,11 +45,11 @@ pub struct View {
     pub p1: Vec<ActionView>,
     pub p2: Vec<ActionView>,
     pub success: Vec<String>,
-    pub success_md: Vec<String>,
+    /// The PR comment's rows: one per cause, then what is unstable or
+    /// undecided, then improvements; with counts of the rows left out.
+    pub pr: PrView,
     pub added: Vec<String>,
     pub removed: Vec<String>,
-    pub added_md: Vec<String>,
-    pub removed_md: Vec<String>,
     /// Box frame pieces for text templates.
     pub rule: String,
     pub box_top: String,
@@ -64,11 +77,9 @@ pub struct Headings {
 pub struct SideView {
     pub label: String,
     pub reference: String,
-    pub reference_md: String,
     pub sha: String,
     pub short: String,
     pub subject: String,
-    pub subject_md: String,
     pub branch: String,
     pub dirty: bool,
     pub created_at: String,
@@ -81,8 +92,6 @@ pub struct EnvRow {
     pub baseline: String,
     pub current: String,
     pub differs: bool,
-    pub baseline_md: String,
-    pub current_md: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,6 +100,7 @@ pub struct Counts {
     pub improvements: u32,
     pub stable: u32,
     pub unstable: u32,
+    pub inconclusive: u32,
     pub critical: u32,
     pub workloads: usize,
 }
@@ -128,7 +138,7 @@ pub struct Chart {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CategoryRow {
-    pub workload_md: String,
+    pub workload: String,
     pub metric: String,
     pub change: String,
     pub status: String,
@@ -143,8 +153,8 @@ pub struct MetricGroup {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricRow {
-    pub workload_md: String,
-    pub metric_md: String,
+    pub workload: String,
+    pub metric: String,
     pub kind: String,
     pub baseline: String,
     pub current: String,
@@ -154,17 +164,17 @@ pub struct MetricRow {
     pub q: String,
     pub n: String,
     pub threshold: String,
+    pub basis: String,
     pub verdict: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CauseView {
+    pub number: usize,
     pub title: String,
-    pub title_md: String,
-    pub kind: String,
-    pub workloads_md: String,
+    pub confirmed: bool,
+    pub workloads: Vec<String>,
     pub evidence: Vec<String>,
-    pub evidence_md: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -172,7 +182,26 @@ pub struct ActionView {
     pub number: usize,
     pub priority: String,
     pub text: String,
-    pub text_md: String,
     pub command: String,
     pub files: Vec<String>,
+}
+
+/// The PR comment's table and what it leaves out.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrView {
+    pub rows: Vec<PrRow>,
+    /// Rows left out per kind, with where to find them: `+3 more improvements (METRICS_SUMMARY.md)`.
+    pub more: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrRow {
+    /// `🔴`, `🟢`, `⚠️`.
+    pub mark: String,
+    /// `CRITICAL`, `REGRESSION`, `IMPROVEMENT`, `UNSTABLE`, `UNDECIDED`.
+    pub status: String,
+    pub workloads: String,
+    pub changed: String,
+    pub cause: String,
+    pub command: String,
 }

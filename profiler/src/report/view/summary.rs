@@ -3,11 +3,11 @@
 
 use super::frame::heading;
 use super::groups::{groups, workloads_of};
-use super::labels::{badge, change_of, evidence, group_title, metric_label};
 use super::model::{GroupLines, Section};
-use crate::analysis::figures as fmt;
 use crate::compare::model::{Comparison, Verdict};
-use crate::report::text::{pad_left, pad_right};
+use crate::report::labels::{badge, change_of, evidence, group_title, metric_label};
+use crate::report::text::{pad_left, pad_right, plain};
+use crate::report::units as fmt;
 use crate::result::{Better, MetricKind};
 
 /// Overall lines: sums are shown for orientation and marked as untested.
@@ -82,13 +82,18 @@ pub(super) fn overall(cmp: &Comparison, n_workloads: usize) -> Vec<String> {
     ));
     let s = &cmp.summary;
     lines.push(format!(
-        "  {}{} regressions ({} critical) · {} improvements · {} stable · {} unstable",
+        "  {}{} regressions ({} critical) · {} improvements · {} stable · {} unstable{}",
         pad_right("Verdicts:", 20),
         pad_left(&s.regressions.to_string(), 12),
         s.critical,
         s.improvements,
         s.stable,
-        s.unstable
+        s.unstable,
+        if s.inconclusive > 0 {
+            format!(" · {} undecided", s.inconclusive)
+        } else {
+            String::new()
+        }
     ));
     lines
 }
@@ -134,7 +139,7 @@ pub(super) fn sections(cmp: &Comparison) -> Vec<Section> {
                 if i > 0 {
                     lines.push(String::new());
                 }
-                lines.push(format!("  {w}:"));
+                lines.push(format!("  {}:", plain(w)));
                 // The pool-off reference figures stay in METRICS_SUMMARY.md.
                 for v in vs
                     .iter()
@@ -150,7 +155,7 @@ pub(super) fn sections(cmp: &Comparison) -> Vec<Section> {
                     .find(|v| v.workload == *w && v.metric == "time_ns")
                     .or_else(|| vs.iter().find(|v| v.workload == *w))
                 {
-                    lines.push(summary_line(w, v));
+                    lines.push(summary_line(&plain(w), v));
                 }
             }
             if let Some(last) = names.last()
@@ -161,7 +166,7 @@ pub(super) fn sections(cmp: &Comparison) -> Vec<Section> {
                 })
             {
                 lines.push(summary_line(
-                    &format!("{} ({})", metric_label(&v.metric), last),
+                    &format!("{} ({})", metric_label(&v.metric), plain(last)),
                     v,
                 ));
             }

@@ -1,11 +1,12 @@
 //! METRICS_SUMMARY.md's tables: verdicts by category and every metric by group.
 
 use super::groups::groups;
-use super::labels::{badge, change_of, evidence, group_title, metric_label};
 use super::model::{CategoryRow, MetricGroup, MetricRow};
-use crate::analysis::figures as fmt;
+use crate::compare::model::Basis;
 use crate::compare::model::{Comparison, Verdict};
-use crate::report::text::escape_md;
+use crate::report::labels::{badge, change_of, evidence, group_title, metric_label};
+use crate::report::text::plain;
+use crate::report::units as fmt;
 use crate::result::MetricKind;
 
 pub(super) fn category(cmp: &Comparison, keep: impl Fn(&Verdict) -> bool) -> Vec<CategoryRow> {
@@ -21,11 +22,11 @@ pub(super) fn category(cmp: &Comparison, keep: impl Fn(&Verdict) -> bool) -> Vec
     });
     rows.into_iter()
         .map(|v| CategoryRow {
-            workload_md: escape_md(&v.workload),
-            metric: escape_md(&metric_label(&v.metric)),
+            workload: plain(&v.workload),
+            metric: plain(&metric_label(&v.metric)),
             change: change_of(v),
             status: badge(v),
-            evidence: escape_md(&evidence(v)),
+            evidence: evidence(v),
         })
         .collect()
 }
@@ -38,29 +39,32 @@ pub(super) fn metric_groups(cmp: &Comparison) -> Vec<MetricGroup> {
             rows: vs
                 .into_iter()
                 .map(|v| MetricRow {
-                    workload_md: escape_md(&v.workload),
-                    metric_md: escape_md(&v.metric),
+                    workload: plain(&v.workload),
+                    metric: plain(&v.metric),
                     kind: match v.kind {
                         MetricKind::Sampled => "sampled".into(),
                         MetricKind::Derived => format!(
                             "derived ({})",
-                            escape_md(v.derived_from.as_deref().unwrap_or("?"))
+                            plain(v.derived_from.as_deref().unwrap_or("?"))
                         ),
                         MetricKind::Deterministic => "exact".into(),
                     },
                     baseline: fmt::value(v.baseline, &v.unit),
                     current: fmt::value(v.current, &v.unit),
                     change: change_of(v),
-                    ci95: v
-                        .ci95
-                        .map(|[lo, hi]| format!("[{:+.1}, {:+.1}] %", lo * 100.0, hi * 100.0))
-                        .unwrap_or_else(|| "—".into()),
+                    ci95: v.ci95.map(fmt::interval).unwrap_or_else(|| "—".into()),
                     p: fmt::p(v.p_value),
                     q: fmt::p(v.q_value),
                     n: format!("{}/{}", v.n[0], v.n[1]),
+                    basis: match v.basis {
+                        Basis::Deterministic => "exact",
+                        Basis::Stored => "stored runs",
+                        Basis::Paired => "lockstep",
+                    }
+                    .to_string(),
                     threshold: format!(
-                        "{:.1} % ({})",
-                        v.threshold * 100.0,
+                        "{} ({})",
+                        fmt::threshold(v.threshold),
                         match v.threshold_source {
                             crate::compare::model::ThresholdSource::Default => "default",
                             crate::compare::model::ThresholdSource::Config => "config",

@@ -1,6 +1,11 @@
 //! Rendering a [`History`]: a terminal table with sparklines, CSV and JSON.
+//! Series of different environments are separate rows, labelled by what
+//! differs between the environments, and environment changes are listed apart
+//! from change points.
 
-use super::{History, Series};
+use super::text::plain;
+use super::units;
+use crate::history::{History, Series};
 use comfy_table::{ContentArrangement, Table, presets};
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -30,27 +35,40 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
         .collect()
 }
 
-/// A figure in its unit, compactly (`1.23 ms`, `4.5 M`).
-pub fn figure(v: f64, unit: &str) -> String {
-    if unit == "ns" {
-        return match v {
-            v if v >= 1e9 => format!("{:.3} s", v / 1e9),
-            v if v >= 1e6 => format!("{:.3} ms", v / 1e6),
-            v if v >= 1e3 => format!("{:.3} µs", v / 1e3),
-            v => format!("{v:.1} ns"),
-        };
+/// How an environment differs from the history's others: `simd_tier scalar`,
+/// or its fingerprint when only that differs. Empty with one environment.
+pub fn env_label(h: &History, env: usize) -> String {
+    if h.environments.len() < 2 {
+        return String::new();
     }
-    let s = match v.abs() {
-        a if a >= 1e9 => format!("{:.3} G", v / 1e9),
-        a if a >= 1e6 => format!("{:.3} M", v / 1e6),
-        a if a >= 1e4 => format!("{:.1} k", v / 1e3),
-        a if a >= 100.0 => format!("{v:.0}"),
-        _ => format!("{v:.3}"),
-    };
-    if unit.is_empty() {
-        s
+    let mut fields: Vec<String> = Vec::new();
+    for change in &h.env_changes {
+        for f in &change.fields {
+            if !fields.contains(f) {
+                fields.push(f.clone());
+            }
+        }
+    }
+    let e = &h.environments[env].env;
+    let parts: Vec<String> = fields
+        .iter()
+        .filter_map(|f| {
+            let v = match f.as_str() {
+                "cpu_model" => e.cpu_model.clone(),
+                "logical_cores" => format!("{} cores", e.logical_cores),
+                "simd_tier" => e.simd_tier.clone(),
+                "threads" => format!("{} threads", e.threads),
+                "rustc" => e.rustc.clone(),
+                "profile" => e.profile.clone(),
+                _ => return None,
+            };
+            Some(plain(&v))
+        })
+        .collect();
+    if parts.is_empty() {
+        format!("env {}", plain(&h.environments[env].fingerprint))
     } else {
-        format!("{s} {unit}")
+        parts.join(" · ")
     }
 }
 
@@ -68,12 +86,17 @@ pub fn table(h: &History, color: bool) -> String {
             h.commits.len()
         );
     }
+    let several = h.environments.len() > 1;
     let mut t = Table::new();
+    let mut header = vec!["workload"];
+    if several {
+        header.push("environment");
+    }
+    header.extend(["points", "first", "last", "change", "history", "shifts"]);
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
-            "workload", "points", "first", "last", "change", "history", "shifts",
-        ]);
+        .set_width(100)
+        .set_header(header);
     for s in &h.series {
         let values: Vec<f64> = s.points.iter().map(|p| p.1).collect();
         let (first, last) = (values[0], values[values.len() - 1]);
@@ -88,30 +111,60 @@ pub fn table(h: &History, color: bool) -> String {
             .map(|c| format!("{} at {}", pct(c.change), c.short))
             .collect::<Vec<_>>()
             .join(", ");
-        t.add_row([
-            s.workload.clone(),
+        let mut row = vec![plain(&s.workload)];
+        if several {
+            row.push(env_label(h, s.env));
+        }
+        row.extend([
             values.len().to_string(),
-            figure(first, &s.unit),
-            figure(last, &s.unit),
+            units::value(first, &s.unit),
+            units::value(last, &s.unit),
             pct(change),
-            sparkline(&values, 40),
+            sparkline(&values, 24),
             if shifts.is_empty() {
                 "—".into()
             } else {
                 shifts
             },
         ]);
+        t.add_row(row);
     }
     let mut out = format!(
-        "{} along the first-parent history of HEAD: {} measured commits ({} … {})\n",
-        h.metric,
+        "{} along the first-parent history of HEAD: {} measured commits ({} … {}){}\n",
+        plain(&h.metric),
         h.commits.len(),
         h.commits.first().map_or("", |c| c.commit.short.as_str()),
         h.commits.last().map_or("", |c| c.commit.short.as_str()),
+        if several {
+            format!(
+                ", {} environments: one series each, never mixed",
+                h.environments.len()
+            )
+        } else {
+            String::new()
+        }
     );
     out.push_str(&t.to_string());
     out.push('\n');
-    let shifts: Vec<(&Series, &super::Shift)> = h
+    if !h.env_changes.is_empty() {
+        out.push_str("\nEnvironment changes (not shifts: the series are split there):\n");
+        for c in &h.env_changes {
+            let commit = &h.commits[c.commit].commit;
+            out.push_str(&format!(
+                "  ◆ environment change at {} \"{}\": {} → {}{}\n",
+                plain(&commit.short),
+                plain(&commit.subject),
+                env_label(h, c.from),
+                env_label(h, c.to),
+                if c.fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} differ)", c.fields.join(", "))
+                }
+            ));
+        }
+    }
+    let shifts: Vec<(&Series, &crate::history::Shift)> = h
         .series
         .iter()
         .flat_map(|s| s.change_points.iter().map(move |c| (s, c)))
@@ -126,33 +179,42 @@ pub fn table(h: &History, color: bool) -> String {
                 (true, false) => ("\x1b[32m", "\x1b[0m"),
                 _ => ("", ""),
             };
+            let env = env_label(h, s.env);
             out.push_str(&format!(
-                "  {mark}{} {}{end} {}: {} → {} at {} \"{}\" ({}, p = {:.4})\n",
+                "  {mark}{} {}{end} {}{}: {} → {} at {} \"{}\" ({}, p={})\n",
                 if c.regression {
                     "▲ regression"
                 } else {
                     "▼ improvement"
                 },
                 pct(c.change),
-                s.workload,
-                figure(c.before, &s.unit),
-                figure(c.after, &s.unit),
-                c.short,
-                c.subject,
-                c.time,
-                c.p_value
+                plain(&s.workload),
+                if env.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{env}]")
+                },
+                units::value(c.before, &s.unit),
+                units::value(c.after, &s.unit),
+                plain(&c.short),
+                plain(&c.subject),
+                plain(&c.time),
+                units::p(Some(c.p_value))
             ));
         }
     }
     for w in &h.warnings {
-        out.push_str(&format!("warning: skipped {w}\n"));
+        out.push_str(&format!("warning: skipped {}\n", plain(w)));
     }
     out
 }
 
-/// One row per (series, point): `workload,metric,unit,sha,short,time,value,change_point`.
+/// One row per (series, point):
+/// `workload,metric,unit,environment,sha,short,time,value,change_point`
+/// (`environment` is the fingerprint).
 pub fn csv(h: &History) -> String {
-    let mut out = String::from("workload,metric,unit,sha,short,time,value,change_point\n");
+    let mut out =
+        String::from("workload,metric,unit,environment,sha,short,time,value,change_point\n");
     for s in &h.series {
         for &(i, v) in &s.points {
             let c = &h.commits[i].commit;
@@ -163,10 +225,11 @@ pub fn csv(h: &History) -> String {
                 .map(|p| format!("{:.6}", p.change))
                 .unwrap_or_default();
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{}\n",
                 csv_field(&s.workload),
                 csv_field(&s.metric),
                 csv_field(&s.unit),
+                csv_field(&h.environments[s.env].fingerprint),
                 c.sha,
                 c.short,
                 c.time,
@@ -207,12 +270,5 @@ mod tests {
         assert_eq!(sparkline(&[100.0, 101.0, 99.0], 8), "▅▆▃");
         assert_eq!(sparkline(&[1.0, 2.0, 9.0], 2), "▁█");
         assert_eq!(sparkline(&[], 5), "");
-    }
-
-    #[test]
-    fn figures_in_units() {
-        assert_eq!(figure(1_234_567.0, "ns"), "1.235 ms");
-        assert_eq!(figure(12.0, "GFLOP/s"), "12.000 GFLOP/s");
-        assert_eq!(figure(2.5e6, "instructions"), "2.500 M instructions");
     }
 }
