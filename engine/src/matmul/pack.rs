@@ -98,7 +98,9 @@ unsafe fn pack_body<const AVX: bool>(w: usize, src: &Src<'_>, dst: &mut [f32]) {
             12 => pack_w::<12, AVX>(src, dst),
             14 => pack_w::<14, AVX>(src, dst),
             16 => pack_w::<16, AVX>(src, dst),
+            24 => pack_w::<24, AVX>(src, dst),
             32 => pack_w::<32, AVX>(src, dst),
+            48 => pack_w::<48, AVX>(src, dst),
             64 => pack_w::<64, AVX>(src, dst),
             _ => pack_any(w, src, dst),
         }

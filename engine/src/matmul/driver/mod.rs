@@ -31,8 +31,9 @@ use super::blocking::{Blocking, balanced};
 use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
-use super::kernel::{self, KernelFn};
+use super::kernel::{KernelFn, MAX_TILE};
 use super::pack::{Src, pack};
+use super::tuning::Tuned;
 use crate::simd::Tier;
 
 mod prepack;
@@ -60,18 +61,8 @@ const B_IN_PLACE_MAX: usize = 64 * 64;
 const B_IN_PLACE_MAX_M: usize = 64;
 
 /// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
-/// every step is a new page in the same L1 set (see [`A_T_IN_PLACE_MAX_STRIDE`]).
+/// every step is a new page in the same L1 set (see `Blocking::at_pack_stride`).
 const B_IN_PLACE_MAX_STRIDE: usize = 4096;
-
-/// A transposed A (stored k×m) read in place walks one stored row per step of k, so
-/// its rows must be close: at a stride of 4 KiB (m ≥ 1024: the medium model's weight
-/// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
-/// L1 set, and packing the panels first (straight row copies) ran 1.13–1.79× faster in
-/// five interleaved runs of 1024×256×2048. At 2 KiB (m = 512) the two were within noise
-/// (0.98–1.10×), and from 1 KiB down reading in place wins (packing lost 1–8 %). With
-/// the shallow passes of narrow products (`Blocking::for_product`), packing lost 6–8 %
-/// at 512×128×2048 and 7–8 % at 128 and 256×128×2048 (two interleaved runs).
-const A_T_IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -113,10 +104,12 @@ struct COut {
 unsafe impl Send for COut {}
 unsafe impl Sync for COut {}
 
-/// C = α·op(A)·op(B) + β·C on `threads` threads, operands already checked.
+/// C = α·op(A)·op(B) + β·C on `threads` threads with `tuned`'s tile and blocks,
+/// operands already checked.
 pub(crate) fn gemm(
     tier: Tier,
     threads: usize,
+    tuned: Tuned,
     (m, n, k): (usize, usize, usize),
     alpha: f32,
     a: View<'_>,
@@ -144,10 +137,10 @@ pub(crate) fn gemm(
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
     if transposed_product_pays(m, n, k, a, b) {
-        return via_transposed_product(tier, threads, (m, n, k), alpha, a, b, beta, c, ldc);
+        return via_transposed_product(tier, threads, tuned, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::for_cpu(tier).for_product(a.t, n);
-    let kern = kernel::of(tier);
+    let bl = tuned.blocking.for_product(a.t, n);
+    let kern = tuned.micro.f;
     let out = COut {
         ptr: c.as_mut_ptr(),
         ld: ldc,
@@ -175,8 +168,9 @@ pub(crate) fn gemm(
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`),
-    // unless it is a transposed operand whose rows are a page or more apart.
-    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= A_T_IN_PLACE_MAX_STRIDE);
+    // unless it is a transposed operand whose rows are too far apart: each step of k
+    // then touches another page (see `Blocking::at_pack_stride`).
+    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= bl.at_pack_stride);
     // B is read in place when it is small, or when few row panels would share its copy.
     let b_in_place = b.cs == 1
         && (k * n <= B_IN_PLACE_MAX || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
@@ -264,6 +258,7 @@ fn transposed_product_pays(m: usize, n: usize, k: usize, a: View<'_>, b: View<'_
 fn via_transposed_product(
     tier: Tier,
     threads: usize,
+    tuned: Tuned,
     (m, n, k): (usize, usize, usize),
     alpha: f32,
     a: View<'_>,
@@ -276,7 +271,18 @@ fn via_transposed_product(
     // op(A') = B as stored (n, k); op(B') = Aᵀ (k, m), A read transposed
     let bs = View::new(b.data, Trans::No, b.cs);
     let at = View::new(a.data, Trans::Yes, a.rs);
-    gemm(tier, threads, (n, m, k), alpha, bs, at, 0.0, &mut t, m);
+    gemm(
+        tier,
+        threads,
+        tuned,
+        (n, m, k),
+        alpha,
+        bs,
+        at,
+        0.0,
+        &mut t,
+        m,
+    );
     // C (m, n) = Tᵀ + β·C; β = 0 never reads C. On the SIMD tiers, columns of C in
     // blocks of 8 through 8×8 register transposes (the packing's), the rest by element.
     let mut j0 = 0;
@@ -357,8 +363,8 @@ unsafe fn blocked(
         nc.div_ceil(nr) * nr * kc
     });
     let mut inj = Injector::from_env();
-    let mut scratch = [0.0f32; 512];
-    debug_assert!(mr * nr <= scratch.len());
+    let mut scratch = [0.0f32; MAX_TILE];
+    assert!(mr * nr <= MAX_TILE, "tile {mr}x{nr} over the scratch tile");
     for i0 in (r0..r1).step_by(mc) {
         let mb = mc.min(r1 - i0);
         for p0 in (0..k).step_by(kc) {

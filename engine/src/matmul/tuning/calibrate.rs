@@ -1,0 +1,468 @@
+//! The calibration: which tile and blocks run fastest here, by measurement.
+//!
+//! A coordinate search on one thread, each stage timing its candidates on reference
+//! products in interleaved rounds (every round times every candidate, in a rotated
+//! order), so that a slow spell of a shared machine falls on all of them:
+//!
+//! 1. `tile`: every tile the tier offers, each with the blocks its cache rules give;
+//! 2. `kc`: depths 128–512 for the chosen tile (MC and NC re-derived for each);
+//! 3. `nc`: the B block as 1/8 … 3/4 of L2;
+//! 4. `mc`: the A block as 1/4 … 2× L2;
+//! 5. `at_pack_stride`: narrow weight gradients Aᵀ·B, transposed A read in place
+//!    against packed, per row stride; the threshold is the stride from which packing
+//!    wins on the whole set.
+//!
+//! A candidate's score is the median over rounds of the geometric-mean GFLOPS of the
+//! stage's products. At the end the choice and the cache-derived defaults are timed
+//! against each other in more rounds; unless the choice wins the median per-round
+//! ratio, the defaults are kept. Every candidate lands in the file's `trials`.
+
+use super::file::{TierTuning, Trial, TuningError};
+use crate::matmul::blocking::Blocking;
+use crate::matmul::cache::Caches;
+use crate::matmul::kernel;
+use crate::matmul::{Trans, sgemm_with_blocking};
+use crate::simd::Tier;
+use std::time::Instant;
+
+/// How long to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Rounds per stage (each round times every candidate once).
+    pub rounds: usize,
+    /// Rounds of the final comparison with the defaults.
+    pub final_rounds: usize,
+    /// Side of the largest square reference product (1024); the other products scale
+    /// with it. Smaller only for quick tests.
+    pub largest: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            rounds: 7,
+            final_rounds: 11,
+            largest: 1024,
+        }
+    }
+}
+
+/// One reference product: C = op(A)·op(B) on fixed random operands.
+struct Product {
+    ta: Trans,
+    tb: Trans,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    reps: usize,
+}
+
+impl Product {
+    fn new(spec: (usize, usize, usize, Trans, Trans), seed: u64) -> Product {
+        let (m, n, k, ta, tb) = spec;
+        let mut rng = crate::rng::Rng::new(seed);
+        let a = (0..m * k).map(|_| rng.normal()).collect();
+        let b = (0..k * n).map(|_| rng.normal()).collect();
+        let flops = 2.0 * (m * n * k) as f64;
+        Product {
+            ta,
+            tb,
+            m,
+            n,
+            k,
+            a,
+            b,
+            c: vec![0.0; m * n],
+            // At least ~0.3 ms a measurement, so timer and call overheads vanish.
+            reps: ((6e7 / flops).ceil() as usize).max(1),
+        }
+    }
+
+    fn flops(&self) -> f64 {
+        2.0 * (self.m * self.n * self.k) as f64
+    }
+
+    /// Seconds per call with `blocking`, over `reps` calls.
+    fn time(&mut self, tier: Tier, blocking: &Blocking) -> Result<f64, TuningError> {
+        let lda = if self.ta == Trans::No { self.k } else { self.m };
+        let ldb = if self.tb == Trans::No { self.n } else { self.k };
+        let t0 = Instant::now();
+        for _ in 0..self.reps {
+            sgemm_with_blocking(
+                tier,
+                1,
+                blocking,
+                self.ta,
+                self.tb,
+                self.m,
+                self.n,
+                self.k,
+                1.0,
+                &self.a,
+                lda,
+                &self.b,
+                ldb,
+                0.0,
+                &mut self.c,
+                self.n,
+            )
+            .map_err(|e| TuningError::Calibration(e.to_string()))?;
+        }
+        std::hint::black_box(&mut self.c);
+        Ok(t0.elapsed().as_secs_f64() / self.reps as f64)
+    }
+}
+
+/// The products of stages 1–4: squares, and the three products of a linear layer of
+/// a training step (forward, input gradient, weight gradient).
+fn main_set(largest: usize) -> Vec<Product> {
+    let (no, t) = (Trans::No, Trans::Yes);
+    let big = largest.max(64);
+    let specs = [
+        (big / 4, big / 4, big / 4, no, no),
+        (big / 2, big / 2, big / 2, no, no),
+        (big, big, big, no, no),
+        (2 * big, big / 2, big / 8, no, no),
+        (2 * big, big / 8, big / 2, no, t),
+        (big / 2, big / 8, 2 * big, t, no),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Product::new(s, 100 + i as u64))
+        .collect()
+}
+
+/// The narrow weight gradients Aᵀ·B of stage 5, A stored (k, m): rows 0.5–4 KiB apart.
+fn gradient_set(largest: usize) -> Vec<Product> {
+    let (no, t) = (Trans::No, Trans::Yes);
+    let s = largest.max(64) / 8;
+    let k = 2 * largest.max(64);
+    let specs = [
+        (s, s, k, t, no),
+        (2 * s, s, k, t, no),
+        (2 * s, 2 * s, k, t, no),
+        (4 * s, s, k, t, no),
+        (8 * s, 2 * s, k, t, no),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Product::new(s, 200 + i as u64))
+        .collect()
+}
+
+/// Per candidate, per round: seconds per call of each product.
+type Times = Vec<Vec<Vec<f64>>>;
+
+/// Time every candidate on every product, `rounds` times, candidates rotated per round.
+fn measure(
+    tier: Tier,
+    candidates: &[Blocking],
+    products: &mut [Product],
+    rounds: usize,
+) -> Result<Times, TuningError> {
+    // One untimed pass: first-touch page faults and the pool's first rentals.
+    for cand in candidates {
+        for p in products.iter_mut() {
+            p.time(tier, cand)?;
+        }
+    }
+    let mut times = vec![Vec::with_capacity(rounds); candidates.len()];
+    for r in 0..rounds {
+        for i in 0..candidates.len() {
+            let c = (i + r) % candidates.len();
+            let row = products
+                .iter_mut()
+                .map(|p| p.time(tier, &candidates[c]))
+                .collect::<Result<Vec<f64>, _>>()?;
+            times[c].push(row);
+        }
+    }
+    Ok(times)
+}
+
+/// Geometric mean of GFLOPS over products, for one round of one candidate.
+fn gflops(products: &[Product], secs: &[f64]) -> f64 {
+    let logs: f64 = products
+        .iter()
+        .zip(secs)
+        .map(|(p, &s)| (p.flops() / s / 1e9).ln())
+        .sum();
+    (logs / products.len() as f64).exp()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Time `candidates` and return the best one's index, recording every score as a trial.
+fn stage(
+    tier: Tier,
+    name: &str,
+    candidates: &[(String, Blocking)],
+    products: &mut [Product],
+    rounds: usize,
+    trials: &mut Vec<Trial>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<usize, TuningError> {
+    let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
+    let times = measure(tier, &blocks, products, rounds)?;
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, (label, _)) in candidates.iter().enumerate() {
+        let score = median(times[i].iter().map(|r| gflops(products, r)).collect());
+        progress(&format!("{tier} {name} {label}: {score:.1} GFLOPS"));
+        trials.push(Trial {
+            stage: name.to_string(),
+            value: label.clone(),
+            gflops: score,
+        });
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    Ok(best.0)
+}
+
+/// Distinct values, in order.
+fn dedup<T: PartialEq>(v: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+/// Calibrate `tier` on this CPU (one thread, a few seconds), reporting each measured
+/// candidate through `progress`. The tier must be available.
+pub fn calibrate(
+    tier: Tier,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<TierTuning, TuningError> {
+    if !tier.is_available() {
+        return Err(TuningError::Calibration(format!(
+            "tier {tier} is not available on this CPU"
+        )));
+    }
+    if tier == Tier::Scalar {
+        return Err(TuningError::Calibration(
+            "the scalar tier is the specification and is not tuned".into(),
+        ));
+    }
+    let rounds = opts.rounds.max(1);
+    let caches = Caches::detected();
+    let default = Blocking::for_caches(tier, caches);
+    let mut main = main_set(opts.largest);
+    let mut trials = Vec::new();
+
+    // 1. The tile, each with its own cache-derived blocks.
+    let tiles: Vec<(String, Blocking)> = kernel::tiles(tier)
+        .iter()
+        .map(|t| {
+            (
+                format!("{}x{}", t.mr, t.nr),
+                Blocking::for_tile(t.mr, t.nr, caches),
+            )
+        })
+        .collect();
+    let i = stage(
+        tier,
+        "tile",
+        &tiles,
+        &mut main,
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    let mut best = tiles[i].1;
+
+    // 2. The depth, MC and NC following it by the cache rules.
+    let kcs: Vec<(String, Blocking)> = [128, 192, 256, 320, 384, 512]
+        .iter()
+        .map(|&kc| {
+            let rules = Blocking::for_tile(best.mr, best.nr, caches);
+            let nc = (caches.l2 / 4 / (kc * 4)).clamp(4 * best.nr, 4096) / best.nr * best.nr;
+            let mc = (caches.l2 / 2 / (kc * 4)).clamp(16 * best.mr, 4096) / best.mr * best.mr;
+            (
+                kc.to_string(),
+                Blocking {
+                    kc,
+                    nc,
+                    mc,
+                    ..rules
+                },
+            )
+        })
+        .collect();
+    let i = stage(tier, "kc", &kcs, &mut main, rounds, &mut trials, progress)?;
+    best = kcs[i].1;
+
+    // 3. The B block, as a share of L2.
+    let row = best.kc * 4;
+    let ncs: Vec<usize> = dedup(
+        [(1, 8), (1, 4), (3, 8), (1, 2), (3, 4)]
+            .iter()
+            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.nr, 4096) / best.nr * best.nr)
+            .collect(),
+    );
+    let ncs: Vec<(String, Blocking)> = ncs
+        .into_iter()
+        .map(|nc| (nc.to_string(), Blocking { nc, ..best }))
+        .collect();
+    let i = stage(tier, "nc", &ncs, &mut main, rounds, &mut trials, progress)?;
+    best = ncs[i].1;
+
+    // 4. The A block, as a multiple of L2.
+    let mcs: Vec<usize> = dedup(
+        [(1, 4), (1, 2), (1, 1), (2, 1)]
+            .iter()
+            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.mr, 8192) / best.mr * best.mr)
+            .collect(),
+    );
+    let mcs: Vec<(String, Blocking)> = mcs
+        .into_iter()
+        .map(|mc| (mc.to_string(), Blocking { mc, ..best }))
+        .collect();
+    let i = stage(tier, "mc", &mcs, &mut main, rounds, &mut trials, progress)?;
+    best = mcs[i].1;
+
+    // 5. Transposed A in place or packed, per row stride.
+    let mut grads = gradient_set(opts.largest);
+    let modes = [
+        Blocking {
+            at_pack_stride: usize::MAX,
+            ..best
+        },
+        Blocking {
+            at_pack_stride: 0,
+            ..best
+        },
+    ];
+    let times = measure(tier, &modes, &mut grads, rounds)?;
+    // Per product, median seconds in place [0] and packed [1].
+    let med: Vec<[f64; 2]> = (0..grads.len())
+        .map(|p| [0, 1].map(|mode| median(times[mode].iter().map(|r| r[p]).collect())))
+        .collect();
+    let strides: Vec<usize> = grads.iter().map(|g| g.m * 4).collect();
+    let mut thresholds: Vec<usize> = dedup({
+        let mut s = strides.clone();
+        s.sort_unstable();
+        s
+    });
+    thresholds.insert(0, 0);
+    // Beyond the largest stride measured: packed (pages apart only get worse).
+    thresholds.push(thresholds.last().copied().unwrap_or(4096) * 2);
+    let total = |th: usize| -> f64 {
+        med.iter()
+            .zip(&strides)
+            .map(|(t, &s)| if s >= th { t[1] } else { t[0] })
+            .sum()
+    };
+    let flops: f64 = grads.iter().map(Product::flops).sum();
+    let mut pick = (*thresholds.last().unwrap_or(&4096), f64::INFINITY);
+    // From the largest threshold down, so that ties keep A in place (no copy).
+    for &th in thresholds.iter().rev() {
+        let t = total(th);
+        progress(&format!(
+            "{tier} at_pack_stride {th}: {:.1} GFLOPS",
+            flops / t / 1e9
+        ));
+        trials.push(Trial {
+            stage: "at_pack_stride".into(),
+            value: th.to_string(),
+            gflops: flops / t / 1e9,
+        });
+        if t < pick.1 {
+            pick = (th, t);
+        }
+    }
+    best.at_pack_stride = pick.0;
+
+    // The choice against the defaults, on everything.
+    let mut all = main;
+    all.extend(grads);
+    let times = measure(tier, &[default, best], &mut all, opts.final_rounds.max(1))?;
+    let score = |c: usize| median(times[c].iter().map(|r| gflops(&all, r)).collect());
+    let (default_gflops, tuned_gflops) = (score(0), score(1));
+    let speedup = median(
+        times[0]
+            .iter()
+            .zip(&times[1])
+            .map(|(d, b)| gflops(&all, b) / gflops(&all, d))
+            .collect(),
+    );
+    progress(&format!(
+        "{tier} final: defaults {default_gflops:.1} GFLOPS, chosen {tuned_gflops:.1} GFLOPS, per-round ratio {speedup:.3}"
+    ));
+    let blocking = if speedup > 1.0 { best } else { default };
+    Ok(TierTuning {
+        blocking,
+        default,
+        default_gflops,
+        tuned_gflops,
+        speedup,
+        trials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quick_calibration_chooses_a_valid_blocking_and_records_every_stage() {
+        let mut lines = Vec::new();
+        let opts = Options {
+            rounds: 1,
+            final_rounds: 1,
+            largest: 64,
+        };
+        for tier in [Tier::Avx2, Tier::Avx512] {
+            if !tier.is_available() {
+                assert!(calibrate(tier, &opts, &mut |_| {}).is_err());
+                continue;
+            }
+            let t = calibrate(tier, &opts, &mut |l| lines.push(l.to_string())).unwrap();
+            t.blocking.validate(tier).unwrap();
+            for stage in ["tile", "kc", "nc", "mc", "at_pack_stride"] {
+                assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
+            }
+            assert_eq!(
+                t.trials.iter().filter(|x| x.stage == "tile").count(),
+                kernel::tiles(tier).len()
+            );
+            assert!(
+                t.trials
+                    .iter()
+                    .all(|x| x.gflops.is_finite() && x.gflops > 0.0)
+            );
+            assert!(t.speedup > 0.0 && t.default_gflops > 0.0 && t.tuned_gflops > 0.0);
+            assert_eq!(t.default, Blocking::for_caches(tier, Caches::detected()));
+            assert!(t.blocking == t.default || t.speedup > 1.0);
+        }
+        assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+        assert_eq!(dedup(vec![1, 2, 1, 3, 2]), vec![1, 2, 3]);
+    }
+}
