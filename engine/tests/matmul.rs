@@ -584,7 +584,7 @@ fn bad_operands_are_errors_that_name_the_operand() {
 /// The blockings the calibration can choose for `tier`, for every tile it offers:
 /// the cache rules; tiny blocks (many depth passes, row and column blocks, ragged
 /// last blocks); deep passes with wide blocks; a transposed A always packed or
-/// always read in place.
+/// always read in place; narrow weight gradients in shallow and deep passes.
 fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
     let mut out = Vec::new();
     for t in tiles(tier) {
@@ -594,6 +594,7 @@ fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
             kc: 8,
             mc: t.mr,
             nc: t.nr,
+            kc_tn: 8,
             ..rules
         });
         out.push(Blocking {
@@ -601,6 +602,7 @@ fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
             mc: 3 * t.mr,
             nc: 2 * t.nr,
             at_pack_stride: 0,
+            kc_tn: 40,
             ..rules
         });
         out.push(Blocking {
@@ -608,6 +610,7 @@ fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
             mc: 64 * t.mr,
             nc: 32 * t.nr,
             at_pack_stride: usize::MAX,
+            kc_tn: 512,
             ..rules
         });
     }

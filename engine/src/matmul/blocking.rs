@@ -9,12 +9,16 @@
 //! - `MC` (rows of one packed A block): bounds the A buffer and how often B is
 //!   re-packed (once per MC rows);
 //! - `at_pack_stride`: a transposed A (a weight gradient Xᵀ·dY) read in place walks
-//!   one stored row per step of k; from this row stride (bytes) up it is packed first.
+//!   one stored row per step of k; from this row stride (bytes) up it is packed first;
+//! - `kc_tn`: the depth of a pass of a narrow weight gradient (see below);
+//! - `b_in_place_max`: a small row-major B is read in place (its rows, `ldb` apart,
+//!   are the micro-panels) instead of packed: the copy is then a large share of the
+//!   product, while a large B read in place streams strided rows once per row panel.
 //!
 //! **Where they come from.** [`Blocking::for_caches`] derives every field from this
 //! CPU's caches (`cache.rs`) and the tier's default tile: MR·KC·4 ≤ L1d/6 (KC a
-//! multiple of 64, 128..=512), KC·NC·4 ≤ L2/4, MC·KC·4 ≤ L2/2, and transposed A
-//! packed from 4 KiB rows up (a page per step of k: every step a new TLB entry and
+//! multiple of 64, 128..=512), KC·NC·4 ≤ L2/4, MC·KC·4 ≤ L2/2, KC_TN·NR·4 ≤ L1d/3,
+//! B in place while k·n·4 ≤ L1d/2, and transposed A packed from 4 KiB rows up (a page per step of k: every step a new TLB entry and
 //! the same L1 set). These are the sane defaults; which tile and blocks are actually
 //! fastest differs between CPUs (on an Ice Lake an 8×48 tile beat 8×32 by 12–21 %, on
 //! Sapphire Rapids they tied), so `tuning/` measures them once per CPU model and
@@ -56,6 +60,11 @@ pub struct Blocking {
     /// A transposed A whose stored rows are at least this many bytes apart is packed
     /// rather than read in place (0: always packed).
     pub at_pack_stride: usize,
+    /// Largest depth of one pass of a narrow product with a transposed A (a weight
+    /// gradient Xᵀ·dY with n ≤ 4·NR; see [`Blocking::for_product`]).
+    pub kc_tn: usize,
+    /// A row-major B of at most this many elements (k·n) is read in place, not packed.
+    pub b_in_place_max: usize,
 }
 
 /// Bounds every blocking keeps (files are checked against them).
@@ -79,6 +88,8 @@ impl Blocking {
         let kc = (c.l1d / 6 / (mr * 4) / 64 * 64).clamp(128, 512);
         let nc = (c.l2 / 4 / (kc * 4)).clamp(4 * nr, 4096) / nr * nr;
         let mc = (c.l2 / 2 / (kc * 4)).clamp(16 * mr, 4096) / mr * mr;
+        // One B micro-panel in a third of L1d, where it stays (`for_product`).
+        let kc_tn = (c.l1d / 3 / (nr * 4) / 8 * 8).clamp(32, kc);
         Blocking {
             mr,
             nr,
@@ -86,6 +97,9 @@ impl Blocking {
             mc,
             nc,
             at_pack_stride: 4096,
+            kc_tn,
+            // B within half of L1d, where it stays across every row panel.
+            b_in_place_max: c.l1d / 2 / 4,
         }
     }
 
@@ -104,11 +118,13 @@ impl Blocking {
                 offered.join(", ")
             )
         })?;
-        if !(KC_RANGE.0..=KC_RANGE.1).contains(&self.kc) {
-            return Err(format!(
-                "kc {} outside {}..={}",
-                self.kc, KC_RANGE.0, KC_RANGE.1
-            ));
+        for (name, v) in [("kc", self.kc), ("kc_tn", self.kc_tn)] {
+            if !(KC_RANGE.0..=KC_RANGE.1).contains(&v) {
+                return Err(format!(
+                    "{name} {v} outside {}..={}",
+                    KC_RANGE.0, KC_RANGE.1
+                ));
+            }
         }
         for (name, v, unit) in [("mc", self.mc, self.mr), ("nc", self.nc, self.nr)] {
             if v == 0 || v % unit != 0 || v > BLOCK_MAX {
@@ -123,17 +139,17 @@ impl Blocking {
     /// The blocks for a product with op(A) = A when `ta == No`, else Aᵀ, and `n` columns.
     ///
     /// A weight gradient Xᵀ·dY of a narrow layer (n ≤ 4·NR, k = B·T long) reads its
-    /// transposed A one stored row per step of k; its depth passes are cut so that one B
-    /// micro-panel takes at most a third of L1d, where it stays while the A micro-panels
-    /// stream past it ([`Self::b_panel_resident`]). (For a non-transposed A a shallower
-    /// pass costs one more pass over C and lost 10 % at 2048×128×512, so it is not cut.)
+    /// transposed A one stored row per step of k; its passes are `kc_tn` deep (by the
+    /// cache rule: one B micro-panel in a third of L1d, where it stays while the A
+    /// micro-panels stream past it, [`Self::b_panel_resident`]). (For a non-transposed A
+    /// a shallower pass costs one more pass over C and lost 10 % at 2048×128×512 on a
+    /// Xeon, so it is not cut.)
     pub fn for_product(self, ta: super::Trans, n: usize) -> Blocking {
         if ta == super::Trans::No || n > 4 * self.nr {
             return self;
         }
-        let resident = (Caches::detected().l1d / 3 / (self.nr * 4) / 8 * 8).max(32);
         Blocking {
-            kc: self.kc.min(resident),
+            kc: self.kc_tn,
             ..self
         }
     }
@@ -215,6 +231,13 @@ mod tests {
         assert!(e.contains("no 5x4 tile") && e.contains("4x4"), "{e}");
         let e = Blocking { kc: 4, ..good }.validate(t).unwrap_err();
         assert!(e.contains("kc 4"), "{e}");
+        let e = Blocking {
+            kc_tn: 5000,
+            ..good
+        }
+        .validate(t)
+        .unwrap_err();
+        assert!(e.contains("kc_tn 5000"), "{e}");
         let e = Blocking { mc: 6, ..good }.validate(t).unwrap_err();
         assert!(e.contains("mc 6"), "{e}");
         let e = Blocking { nc: 0, ..good }.validate(t).unwrap_err();
@@ -237,6 +260,7 @@ mod tests {
                 assert_eq!(b.for_product(Trans::No, b.nr), b, "{t}");
                 assert_eq!(b.for_product(Trans::Yes, 4 * b.nr + 1), b, "{t}");
                 let narrow = b.for_product(Trans::Yes, 4 * b.nr);
+                assert_eq!(narrow.kc, b.kc_tn, "{t}");
                 assert!(narrow.kc <= b.kc && narrow.kc >= 8, "{t} {narrow:?}");
                 assert_eq!(
                     (narrow.mr, narrow.nr, narrow.mc, narrow.nc),

@@ -32,7 +32,7 @@ use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
 use super::kernel::{KernelFn, MAX_TILE};
-use super::pack::{Src, pack};
+use super::pack::{Src, pack, panel_stride};
 use super::tuning::Tuned;
 use crate::simd::Tier;
 
@@ -44,12 +44,6 @@ use prepack::{Operand, Prepack, Shared};
 /// under ~35 µs of single-thread work cannot win back. 128·128·256 (the MLP-shaped
 /// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
 pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
-
-/// Up to this many elements (k·n), a row-major B is read in place instead of packed.
-/// Measured on the model-207 Xeon against `gemm` in one run: at 64³ (16 KiB, inside L1)
-/// skipping the copy took the engine from 0.90× to 0.97× of `gemm`; from 128³ up the
-/// strided rows cost more than the copy saves (0.98× → 0.90×).
-const B_IN_PLACE_MAX: usize = 64 * 64;
 
 /// Up to this many rows of C, a row-major B of any size is read in place (rows under
 /// [`B_IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
@@ -136,7 +130,7 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    if transposed_product_pays(m, n, k, a, b) {
+    if transposed_product_pays(m, n, k, a, b, tuned.blocking.b_in_place_max) {
         return via_transposed_product(tier, threads, tuned, (m, n, k), alpha, a, b, beta, c, ldc);
     }
     let bl = tuned.blocking.for_product(a.t, n);
@@ -173,7 +167,8 @@ pub(crate) fn gemm(
     let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= bl.at_pack_stride);
     // B is read in place when it is small, or when few row panels would share its copy.
     let b_in_place = b.cs == 1
-        && (k * n <= B_IN_PLACE_MAX || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
+        && (k * n <= bl.b_in_place_max
+            || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
     // When column chunks need A packed (or row chunks B), every chunk would pack the
@@ -235,19 +230,27 @@ pub(crate) fn gemm(
     });
 }
 
-/// Whether C = A·Bᵀ with few rows (m ≤ [`B_IN_PLACE_MAX_M`] < n) runs faster as
+/// Whether C = A·Bᵀ with few rows (m ≤ [`B_IN_PLACE_MAX_M`] < n, B too large to be
+/// read in place for its size alone: k·n > `Blocking::b_in_place_max`) runs faster as
 /// Cᵀ = B·Aᵀ: op(B) = Bᵀ would be packed by a transposition of all of B (k·n) for at
 /// most eight row panels, while as the left operand B is read in place (its rows
 /// under 4 KiB apart) and only the small Aᵀ (k·m) is packed; C is then transposed
 /// out of a scratch tile. The MLP workload's input gradient dY·Wᵀ at 32×256×256,
 /// hot-cache minima of 200 calls: 35.3 µs packed, 25.5 µs as the transposed
 /// product before the C transposition.
-fn transposed_product_pays(m: usize, n: usize, k: usize, a: View<'_>, b: View<'_>) -> bool {
+fn transposed_product_pays(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<'_>,
+    b: View<'_>,
+    b_in_place_max: usize,
+) -> bool {
     a.t == Trans::No
         && b.t == Trans::Yes
         && m <= B_IN_PLACE_MAX_M
         && n > B_IN_PLACE_MAX_M
-        && k * n > B_IN_PLACE_MAX
+        && k * n > b_in_place_max
         && b.cs * 4 < B_IN_PLACE_MAX_STRIDE
 }
 
@@ -355,12 +358,12 @@ unsafe fn blocked(
     let mut abuf = crate::pool::rent(if shared.a.is_some() {
         0
     } else {
-        mc.div_ceil(mr) * mr * kc
+        mc.div_ceil(mr) * panel_stride(mr, kc)
     });
     let mut bbuf = crate::pool::rent(if shared.b.is_some() {
         0
     } else {
-        nc.div_ceil(nr) * nr * kc
+        nc.div_ceil(nr) * panel_stride(nr, kc)
     });
     let mut inj = Injector::from_env();
     let mut scratch = [0.0f32; MAX_TILE];
@@ -428,7 +431,11 @@ unsafe fn blocked(
                         // SAFETY: a row panel of A, packed up front (see gemm).
                         (unsafe { sa.panel(i0 + ir * mr, p0, kb) }, 1, mr)
                     } else {
-                        (abuf[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
+                        (
+                            abuf[(ir - full_panels) * panel_stride(mr, kb)..].as_ptr(),
+                            1,
+                            mr,
+                        )
                     };
                     let mr_eff = mr.min(mb - ir * mr);
                     let (bp, rsb) = if jr < b_full {
@@ -437,12 +444,13 @@ unsafe fn blocked(
                         // SAFETY: a column panel of B, packed up front (see gemm).
                         (unsafe { sb.panel(j0 + jr * nr, p0, kb) }, nr)
                     } else {
-                        (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                        (bbuf[(jr - b_full) * panel_stride(nr, kb)..].as_ptr(), nr)
                     };
                     let nr_eff = nr.min(nb - jr * nr);
                     // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
                     // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
-                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats,
+                    // `panel_stride` apart).
                     // The tile lies inside this part's range of C.
                     unsafe {
                         let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);

@@ -108,44 +108,64 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
         // 24 or more accumulators the compiler kept them in memory across two loops.
         let pf_at = k - k.min(C_LEAD);
         let rows = mr.min(MR);
-        if ars == 1 {
-            // Packed A (acs = MR) or a transposed operand read in place: the MR values
-            // of one step are adjacent, so one pointer walks acs floats per step.
-            let mut a = ap;
-            for p in 0..k {
-                if p == pf_at {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
+        // One step of k: NV loads of B, MR broadcasts of A (`ars` apart), MR·NV FMAs.
+        macro_rules! step {
+            ($a:expr, $ars:expr) => {
                 for v in 0..NV {
                     bv[v] = _mm512_loadu_ps(b.add(16 * v));
                 }
                 for i in 0..MR {
-                    let av = _mm512_set1_ps(*a.add(i));
+                    let av = _mm512_set1_ps(*$a.add(i * $ars));
                     for v in 0..NV {
                         acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
                     }
                 }
-                a = a.add(acs);
+                $a = $a.add(acs);
                 b = b.add(rsb);
+            };
+        }
+        // Four steps per iteration (fewer loop µops), the prefetch in the iteration
+        // that holds step pf_at.
+        let mut a = ap;
+        let mut p = 0;
+        if ars == 1 {
+            // Packed A (acs = MR) or a transposed operand read in place: the MR values
+            // of one step are adjacent.
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step!(a, 1);
+                step!(a, 1);
+                step!(a, 1);
+                step!(a, 1);
+                p += 4;
+            }
+            while p < k {
+                if p == pf_at {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step!(a, 1);
+                p += 1;
             }
         } else {
             // A in place, row-major: row i at ap + i·ars, walking acs floats per step.
-            let mut a = ap;
-            for p in 0..k {
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                p += 4;
+            }
+            while p < k {
                 if p == pf_at {
                     prefetch_tile::<NV>(c, rsc, rows);
                 }
-                for v in 0..NV {
-                    bv[v] = _mm512_loadu_ps(b.add(16 * v));
-                }
-                for i in 0..MR {
-                    let av = _mm512_set1_ps(*a.add(i * ars));
-                    for v in 0..NV {
-                        acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
-                    }
-                }
-                a = a.add(acs);
-                b = b.add(rsb);
+                step!(a, ars);
+                p += 1;
             }
         }
         let va = _mm512_set1_ps(alpha);

@@ -6,14 +6,18 @@
 //!
 //! 1. `tile`: every tile the tier offers, each with the blocks its cache rules give;
 //! 2. `kc`: depths 128–512 for the chosen tile (MC and NC re-derived for each);
-//! 3. `nc`: the B block as 1/8 … 3/4 of L2;
-//! 4. `mc`: the A block as 1/4 … 2× L2;
-//! 5. `at_pack_stride`: narrow weight gradients Aᵀ·B, transposed A read in place
-//!    against packed, per row stride; the threshold is the stride from which packing
-//!    wins on the whole set.
+//! 3. `nc`: the B block as ¼ … 2× L2 (a block larger than L2 streams from L3,
+//!    and one block spanning all of C's columns lets A be read in place);
+//! 4. `mc`: the A block as ¼ … 2× L2;
+//! 5. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
+//! 6. `at_pack_stride`: those gradients with the transposed A read in place against
+//!    packed, per row stride; the threshold is the stride from which packing wins on
+//!    the whole set;
+//! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
 //!
-//! A candidate's score is the median over rounds of the geometric-mean GFLOPS of the
-//! stage's products. At the end the choice and the cache-derived defaults are timed
+//! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
+//! to the first candidate's in the same round, median over rounds (a slow spell of the
+//! machine cancels). At the end the choice and the cache-derived defaults are timed
 //! against each other in more rounds; unless the choice wins the median per-round
 //! ratio, the defaults are kept. Every candidate lands in the file's `trials`.
 
@@ -136,7 +140,8 @@ fn main_set(largest: usize) -> Vec<Product> {
         .collect()
 }
 
-/// The narrow weight gradients Aᵀ·B of stage 5, A stored (k, m): rows 0.5–4 KiB apart.
+/// The narrow weight gradients Aᵀ·B of stages 5 and 6, A stored (k, m): rows 0.5–4 KiB
+/// apart.
 fn gradient_set(largest: usize) -> Vec<Product> {
     let (no, t) = (Trans::No, Trans::Yes);
     let s = largest.max(64) / 8;
@@ -152,6 +157,21 @@ fn gradient_set(largest: usize) -> Vec<Product> {
         .iter()
         .enumerate()
         .map(|(i, &s)| Product::new(s, 200 + i as u64))
+        .collect()
+}
+
+/// Squares from 1/16 to 1/2 of the largest side (64–512), B row-major: whether to read
+/// B in place (stage 7).
+fn square_set(largest: usize) -> Vec<Product> {
+    let no = Trans::No;
+    let big = largest.max(64);
+    [1, 2, 3, 4, 6, 8]
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let side = (big * s / 16).max(4);
+            Product::new((side, side, side, no, no), 300 + i as u64)
+        })
         .collect()
 }
 
@@ -209,6 +229,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Time `candidates` and return the best one's index, recording every score as a trial.
+///
+/// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
+/// round (so a slow spell of the machine cancels), median over rounds, times candidate
+/// 0's median GFLOPS.
 fn stage(
     tier: Tier,
     name: &str,
@@ -220,9 +244,21 @@ fn stage(
 ) -> Result<usize, TuningError> {
     let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
     let times = measure(tier, &blocks, products, rounds)?;
+    let per_round: Vec<Vec<f64>> = times
+        .iter()
+        .map(|c| c.iter().map(|r| gflops(products, r)).collect())
+        .collect();
+    let base = median(per_round[0].clone());
     let mut best = (0, f64::NEG_INFINITY);
     for (i, (label, _)) in candidates.iter().enumerate() {
-        let score = median(times[i].iter().map(|r| gflops(products, r)).collect());
+        let rel = median(
+            per_round[i]
+                .iter()
+                .zip(&per_round[0])
+                .map(|(c, b)| c / b)
+                .collect(),
+        );
+        let score = rel * base;
         progress(&format!("{tier} {name} {label}: {score:.1} GFLOPS"));
         trials.push(Trial {
             stage: name.to_string(),
@@ -234,6 +270,67 @@ fn stage(
         }
     }
     Ok(best.0)
+}
+
+/// A threshold between two ways of running a product: `with(t)` packs an operand of
+/// the products whose `key` is at least `t` and reads the others in place. Both ways
+/// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
+/// threshold is the one, among 0, each key and twice the largest, with the least total
+/// time, ties going to the larger (no copy).
+fn threshold(
+    tier: Tier,
+    name: &str,
+    products: &mut [Product],
+    key: impl Fn(&Product) -> usize,
+    with: impl Fn(usize) -> Blocking,
+    rounds: usize,
+    trials: &mut Vec<Trial>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<usize, TuningError> {
+    let times = measure(tier, &[with(usize::MAX), with(0)], products, rounds)?;
+    // Per product: median seconds in place, and the median over rounds of packed ÷
+    // in place in the same round (a slow spell cancels).
+    let med: Vec<[f64; 2]> = (0..products.len())
+        .map(|p| {
+            let inplace = median(times[0].iter().map(|r| r[p]).collect());
+            let ratio = median(
+                times[1]
+                    .iter()
+                    .zip(&times[0])
+                    .map(|(pk, ip)| pk[p] / ip[p])
+                    .collect(),
+            );
+            [inplace, inplace * ratio]
+        })
+        .collect();
+    let keys: Vec<usize> = products.iter().map(&key).collect();
+    let mut candidates = dedup({
+        let mut k = keys.clone();
+        k.sort_unstable();
+        k
+    });
+    candidates.insert(0, 0);
+    candidates.push(candidates.last().copied().unwrap_or(1) * 2);
+    let flops: f64 = products.iter().map(Product::flops).sum();
+    let mut pick = (usize::MAX, f64::INFINITY);
+    for &t in candidates.iter().rev() {
+        let total: f64 = med
+            .iter()
+            .zip(&keys)
+            .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+            .sum();
+        let score = flops / total / 1e9;
+        progress(&format!("{tier} {name} from {t}: {score:.1} GFLOPS"));
+        trials.push(Trial {
+            stage: name.to_string(),
+            value: t.to_string(),
+            gflops: score,
+        });
+        if total < pick.1 {
+            pick = (t, total);
+        }
+    }
+    Ok(pick.0)
 }
 
 /// Distinct values, in order.
@@ -315,9 +412,9 @@ pub fn calibrate(
     // 3. The B block, as a share of L2.
     let row = best.kc * 4;
     let ncs: Vec<usize> = dedup(
-        [(1, 8), (1, 4), (3, 8), (1, 2), (3, 4)]
+        [(1, 4), (1, 2), (1, 1), (2, 1)]
             .iter()
-            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.nr, 4096) / best.nr * best.nr)
+            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.nr, 8192) / best.nr * best.nr)
             .collect(),
     );
     let ncs: Vec<(String, Blocking)> = ncs
@@ -341,61 +438,60 @@ pub fn calibrate(
     let i = stage(tier, "mc", &mcs, &mut main, rounds, &mut trials, progress)?;
     best = mcs[i].1;
 
-    // 5. Transposed A in place or packed, per row stride.
+    // 5. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
-    let modes = [
-        Blocking {
-            at_pack_stride: usize::MAX,
-            ..best
-        },
-        Blocking {
-            at_pack_stride: 0,
-            ..best
-        },
-    ];
-    let times = measure(tier, &modes, &mut grads, rounds)?;
-    // Per product, median seconds in place [0] and packed [1].
-    let med: Vec<[f64; 2]> = (0..grads.len())
-        .map(|p| [0, 1].map(|mode| median(times[mode].iter().map(|r| r[p]).collect())))
+    let rule = best.kc_tn;
+    let kcs: Vec<(String, Blocking)> = dedup(vec![rule, 64, 128, 256, 512, 1024])
+        .into_iter()
+        .map(|kc_tn| (kc_tn.to_string(), Blocking { kc_tn, ..best }))
         .collect();
-    let strides: Vec<usize> = grads.iter().map(|g| g.m * 4).collect();
-    let mut thresholds: Vec<usize> = dedup({
-        let mut s = strides.clone();
-        s.sort_unstable();
-        s
-    });
-    thresholds.insert(0, 0);
-    // Beyond the largest stride measured: packed (pages apart only get worse).
-    thresholds.push(thresholds.last().copied().unwrap_or(4096) * 2);
-    let total = |th: usize| -> f64 {
-        med.iter()
-            .zip(&strides)
-            .map(|(t, &s)| if s >= th { t[1] } else { t[0] })
-            .sum()
-    };
-    let flops: f64 = grads.iter().map(Product::flops).sum();
-    let mut pick = (*thresholds.last().unwrap_or(&4096), f64::INFINITY);
-    // From the largest threshold down, so that ties keep A in place (no copy).
-    for &th in thresholds.iter().rev() {
-        let t = total(th);
-        progress(&format!(
-            "{tier} at_pack_stride {th}: {:.1} GFLOPS",
-            flops / t / 1e9
-        ));
-        trials.push(Trial {
-            stage: "at_pack_stride".into(),
-            value: th.to_string(),
-            gflops: flops / t / 1e9,
-        });
-        if t < pick.1 {
-            pick = (th, t);
-        }
-    }
-    best.at_pack_stride = pick.0;
+    let i = stage(
+        tier,
+        "kc_tn",
+        &kcs,
+        &mut grads,
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    best = kcs[i].1;
+
+    // 6. Transposed A in place or packed, per row stride.
+    best.at_pack_stride = threshold(
+        tier,
+        "at_pack_stride",
+        &mut grads,
+        |g| g.m * 4,
+        |t| Blocking {
+            at_pack_stride: t,
+            ..best
+        },
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+
+    // 7. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
+    let mut squares = square_set(opts.largest);
+    let t = threshold(
+        tier,
+        "b_in_place_max",
+        &mut squares,
+        |p| p.k * p.n,
+        |t| Blocking {
+            b_in_place_max: t.saturating_sub(1),
+            ..best
+        },
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    best.b_in_place_max = t.saturating_sub(1);
 
     // The choice against the defaults, on everything.
     let mut all = main;
     all.extend(grads);
+    all.extend(squares);
     let times = measure(tier, &[default, best], &mut all, opts.final_rounds.max(1))?;
     let score = |c: usize| median(times[c].iter().map(|r| gflops(&all, r)).collect());
     let (default_gflops, tuned_gflops) = (score(0), score(1));
@@ -439,7 +535,15 @@ mod tests {
             }
             let t = calibrate(tier, &opts, &mut |l| lines.push(l.to_string())).unwrap();
             t.blocking.validate(tier).unwrap();
-            for stage in ["tile", "kc", "nc", "mc", "at_pack_stride"] {
+            for stage in [
+                "tile",
+                "kc",
+                "nc",
+                "mc",
+                "at_pack_stride",
+                "b_in_place_max",
+                "kc_tn",
+            ] {
                 assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
             }
             assert_eq!(

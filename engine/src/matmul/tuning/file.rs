@@ -86,7 +86,8 @@ pub struct TierTuning {
 /// One candidate of one stage of the calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
-    /// The parameter varied: `tile`, `kc`, `nc`, `mc` or `at_pack_stride`.
+    /// The parameter varied: `tile`, `kc`, `nc`, `mc`, `at_pack_stride`,
+    /// `b_in_place_max` or `kc_tn`.
     pub stage: String,
     /// Its value (`8x48`, `256`, …).
     pub value: String,
