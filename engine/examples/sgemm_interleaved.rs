@@ -102,10 +102,8 @@ fn blocking(tier: Tier, spec: &str) -> Result<Blocking, String> {
             _ => return Err(format!("{spec:?}: unknown field {name:?}")),
         }
     }
-    if !blocks_given && b.kc != Blocking::for_tile(mr, nr, c).kc {
-        let kc = b.kc.max(1);
-        b.nc = (c.l2 / 4 / (kc * 4)).clamp(4 * nr, 4096) / nr * nr;
-        b.mc = (c.l2 / 2 / (kc * 4)).clamp(16 * mr, 4096) / mr * mr;
+    if !blocks_given {
+        b = b.with_kc(b.kc, c);
     }
     b.validate(tier).map_err(|e| format!("{spec:?}: {e}"))?;
     Ok(b)

@@ -57,7 +57,7 @@ struct Args {
     #[arg(long, value_enum)]
     tier: Vec<TierArg>,
     /// Rounds per stage: more is slower and steadier.
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: u32,
     /// Rounds of the final comparison against the cache-derived defaults.
     #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u32).range(1..=1000))]

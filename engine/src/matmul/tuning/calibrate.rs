@@ -44,7 +44,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            rounds: 7,
+            rounds: 9,
             final_rounds: 11,
             largest: 1024,
         }
@@ -391,20 +391,7 @@ pub fn calibrate(
     // 2. The depth, MC and NC following it by the cache rules.
     let kcs: Vec<(String, Blocking)> = [128, 192, 256, 320, 384, 512]
         .iter()
-        .map(|&kc| {
-            let rules = Blocking::for_tile(best.mr, best.nr, caches);
-            let nc = (caches.l2 / 4 / (kc * 4)).clamp(4 * best.nr, 4096) / best.nr * best.nr;
-            let mc = (caches.l2 / 2 / (kc * 4)).clamp(16 * best.mr, 4096) / best.mr * best.mr;
-            (
-                kc.to_string(),
-                Blocking {
-                    kc,
-                    nc,
-                    mc,
-                    ..rules
-                },
-            )
-        })
+        .map(|&kc| (kc.to_string(), best.with_kc(kc, caches)))
         .collect();
     let i = stage(tier, "kc", &kcs, &mut main, rounds, &mut trials, progress)?;
     best = kcs[i].1;
