@@ -120,12 +120,14 @@ impl Product {
     }
 }
 
-/// The products of stages 1–4: squares, and the three products of a linear layer of
-/// a training step (forward, input gradient, weight gradient).
+/// The products of stages 1–4: squares, the three products of a linear layer of a
+/// training step (forward, input gradient, weight gradient), and a small batch (32
+/// rows, as the MLP workload; a tall tile pads its last row panel there).
 fn main_set(largest: usize) -> Vec<Product> {
     let (no, t) = (Trans::No, Trans::Yes);
     let big = largest.max(64);
     let specs = [
+        (32, big / 4, big / 4, no, no),
         (big / 4, big / 4, big / 4, no, no),
         (big / 2, big / 2, big / 2, no, no),
         (big, big, big, no, no),
