@@ -16,8 +16,9 @@
 //! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
-//! to the first candidate's in the same round, median over rounds (a slow spell of the
-//! machine cancels). At the end the choice and the cache-derived defaults are timed
+//! to the first candidate's (the incumbent: what is in force so far) in the same round,
+//! median over rounds (a slow spell of the machine cancels); a challenger replaces the
+//! incumbent only when it scores at least 1 % higher. At the end the choice and the cache-derived defaults are timed
 //! against each other in more rounds; unless the choice wins the median per-round
 //! ratio, the defaults are kept. Every candidate lands in the file's `trials`.
 
@@ -230,7 +231,8 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Time `candidates` and return the best one's index, recording every score as a trial.
+/// Time `candidates` (the incumbent, what is in force so far, first) and return the index
+/// of the one to keep, recording every score as a trial.
 ///
 /// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
 /// round (so a slow spell of the machine cancels), median over rounds, times candidate
@@ -252,6 +254,7 @@ fn stage(
         .collect();
     let base = median(per_round[0].clone());
     let mut best = (0, f64::NEG_INFINITY);
+    let mut incumbent = f64::NAN;
     for (i, (label, _)) in candidates.iter().enumerate() {
         let rel = median(
             per_round[i]
@@ -267,23 +270,37 @@ fn stage(
             value: label.clone(),
             gflops: score,
         });
+        if i == 0 {
+            incumbent = score;
+        }
         if score > best.1 {
             best = (i, score);
         }
     }
-    Ok(best.0)
+    // A challenger must beat the incumbent by a margin, not by noise.
+    Ok(if best.1 > incumbent * (1.0 + MARGIN) {
+        best.0
+    } else {
+        0
+    })
 }
+
+/// How much better (1 %) a candidate must score than the incumbent to replace it:
+/// near-equal candidates otherwise trade places from run to run on a shared machine.
+const MARGIN: f64 = 0.01;
 
 /// A threshold between two ways of running a product: `with(t)` packs an operand of
 /// the products whose `key` is at least `t` and reads the others in place. Both ways
 /// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
 /// threshold is the one, among 0, each key and twice the largest, with the least total
-/// time, ties going to the larger (no copy).
+/// time, ties going to the larger (no copy), provided it beats the `incumbent` by the
+/// margin.
 fn threshold(
     tier: Tier,
     name: &str,
     products: &mut [Product],
     key: impl Fn(&Product) -> usize,
+    incumbent: usize,
     with: impl Fn(usize) -> Blocking,
     rounds: usize,
     trials: &mut Vec<Trial>,
@@ -314,13 +331,15 @@ fn threshold(
     candidates.insert(0, 0);
     candidates.push(candidates.last().copied().unwrap_or(1) * 2);
     let flops: f64 = products.iter().map(Product::flops).sum();
-    let mut pick = (usize::MAX, f64::INFINITY);
-    for &t in candidates.iter().rev() {
-        let total: f64 = med
-            .iter()
+    let total = |t: usize| -> f64 {
+        med.iter()
             .zip(&keys)
             .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
-            .sum();
+            .sum()
+    };
+    let mut pick = (usize::MAX, f64::INFINITY);
+    for &t in candidates.iter().rev() {
+        let total = total(t);
         let score = flops / total / 1e9;
         progress(&format!("{tier} {name} from {t}: {score:.1} GFLOPS"));
         trials.push(Trial {
@@ -332,7 +351,12 @@ fn threshold(
             pick = (t, total);
         }
     }
-    Ok(pick.0)
+    // As in `stage`: the incumbent stays unless the pick is faster by the margin.
+    Ok(if pick.1 * (1.0 + MARGIN) < total(incumbent) {
+        pick.0
+    } else {
+        incumbent
+    })
 }
 
 /// Distinct values, in order.
@@ -391,21 +415,23 @@ pub fn calibrate(
     let mut best = tiles[i].1;
 
     // 2. The depth, MC and NC following it by the cache rules.
-    let kcs: Vec<(String, Blocking)> = [128, 192, 256, 320, 384, 512]
-        .iter()
-        .map(|&kc| (kc.to_string(), best.with_kc(kc, caches)))
+    let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
+        .into_iter()
+        .map(|kc| (kc.to_string(), best.with_kc(kc, caches)))
         .collect();
     let i = stage(tier, "kc", &kcs, &mut main, rounds, &mut trials, progress)?;
     best = kcs[i].1;
 
     // 3. The B block, as a share of L2.
     let row = best.kc * 4;
-    let ncs: Vec<usize> = dedup(
-        [(1, 4), (1, 2), (1, 1), (2, 1)]
-            .iter()
-            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.nr, 8192) / best.nr * best.nr)
-            .collect(),
-    );
+    let ncs: Vec<usize> =
+        dedup(
+            std::iter::once(best.nc)
+                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
+                    (caches.l2 * p / q / row).clamp(best.nr, 8192) / best.nr * best.nr
+                }))
+                .collect(),
+        );
     let ncs: Vec<(String, Blocking)> = ncs
         .into_iter()
         .map(|nc| (nc.to_string(), Blocking { nc, ..best }))
@@ -414,12 +440,14 @@ pub fn calibrate(
     best = ncs[i].1;
 
     // 4. The A block, as a multiple of L2.
-    let mcs: Vec<usize> = dedup(
-        [(1, 4), (1, 2), (1, 1), (2, 1)]
-            .iter()
-            .map(|&(p, q)| (caches.l2 * p / q / row).clamp(best.mr, 8192) / best.mr * best.mr)
-            .collect(),
-    );
+    let mcs: Vec<usize> =
+        dedup(
+            std::iter::once(best.mc)
+                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
+                    (caches.l2 * p / q / row).clamp(best.mr, 8192) / best.mr * best.mr
+                }))
+                .collect(),
+        );
     let mcs: Vec<(String, Blocking)> = mcs
         .into_iter()
         .map(|mc| (mc.to_string(), Blocking { mc, ..best }))
@@ -451,6 +479,7 @@ pub fn calibrate(
         "at_pack_stride",
         &mut grads,
         |g| g.m * 4,
+        best.at_pack_stride,
         |t| Blocking {
             at_pack_stride: t,
             ..best
@@ -467,6 +496,7 @@ pub fn calibrate(
         "b_in_place_max",
         &mut squares,
         |p| p.k * p.n,
+        best.b_in_place_max.saturating_add(1),
         |t| Blocking {
             b_in_place_max: t.saturating_sub(1),
             ..best
