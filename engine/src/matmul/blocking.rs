@@ -17,7 +17,7 @@
 //!
 //! **Where they come from.** [`Blocking::for_caches`] derives every field from this
 //! CPU's caches (`cache.rs`) and the tier's default tile: MR·KC·4 ≤ L1d/4 (KC a
-//! multiple of 64, 128..=512), KC·NC·4 ≤ L2/2, MC·KC·4 ≤ L2, KC_TN·NR·4 ≤ L1d/2,
+//! multiple of 64, 128..=512), KC·NC·4 ≤ L2, MC·KC·4 ≤ L2, KC_TN·NR·4 ≤ L1d/2,
 //! B in place while k·n·4 ≤ L1d/2, and transposed A packed from 4 KiB rows up (a page per step of k: every step a new TLB entry and
 //! the same L1 set). These are the sane defaults; which tile and blocks are actually
 //! fastest differs between CPUs (on an Ice Lake an 8×48 tile beat 8×32 by 12–21 %, on
@@ -103,12 +103,12 @@ impl Blocking {
     }
 
     /// This blocking with depth `kc` and the A and B blocks the cache rules give for it
-    /// (KC·NC·4 ≤ L2/2, MC·KC·4 ≤ L2, whole tiles).
+    /// (KC·NC·4 ≤ L2, MC·KC·4 ≤ L2, whole tiles).
     pub fn with_kc(self, kc: usize, c: Caches) -> Blocking {
         let (mr, nr, kc) = (self.mr, self.nr, kc.max(1));
         Blocking {
             kc,
-            nc: (c.l2 / 2 / (kc * 4)).clamp(4 * nr, 4096) / nr * nr,
+            nc: (c.l2 / (kc * 4)).clamp(4 * nr, 4096) / nr * nr,
             mc: (c.l2 / (kc * 4)).clamp(16 * mr, 4096) / mr * mr,
             ..self
         }
@@ -295,15 +295,15 @@ mod tests {
         let b = Blocking::for_tile(8, 32, zen4);
         assert_eq!(
             (b.kc, b.nc, b.mc, b.kc_tn, b.b_in_place_max),
-            (256, 512, 1024, 128, 4096)
+            (256, 1024, 1024, 128, 4096)
         );
         let xeon = Caches {
             l1d: 48 * 1024,
             l2: 2048 * 1024,
         };
         let b = Blocking::for_tile(8, 32, xeon);
-        assert_eq!((b.kc, b.nc, b.mc, b.kc_tn), (384, 672, 1360, 192));
+        assert_eq!((b.kc, b.nc, b.mc, b.kc_tn), (384, 1344, 1360, 192));
         let b = Blocking::for_tile(6, 16, Caches::FALLBACK);
-        assert_eq!((b.kc, b.nc, b.mc, b.kc_tn), (320, 400, 816, 256));
+        assert_eq!((b.kc, b.nc, b.mc, b.kc_tn), (320, 816, 816, 256));
     }
 }
