@@ -43,6 +43,8 @@ pub enum Error {
     Workload { workload: String, reason: String },
     #[error("{0}")]
     Engine(#[from] smallmind::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{what}: {reason}")]
     Other { what: String, reason: String },
 }
