@@ -9,6 +9,9 @@ use smprof::report;
 use std::process::ExitCode;
 
 pub fn run(cli: &Cli, args: &AbArgs) -> anyhow::Result<ExitCode> {
+    if let Some(f) = &args.filter {
+        smprof::workloads::require_filter(f).context("--filter")?;
+    }
     if args.rounds == 0 {
         bail!("--rounds must be at least 1");
     }
