@@ -52,6 +52,8 @@ pub enum Error {
         current_label: String,
         current_mode: String,
     },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{what}: {reason}")]
     Other { what: String, reason: String },
 }

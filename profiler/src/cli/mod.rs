@@ -8,7 +8,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (compare/gate: nothing gating regressed)
   1  a gating regression was found (compare --fail-on, gate)
-  2  usage or data error (bad arguments, missing or damaged result, build failure)
+  2  usage or data error (bad arguments, missing or damaged result, build failure,
+     results directory locked by another run, a binary not built from HEAD)
+  141  stdout closed early (e.g. `smprof … | head`): ended quietly, as by SIGPIPE
 
 Environment:
   NO_COLOR           disable colour in terminal output
@@ -159,6 +161,16 @@ pub struct RunArgs {
     /// Do not save the result under the baselines directory.
     #[arg(long)]
     pub no_save: bool,
+    /// Save even when this result would replace one with workloads it lacks or of
+    /// another metric mode (a run of the whole catalogue always replaces; the
+    /// replaced result is kept as `<key>.prev.json`).
+    #[arg(long)]
+    pub replace: bool,
+    /// Measure and save although this smprof was not built from HEAD's sources
+    /// (or the work tree's); the result is saved as `<sha>-stale`, apart from the
+    /// commit's. Without it such a run is refused: rebuild first.
+    #[arg(long)]
+    pub allow_stale: bool,
     /// Print the result table as JSON instead.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,

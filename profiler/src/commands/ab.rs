@@ -14,6 +14,9 @@ use smprof::workloads::Suite;
 use std::process::ExitCode;
 
 pub fn run(cli: &Cli, args: &AbArgs) -> anyhow::Result<ExitCode> {
+    if let Some(f) = &args.filter {
+        smprof::workloads::require_filter(f).context("--filter")?;
+    }
     if args.format == FormatArg::Csv {
         bail!("ab prints --format table, json or markdown");
     }

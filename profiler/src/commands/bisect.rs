@@ -23,6 +23,7 @@ pub fn spinner() -> ProgressBar {
 }
 
 pub fn run(cli: &Cli, args: &BisectArgs) -> anyhow::Result<ExitCode> {
+    smprof::workloads::require_name(&args.workload).context("--workload")?;
     let instructions = match args.metric.as_str() {
         "time_ns" => false,
         "instructions" => true,

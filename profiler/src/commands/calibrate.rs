@@ -11,6 +11,9 @@ use smprof::workloads::Suite;
 use std::process::ExitCode;
 
 pub fn run(cli: &Cli, args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
+    if let Some(f) = &args.filter {
+        smprof::workloads::require_filter(f).context("--filter")?;
+    }
     if args.runs < 2 {
         anyhow::bail!(
             "--runs {} : calibration needs at least 2 runs (5 or more recommended)",

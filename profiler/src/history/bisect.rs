@@ -206,8 +206,8 @@ pub fn bisect(
 
 /// The real prober: builds each candidate, measures it against the good end's
 /// binary (interleaved rounds for wall time, one count for instructions), decides
-/// with [`crate::compare::compare`], and saves the candidate's result in the store
-/// (and the good end's, when the store has none for it).
+/// with [`crate::compare::compare`], and keeps both measurements as probes in the
+/// store (`Store::save_probe`), apart from the commits' results.
 pub struct BuildProber<'a> {
     pub repo: &'a git2::Repository,
     pub good: BuiltSide,
@@ -268,10 +268,9 @@ impl Prober for BuildProber<'_> {
             }
         };
         if let Some(store) = self.store {
-            store.save(&cand)?;
-            if !store.path_for(&good).exists() {
-                store.save(&good)?;
-            }
+            // Probes (one workload) are kept apart from results: never a commit's result.
+            store.save_probe(&cand)?;
+            store.save_probe(&good)?;
         }
         let Some(v) = cmp
             .verdicts
