@@ -2,7 +2,14 @@
 //! configurations by each command before any work starts.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use smprof::measure::{MAX_PROCESSES, MAX_SAMPLES, MAX_THREADS};
 use std::path::PathBuf;
+
+/// A count option between 1 and `max` (the plan's bounds, `smprof::measure`):
+/// anything else is a usage error (exit 2) naming the range.
+fn bounded(max: u32) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(max))
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -128,16 +135,16 @@ pub struct RunArgs {
     /// Fewer processes and samples (3 × 4): about a minute for the whole catalogue.
     #[arg(long)]
     pub quick: bool,
-    /// Samples per worker process (overrides the mode's default). With `--metric
-    /// instructions`: operations counted per workload after the warm-up (default 1, as
-    /// counts are exact).
-    #[arg(long)]
+    /// Samples per worker process, 1 to 10000 (overrides the mode's default). With
+    /// `--metric instructions`: operations counted per workload after the warm-up
+    /// (default 1, as counts are exact).
+    #[arg(long, value_parser = bounded(MAX_SAMPLES))]
     pub samples: Option<u32>,
-    /// Worker processes in the timing pass (overrides the mode's default).
-    #[arg(long)]
+    /// Worker processes in the timing pass, 1 to 1000 (overrides the mode's default).
+    #[arg(long, value_parser = bounded(MAX_PROCESSES))]
     pub processes: Option<u32>,
-    /// Engine threads (default 1, for stable figures).
-    #[arg(long, default_value_t = 1)]
+    /// Engine threads, 1 to 1024 (default 1, for stable figures).
+    #[arg(long, default_value_t = 1, value_parser = bounded(MAX_THREADS))]
     pub threads: u32,
     /// `time` (wall clock) or `instructions` (callgrind; needs valgrind).
     #[arg(long, value_enum, default_value_t = MetricModeArg::Time)]
@@ -294,10 +301,10 @@ pub struct AbArgs {
     /// Only workloads matching this.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Interleaved rounds (A B counts as one). The sides are compared round by
-    /// round: at α = 0.01 a change needs at least 8 rounds to be significant
-    /// (10 for one seen in all rounds but the closest).
-    #[arg(long, default_value_t = 10)]
+    /// Interleaved rounds (A B counts as one), 1 to 1000. The sides are compared
+    /// round by round: at α = 0.01 a change needs at least 8 rounds to be
+    /// significant (10 for one seen in all rounds but the closest).
+    #[arg(long, default_value_t = 10, value_parser = bounded(MAX_PROCESSES))]
     pub rounds: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -347,11 +354,11 @@ pub struct WorkerArgs {
     /// Pass: `time`, `alloc` or `instructions`.
     #[arg(long)]
     pub pass: String,
-    /// Samples to take per workload.
-    #[arg(long, default_value_t = 6)]
+    /// Samples to take per workload (1 to 10000).
+    #[arg(long, default_value_t = 6, value_parser = bounded(MAX_SAMPLES))]
     pub samples: u32,
-    /// Engine threads.
-    #[arg(long, default_value_t = 1)]
+    /// Engine threads (1 to 1024).
+    #[arg(long, default_value_t = 1, value_parser = bounded(MAX_THREADS))]
     pub threads: u32,
     /// Index of this worker process.
     #[arg(long, default_value_t = 0)]
