@@ -2,14 +2,24 @@
 //! configurations by each command before any work starts.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use smprof::measure::{MAX_PROCESSES, MAX_SAMPLES, MAX_THREADS};
 use std::path::PathBuf;
+
+/// A count option between 1 and `max` (the plan's bounds, `smprof::measure`):
+/// anything else is a usage error (exit 2) naming the range.
+fn bounded(max: u32) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(max))
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (compare/gate: nothing gating regressed)
   1  a gating regression was found (compare --fail-on, gate)
   2  usage or data error (bad arguments, missing or damaged result, build failure,
-     results directory locked by another run, a binary not built from HEAD)
+     results directory locked by another run, a binary not built from HEAD,
+     results of different metric modes)
+  3  nothing gating regressed, but a wall-time verdict stayed inconclusive after
+     the most lockstep rounds (compare --fail-on, gate, ab)
   141  stdout closed early (e.g. `smprof … | head`): ended quietly, as by SIGPIPE
 
 Environment:
@@ -141,16 +151,16 @@ pub struct RunArgs {
     /// Fewer processes and samples (3 × 4): about a minute for the whole catalogue.
     #[arg(long)]
     pub quick: bool,
-    /// Samples per worker process (overrides the mode's default). With `--metric
-    /// instructions`: operations counted per workload after the warm-up (default 1, as
-    /// counts are exact).
-    #[arg(long)]
+    /// Samples per worker process, 1 to 10000 (overrides the mode's default). With
+    /// `--metric instructions`: operations counted per workload after the warm-up
+    /// (default 1, as counts are exact).
+    #[arg(long, value_parser = bounded(MAX_SAMPLES))]
     pub samples: Option<u32>,
-    /// Worker processes in the timing pass (overrides the mode's default).
-    #[arg(long)]
+    /// Worker processes in the timing pass, 1 to 1000 (overrides the mode's default).
+    #[arg(long, value_parser = bounded(MAX_PROCESSES))]
     pub processes: Option<u32>,
-    /// Engine threads (default 1, for stable figures).
-    #[arg(long, default_value_t = 1)]
+    /// Engine threads, 1 to 1024 (default 1, for stable figures).
+    #[arg(long, default_value_t = 1, value_parser = bounded(MAX_THREADS))]
     pub threads: u32,
     /// `time` (wall clock) or `instructions` (callgrind; needs valgrind).
     #[arg(long, value_enum, default_value_t = MetricModeArg::Time)]
@@ -337,10 +347,10 @@ pub struct AbArgs {
     /// Fewest rounds of the first look (default: what the decision needs: the
     /// exact signed-rank test must be able to reach α over the workloads
     /// measured). Undecided workloads get more rounds, up to three looks.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, value_parser = bounded(MAX_PROCESSES))]
     pub rounds: Option<u32>,
     /// Sample pairs per round and workload.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 4, value_parser = bounded(MAX_SAMPLES))]
     pub samples: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -390,11 +400,11 @@ pub struct WorkerArgs {
     /// Pass: `time`, `alloc` or `instructions`.
     #[arg(long)]
     pub pass: String,
-    /// Samples to take per workload.
-    #[arg(long, default_value_t = 6)]
+    /// Samples to take per workload (1 to 10000).
+    #[arg(long, default_value_t = 6, value_parser = bounded(MAX_SAMPLES))]
     pub samples: u32,
-    /// Engine threads.
-    #[arg(long, default_value_t = 1)]
+    /// Engine threads (1 to 1024).
+    #[arg(long, default_value_t = 1, value_parser = bounded(MAX_THREADS))]
     pub threads: u32,
     /// Index of this worker process.
     #[arg(long, default_value_t = 0)]

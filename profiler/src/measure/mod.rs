@@ -7,6 +7,7 @@
 //! - [`alloc`]: heap statistics per operation (dhat) and pool reduction;
 //! - [`attribution`]: time, calls and bytes by engine op for composite workloads;
 //! - [`callgrind`]: instruction counts under valgrind (the gate's deterministic mode);
+//! - [`parent_death`]: every worker is killed by the kernel when its smprof dies;
 //! - [`assemble`]: worker lines → a [`RunResult`].
 
 pub mod affinity;
@@ -16,6 +17,7 @@ pub mod attribution;
 pub mod callgrind;
 pub mod lockstep;
 pub mod orchestrate;
+pub mod parent_death;
 pub mod preemption;
 pub mod timing;
 pub mod worker;
@@ -34,6 +36,17 @@ pub const DEFAULT_SAMPLES: u32 = 6;
 /// `--quick`: fewer processes and samples.
 pub const QUICK_PROCESSES: u32 = 3;
 pub const QUICK_SAMPLES: u32 = 4;
+
+/// Upper bounds of a plan (and of the command-line options that set them).
+/// A worker keeps its samples in memory and a run keeps every worker's, so an
+/// unbounded count (`--samples 4294967295`) would abort on the allocation.
+/// The bounds are far above any useful run: a default run takes 6 samples in 5
+/// processes.
+pub const MAX_SAMPLES: u32 = 10_000;
+/// Worker processes per run (alternating measurements: rounds per side).
+pub const MAX_PROCESSES: u32 = 1_000;
+/// Engine threads a worker may be asked for.
+pub const MAX_THREADS: u32 = 1_024;
 
 /// What the timing pass measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,24 +215,26 @@ pub fn execute_alternating(a: &Plan, b: &Plan, progress: bool) -> Result<(RunRes
     }
 }
 
-/// A plan can run: every workload in the catalogue, at least one process, sample and thread.
+/// A plan can run: every workload in the catalogue; processes, samples and
+/// threads between 1 and their bound ([`MAX_PROCESSES`], [`MAX_SAMPLES`], [`MAX_THREADS`]).
 fn validate(plan: &Plan) -> Result<()> {
     for name in &plan.workloads {
         if workloads::find(name).is_none() {
             return Err(unknown_workload(name));
         }
     }
-    if plan.processes == 0 || plan.samples_per_process == 0 {
-        return Err(Error::Other {
-            what: "run plan".into(),
-            reason: "processes and samples per process must be at least 1".into(),
-        });
-    }
-    if plan.threads == 0 {
-        return Err(Error::Other {
-            what: "run plan".into(),
-            reason: "threads must be at least 1".into(),
-        });
+    let bounds = [
+        ("processes", plan.processes, MAX_PROCESSES),
+        ("samples per process", plan.samples_per_process, MAX_SAMPLES),
+        ("threads", plan.threads, MAX_THREADS),
+    ];
+    for (what, value, max) in bounds {
+        if !(1..=max).contains(&value) {
+            return Err(Error::Other {
+                what: "run plan".into(),
+                reason: format!("{what} must be between 1 and {max}, not {value}"),
+            });
+        }
     }
     Ok(())
 }

@@ -361,7 +361,8 @@ fn timing_worker(
     )
 }
 
-/// The command line of one worker process (stdio left to the caller).
+/// The command line of one worker process (stdio left to the caller); the
+/// worker dies with this process.
 pub(super) fn worker_command(
     plan: &Plan,
     order: &[String],
@@ -383,6 +384,7 @@ pub(super) fn worker_command(
         .arg(process.to_string())
         .env("SMALLMIND_THREADS", plan.threads.to_string())
         .env("RAYON_NUM_THREADS", plan.threads.to_string());
+    super::parent_death::die_with_parent(&mut cmd);
     cmd
 }
 

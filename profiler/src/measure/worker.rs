@@ -4,7 +4,7 @@
 
 use super::alloc::{self, AllocFigures};
 use super::attribution::{self, Attribution};
-use super::{measured_op, timing};
+use super::{callgrind, measured_op, timing};
 use crate::error::{Error, Result};
 use crate::workloads;
 use serde::{Deserialize, Serialize};
@@ -179,10 +179,13 @@ fn measure_one(name: &str, spec: &Spec, scope_ns: f64, line: &mut Line) -> Resul
             line.attribution = Some(attribution::measure(w.as_mut(), ATTRIBUTION_OPS, scope_ns)?);
         }
         Pass::Instructions => {
+            // Setup and this warm-up run before callgrind instruments anything
+            // (`--instr-atstart=no`); only the counted calls run instrumented.
             w.run()?;
-            for _ in 0..spec.samples {
-                measured_op(w.as_mut())?;
-            }
+            callgrind::requests::start_instrumentation();
+            let counted = (0..spec.samples).try_for_each(|_| measured_op(w.as_mut()));
+            callgrind::requests::stop_instrumentation();
+            counted?;
             line.operations = spec.samples;
         }
     }

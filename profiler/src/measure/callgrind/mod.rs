@@ -1,11 +1,13 @@
 //! Instruction counts under valgrind's callgrind: the gate's deterministic mode.
 //!
 //! Each workload runs in its own `smprof worker --pass instructions` under
-//! `valgrind --tool=callgrind --toggle-collect=<measured_op>`: collection is off
-//! during start-up, setup and the warm-up, and on only inside
-//! [`crate::measure`]'s `measured_op`, which the worker calls exactly `samples`
-//! times. The file's totals divided by the operations the worker reports is the
-//! count per operation.
+//! `valgrind --tool=callgrind --instr-atstart=no --toggle-collect=<measured_op>`:
+//! start-up, setup and the warm-up run uninstrumented, the worker switches
+//! callgrind's instrumentation on just before the counted calls and off after
+//! them ([`requests`]), and collection is on only inside [`crate::measure`]'s
+//! `measured_op`, which the worker calls exactly `samples` times. The file's
+//! totals divided by the operations the worker reports is the count per
+//! operation; instrumenting late changes no count (test `callgrind_requests`).
 //!
 //! Determinism: one engine thread (a thread pool's idle spinning is not
 //! repeatable), and valgrind hides AVX-512 from CPUID, so the engine picks its
@@ -14,10 +16,14 @@
 //! the worker die with SIGILL, reported as such — it never goes unnoticed.
 //!
 //! Cost: valgrind 3.19 runs every FMA lane through a software helper (≈50 ns a
-//! lane), so an AVX2 sgemm costs ≈50 s per 1024³ call. Hence one counted
+//! lane), instrumented or not, so an AVX2 sgemm costs ≈50 s per 1024³ call and
+//! matmul/1024's warm-up as much as its counted call. Hence one counted
 //! operation by default ([`DEFAULT_OPS`]), glibc's libm kept off its FMA variants
-//! (the workloads' Box–Muller setup spent most of its time there), and the
-//! longest runs started first ([`longest_first`]).
+//! (the workloads' Box–Muller setup spent most of its time there), the
+//! instrumentation off outside the counted calls, and the longest runs started
+//! first ([`longest_first`]).
+
+pub mod requests;
 
 use crate::error::{Error, Result};
 use crate::result::{Better, WorkloadResult};
@@ -164,7 +170,7 @@ pub fn check_tier_env() -> Result<()> {
 }
 
 /// The command that counts one workload: `valgrind --tool=callgrind … <exe> worker
-/// --pass instructions --workloads W --samples N --threads 1`.
+/// --pass instructions --workloads W --samples N --threads 1`; it dies with this process.
 pub fn command(
     valgrind: &Path,
     exe: &Path,
@@ -173,8 +179,12 @@ pub fn command(
     out_file: &Path,
 ) -> Command {
     let mut cmd = Command::new(valgrind);
-    cmd.arg("--tool=callgrind")
-        .arg(format!("--toggle-collect={TOGGLE_PATTERN}"))
+    cmd.arg("--tool=callgrind");
+    if requests::SUPPORTED {
+        // The worker starts the instrumentation itself, after the warm-up.
+        cmd.arg("--instr-atstart=no");
+    }
+    cmd.arg(format!("--toggle-collect={TOGGLE_PATTERN}"))
         .arg("--collect-atstart=no")
         .arg(format!("--callgrind-out-file={}", out_file.display()))
         // Not needed for totals; keeps the file small and the run faster.
@@ -199,6 +209,7 @@ pub fn command(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    super::parent_death::die_with_parent(&mut cmd);
     cmd
 }
 
@@ -207,14 +218,15 @@ pub fn command(
 /// report the failure themselves). Valgrind's cost follows it closely enough to
 /// order the runs.
 pub fn native_costs(exe: &Path, workloads: &[String], samples: u32) -> Option<Vec<f64>> {
-    let output = Command::new(exe)
-        .args(["worker", "--pass", "instructions", "--workloads"])
+    let mut cmd = Command::new(exe);
+    cmd.args(["worker", "--pass", "instructions", "--workloads"])
         .arg(workloads.join(","))
         .args(["--samples", &samples.to_string(), "--threads", "1"])
         .env("SMALLMIND_THREADS", "1")
         .env("RAYON_NUM_THREADS", "1")
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    let output = super::parent_death::die_with_parent(&mut cmd)
         .output()
         .ok()?;
     if !output.status.success() {
@@ -349,8 +361,9 @@ pub fn count_one(
             return Err(Error::Workload {
                 workload: workload.to_string(),
                 reason: format!(
-                    "callgrind collected no instructions inside {TOGGLE_PATTERN} ({}): was measured_op inlined or renamed?",
-                    out_file.display()
+                    "callgrind collected no instructions inside {TOGGLE_PATTERN} ({}): was measured_op inlined or renamed, or is {} an smprof whose worker does not switch the instrumentation on itself?",
+                    out_file.display(),
+                    exe.display()
                 ),
             });
         }
@@ -538,6 +551,10 @@ mod tests {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         assert!(args.contains(&format!("--toggle-collect={TOGGLE_PATTERN}")));
+        assert_eq!(
+            args.contains(&"--instr-atstart=no".to_string()),
+            requests::SUPPORTED
+        );
         assert!(args.contains(&"--collect-atstart=no".to_string()));
         assert!(args.contains(&"--callgrind-out-file=/tmp/o".to_string()));
         let tail: Vec<&str> = args
