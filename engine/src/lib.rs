@@ -8,6 +8,7 @@
 //! - [`matmul`]: the BLIS-style sgemm, gemv and batched tensor matmul.
 //! - [`threads`]: the thread count (`SMALLMIND_THREADS`, [`threads::set_threads`]) and the team parallel kernels run on.
 //! - [`profile`]: per-op instrumentation (calls, time, bytes) that costs nothing when off.
+//! - [`seed`]: seeded regressions (`seed-*` features, off by default) for the profiler's verdict-quality suite.
 
 pub mod autograd;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod nn;
 pub mod pool;
 pub mod profile;
 pub mod rng;
+pub mod seed;
 pub mod simd;
 pub mod tensor;
 pub mod threads;

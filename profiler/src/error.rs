@@ -43,6 +43,17 @@ pub enum Error {
     Workload { workload: String, reason: String },
     #[error("{0}")]
     Engine(#[from] smallmind::Error),
+    #[error(
+        "cannot compare {baseline_label} ({baseline_mode}) with {current_label} ({current_mode}): one counts instructions, the other times; measure both sides the same way (`smprof run --metric {baseline_mode}` or `--metric {current_mode}`)"
+    )]
+    MixedModes {
+        baseline_label: String,
+        baseline_mode: String,
+        current_label: String,
+        current_mode: String,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{what}: {reason}")]
     Other { what: String, reason: String },
 }

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod build;
 pub mod compare;
 pub mod config;
+pub mod decision;
 pub mod env;
 pub mod error;
 pub mod gate;

@@ -179,9 +179,17 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
         config: Default::default(),
         floors: None,
         store: Some(&store),
+        lockstep: false,
         builds: 1,
         progress: Box::new(|_| {}),
     };
+    // A full result of the first bad commit: bisect's one-workload probe of it
+    // must not replace it.
+    let mut full = out.head.result.clone();
+    let mut second = full.workloads[0].clone();
+    second.name = "matmul/128".into();
+    full.workloads.push(second);
+    store.save(&full, smprof::store::Replace::Always).unwrap();
     let outcome = bisect(&range, &mut prober, &mut |_| {}).unwrap();
     let Outcome::Found {
         first_bad, step, ..
@@ -192,8 +200,27 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
     assert_eq!(first_bad.sha, ids[2].to_string());
     assert!((step - 0.30).abs() < 0.01, "{step}");
     assert!(prober.builds <= 4, "{} builds for 5 commits", prober.builds);
-    // Measured candidates are kept as results of their commits.
-    assert!(store.resolve(&ids[2].to_string()).is_ok());
+    // Measured candidates are kept as probes, apart from the commits' results.
+    let kept = store.resolve(&ids[2].to_string()).unwrap().result;
+    assert_eq!(
+        kept.workloads.len(),
+        2,
+        "the full result is still the commit's"
+    );
+    let probes: Vec<String> = std::fs::read_dir(dir.join("baselines/probes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        probes
+            .iter()
+            .any(|p| p.starts_with(&format!("{}-time-", ids[2]))),
+        "{probes:?}"
+    );
+    assert!(
+        store.resolve(&ids[1].to_string()).is_err(),
+        "a probe is not a result"
+    );
 }
 
 #[test]

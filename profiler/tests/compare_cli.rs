@@ -19,14 +19,60 @@ fn smprof(dir: &Path) -> Command {
     cmd
 }
 
+/// A compare of two stored fixtures, unconfirmed: outside a git repository
+/// their commits cannot be built for the lockstep confirmation.
 fn compare(dir: &Path, base: &str, cur: &str) -> Command {
     let mut cmd = smprof(dir);
     cmd.arg("compare")
+        .arg("--no-confirm")
         .arg("--baseline")
         .arg(data(base))
         .arg("--current")
         .arg(data(cur));
     cmd
+}
+
+#[test]
+fn wall_time_changes_need_both_builds_unless_unconfirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    smprof(dir.path())
+        .args(["compare", "--no-reports", "--baseline"])
+        .arg(data("baseline.json"))
+        .arg("--current")
+        .arg(data("current.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("confirming wall-time changes"))
+        .stderr(predicate::str::contains("--no-confirm"));
+    // Unconfirmed: the report says so.
+    compare(dir.path(), "baseline.json", "current.json")
+        .args(["--no-reports", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(r#""confirmation": "unconfirmed""#))
+        .stderr(predicate::str::contains("are unconfirmed"));
+}
+
+#[test]
+fn a_time_result_against_an_instructions_result_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut counted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("current.json")).unwrap()).unwrap();
+    counted["settings"]["metric_mode"] = "instructions".into();
+    let path = dir.path().join("counted.json");
+    std::fs::write(&path, counted.to_string()).unwrap();
+    for cmd in ["compare", "gate"] {
+        smprof(dir.path())
+            .args([cmd, "--no-confirm", "--baseline"])
+            .arg(data("baseline.json"))
+            .arg("--current")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "one counts instructions, the other times",
+            ));
+    }
 }
 
 #[test]

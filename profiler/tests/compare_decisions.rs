@@ -30,7 +30,12 @@ fn run(base: &str, cur: &str, config: &Config, floors: Option<&NoiseFloors>) -> 
         &b,
         &c,
         config,
-        floors,
+        floors
+            .map(|f| smprof::compare::Floors {
+                stored: Some(f.clone()),
+                paired: None,
+            })
+            .as_ref(),
         "2026-11-21T12:00:00Z".into(),
     )
 }

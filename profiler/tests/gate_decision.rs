@@ -3,7 +3,8 @@
 
 use smprof::compare::model::*;
 use smprof::config::{Config, Waiver};
-use smprof::gate::{alternation, confirm, decision, limits, waivers};
+use smprof::decision::confirm as engine_confirm;
+use smprof::gate::{confirm, decision, limits, waivers};
 use smprof::report::gate as render;
 use smprof::result::{Better, Env, MetricKind};
 
@@ -401,6 +402,102 @@ fn wall_time_regressions_fail_only_if_confirmed() {
     assert_eq!(d.exit_code(), 1);
 }
 
+#[test]
+fn only_a_stable_or_better_re_measurement_clears_a_regression() {
+    let flagged = comparison(vec![verdict(
+        "matmul_backward/128x256x128",
+        "time_ns",
+        0.22,
+        VerdictKind::Regression,
+        true,
+    )]);
+    for (recheck, clears) in [
+        (VerdictKind::Stable, true),
+        (VerdictKind::Improvement, true),
+        (VerdictKind::Regression, false),
+        // Bimodal (267.6 µs and 418.2 µs against 218.7 µs) or undecided: no evidence of a pass.
+        (VerdictKind::Unstable, false),
+        (VerdictKind::Inconclusive, false),
+    ] {
+        let mut d = gate(&flagged, &Config::default(), false);
+        let again = comparison(vec![verdict(
+            "matmul_backward/128x256x128",
+            "time_ns",
+            0.5,
+            recheck,
+            true,
+        )]);
+        confirm::apply_confirmation(&mut d, &again, "both");
+        assert_eq!(d.exit_code(), if clears { 0 } else { 1 }, "{recheck:?}");
+    }
+}
+
+#[test]
+fn derived_and_diagnostic_metrics_never_gate_on_their_own() {
+    let mut derived = verdict(
+        "gelu/1k",
+        "elements_per_s",
+        -0.2,
+        VerdictKind::Regression,
+        true,
+    );
+    derived.kind = MetricKind::Derived;
+    derived.derived_from = Some("time_ns".into());
+    let d = gate(
+        &comparison(vec![
+            verdict("gelu/1k", "time_ns", 0.25, VerdictKind::Regression, true),
+            derived,
+            verdict(
+                "gelu/1k",
+                "alloc_bytes_unpooled",
+                0.5,
+                VerdictKind::Regression,
+                false,
+            ),
+        ]),
+        &Config::default(),
+        false,
+    );
+    let failing: Vec<String> = d
+        .failures
+        .iter()
+        .map(|f| format!("{} {}", f.workload, f.metric))
+        .collect();
+    assert_eq!(failing, ["gelu/1k time_ns"]);
+}
+
+#[test]
+fn an_inconclusive_verdict_exits_3_when_nothing_fails() {
+    let d = gate(
+        &comparison(vec![verdict(
+            "gelu/1k",
+            "time_ns",
+            0.05,
+            VerdictKind::Inconclusive,
+            true,
+        )]),
+        &Config::default(),
+        false,
+    );
+    assert_eq!(d.inconclusive, ["gelu/1k time_ns"]);
+    assert_eq!(d.exit_code(), 3);
+    let d = gate(
+        &comparison(vec![
+            verdict("gelu/1k", "time_ns", 0.05, VerdictKind::Inconclusive, true),
+            verdict(
+                "matmul/128",
+                "instructions",
+                0.3,
+                VerdictKind::Regression,
+                false,
+            ),
+        ]),
+        &Config::default(),
+        false,
+    );
+    assert_eq!(d.exit_code(), 1);
+}
+
 /// A minimal valid result with one deterministic metric per entry.
 fn result_json(entries: &[(&str, &str, f64)]) -> String {
     let workloads: Vec<serde_json::Value> = entries
@@ -441,14 +538,17 @@ fn wall_time_verdicts_come_from_the_alternation_and_disagreements_are_noted() {
         verdict("softmax/256", "time_ns", 0.0, Stable, true),
     ]);
     assert_eq!(
-        alternation::wall_time_workloads(&stored),
+        engine_confirm::wall_time_workloads(&stored),
         ["matmul/128", "gelu/1k", "softmax/256"]
     );
     let alternating = comparison(vec![
         verdict("matmul/128", "time_ns", 0.09, Regression, true),
         verdict("gelu/1k", "time_ns", 0.002, Stable, true),
     ]);
-    let notes = alternation::replace_wall_time(&mut stored, &alternating);
+    let notes: Vec<String> = engine_confirm::apply(&mut stored, &alternating)
+        .iter()
+        .map(|d| d.describe())
+        .collect();
     let v = &stored.verdicts;
     assert_eq!((v[0].verdict, v[0].change), (Regression, 0.09));
     // Deterministic metrics are exact: never replaced.

@@ -2,6 +2,8 @@
 //! reruns keep the previous file, and outside git a timestamp key with a warning.
 //! Each run is a tiny subset (`gelu/1k`, one process, two samples) to stay fast.
 
+mod source_tree;
+
 use assert_cmd::Command;
 use smprof::result::load;
 use std::path::Path;
@@ -51,6 +53,8 @@ fn results_are_keyed_by_commit_dirty_apart_and_reruns_keep_the_previous() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let repo = git2::Repository::init(dir).unwrap();
+    // The binary's own sources: `run` refuses to save figures of other code.
+    source_tree::copy_sources(dir);
     std::fs::write(dir.join("a.txt"), "one\n").unwrap();
     let sha = commit_all(&repo, "first commit");
 

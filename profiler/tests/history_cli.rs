@@ -29,7 +29,7 @@ fn measured_repo(dir: &std::path::Path) -> (git2::Repository, Vec<git2::Oid>) {
         if i == 17 {
             smprof::git::notes::write(&repo, &r).unwrap();
         } else {
-            store.save(&r).unwrap();
+            store.save(&r, smprof::store::Replace::Always).unwrap();
         }
     }
     (repo, ids)
@@ -179,6 +179,7 @@ fn baseline_push_and_pull_through_a_bare_remote() {
     smprof(&b)
         .args([
             "compare",
+            "--no-confirm",
             "--baseline",
             &ids[9].to_string(),
             "--current",

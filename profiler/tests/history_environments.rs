@@ -28,7 +28,7 @@ fn history(dir: &std::path::Path, other: &dyn Fn(usize) -> bool, level: f64) -> 
             r.env.simd_tier = "avx2".into();
             r.env.fingerprint = "fp-avx2".into();
         }
-        store.save(&r).unwrap();
+        store.save(&r, smprof::store::Replace::Always).unwrap();
     }
     collect(&store, &Options::default()).unwrap()
 }

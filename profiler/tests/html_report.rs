@@ -178,7 +178,7 @@ fn history_fixture(dir: &std::path::Path) -> smprof::history::History {
                 ("gelu/1k", vec![50.0 * wiggle; 3]),
             ],
         );
-        store.save(&r).unwrap();
+        store.save(&r, smprof::store::Replace::Always).unwrap();
     }
     smprof::history::collect(&store, &smprof::history::Options::default()).unwrap()
 }

@@ -104,7 +104,13 @@ fn the_cli_takes_all_and_colours_only_a_terminal() {
         let out = Command::cargo_bin("smprof")
             .unwrap()
             .current_dir(dir.path())
-            .args(["--baselines-dir", "baselines", "compare", "--no-reports"])
+            .args([
+                "--baselines-dir",
+                "baselines",
+                "compare",
+                "--no-confirm",
+                "--no-reports",
+            ])
             .arg("--baseline")
             .arg(data("baseline.json"))
             .arg("--current")

@@ -4,7 +4,7 @@
 //! did not hold yields no finding; the gate prints one line per cause.
 
 use smprof::compare::model::{
-    ActionKind, Basis, Comparison, ConfirmationState, Finding, KernelCheck, Role, SizePattern,
+    ActionKind, Basis, Comparison, ConfirmationState, Finding, KernelCheck, SizePattern,
     VerdictKind,
 };
 use smprof::compare::{compare_results, side_of};
@@ -138,19 +138,15 @@ fn an_sgemm_slowdown_at_every_size_is_the_kernel() {
             "{:?}",
             first.finding
         );
-        // matmul/128 is unstable, but it moved like the others: evidence, not absence.
+        // matmul/128 is multimodal, but every mode moved past the threshold like
+        // the other sizes: a regression by separation, and evidence for the kernel.
         assert_eq!(
             smprof::analysis::verdict(&cmp, "matmul/128", "time_ns")
                 .unwrap()
                 .verdict,
-            VerdictKind::Unstable
+            VerdictKind::Regression
         );
-        assert!(
-            first
-                .evidence
-                .iter()
-                .any(|e| e.workload == "matmul/128" && e.role == Role::Weak)
-        );
+        assert!(first.evidence.iter().any(|e| e.workload == "matmul/128"));
         for w in ["model/small", "matmul_backward/128x256x128", "train/mlp"] {
             assert!(first.workloads.iter().any(|x| x == w), "{w}");
         }
@@ -276,9 +272,10 @@ fn the_gate_prints_one_line_per_cause() {
     let (failing, fails, text) = gate_lines(&confirmed("gelu_alloc"));
     assert!(failing > 20, "{failing}");
     assert_eq!(fails, 1, "{text}");
-    // Layer norm: time, latency and throughput of the models, one cause.
+    // Layer norm: the models' time (their latency and throughput are derived
+    // from it and fail through it), one cause.
     let (failing, fails, text) = gate_lines(&confirmed("layer_norm"));
-    assert!(failing >= 3, "{failing}");
+    assert!(failing >= 1, "{failing}");
     assert_eq!(fails, 1, "{text}");
     assert!(
         !text.contains("tokens_per_s") && !text.contains("Tokens/second"),

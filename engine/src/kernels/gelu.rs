@@ -32,6 +32,20 @@ pub fn gelu_tanh_with(tier: Tier, x: &[f32], out: &mut [f32]) -> Result<()> {
     simd::ensure_available(tier)?;
     let _s = scope(Op::Gelu);
     gelu_tanh_dispatch(tier, x, out);
+    #[cfg(any(feature = "seed-gelu-10", feature = "seed-gelu-5"))]
+    {
+        let k = crate::seed::prefix(
+            x.len(),
+            if cfg!(feature = "seed-gelu-5") {
+                20
+            } else {
+                10
+            },
+        );
+        crate::seed::into_scratch(k, |s| gelu_tanh_dispatch(tier, &x[..k], s));
+    }
+    #[cfg(feature = "seed-gelu-alloc")]
+    std::hint::black_box(vec![0u8; 64 * 1024]);
     Ok(())
 }
 

@@ -6,11 +6,12 @@
 //! L1d 48 KiB, L2 2 MiB). Where that is unreadable (another OS, a sandbox), the
 //! sizes fall back to [`Caches::FALLBACK`], a common desktop core's.
 
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::OnceLock;
 
 /// The per-core data-cache sizes the blocking needs, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caches {
     /// Level-1 data cache.
     pub l1d: usize,

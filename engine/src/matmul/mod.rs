@@ -1,17 +1,20 @@
 //! Matrix products: sgemm (BLAS semantics, row-major), gemv, and matmul on tensors.
 //!
 //! Layout (one concept a file):
-//! - `blocking.rs`: register tile and cache blocks per tier (MC, KC, NC and why);
-//! - `cache.rs`: this CPU's L1d and L2 sizes, which the blocks are derived from;
+//! - `blocking.rs`: register tile and cache blocks (MC, KC, NC and why), their defaults;
+//! - `cache.rs`: this CPU's L1d and L2 sizes, which the defaults are derived from;
+//! - `tuning/`: which tile and blocks each tier uses here, measured once per CPU model
+//!   (`sgemm_tune`), cached in a file, read at first use (`docs/sgemm-tuning.md`);
 //! - `pack.rs`: copying operand blocks into the micro-panel layout (transposes absorbed here);
 //! - `kernel/`: the micro-kernels, `scalar.rs` (the specification), `avx2.rs`, `avx512.rs`;
-//! - `driver.rs`: the loop nest around them and the split among threads;
+//! - `driver/`: the loop nest around them and the split among threads;
 //! - `gemv.rs`: the bandwidth-bound m = 1 / n = 1 path;
 //! - `batched.rs`: [`matmul`] and [`matmul_backward`] on tensors;
 //! - `inject.rs`: the test-only slowdown knob.
 //!
 //! Dispatch follows [`crate::simd::active`] (`SMALLMIND_SIMD`), threads follow
-//! [`crate::threads::threads`] (`SMALLMIND_THREADS`); `*_with` forms pick both explicitly.
+//! [`crate::threads::threads`] (`SMALLMIND_THREADS`), the tile and blocks
+//! [`tuning::active`] (`SMALLMIND_SGEMM_TUNING`); `*_with` forms pick them explicitly.
 //!
 //! **Slowdown injection (tests only).** `SMALLMIND_INJECT_SLOWDOWN_PCT=<n>`, read once
 //! per process, makes every sgemm and gemv do about n % extra real arithmetic (a share
@@ -28,6 +31,7 @@ pub mod gemv;
 pub mod inject;
 pub mod kernel;
 pub mod pack;
+pub mod tuning;
 
 pub use batched::{matmul, matmul_backward, matmul_backward_with, matmul_with};
 pub use driver::PAR_MIN_MNK;
@@ -35,7 +39,9 @@ pub use driver::PAR_MIN_MNK;
 use crate::error::{Error, Result};
 use crate::profile::{Op, scope};
 use crate::simd::Tier;
+use blocking::Blocking;
 use driver::View;
+use tuning::Tuned;
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,10 +157,78 @@ pub fn sgemm_with_threads(
     )
 }
 
-/// Checks, then the driver; no profiling scope (callers open it once).
+/// [`sgemm`] on a chosen tier and thread count with a chosen tile and blocks (the
+/// calibration, tests of every tile, benchmarks); a blocking `tier` cannot run
+/// (a tile it does not offer, blocks out of range) is an error.
+pub fn sgemm_with_blocking(
+    tier: Tier,
+    threads: usize,
+    blocking: &Blocking,
+    ta: Trans,
+    tb: Trans,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) -> Result<()> {
+    let _s = scope(Op::Matmul);
+    let tuned = Tuned::new(tier, *blocking).map_err(|e| Error::arg("sgemm", e))?;
+    sgemm_checked(
+        tier,
+        threads,
+        tuned,
+        ta,
+        tb,
+        (m, n, k),
+        alpha,
+        (a, lda),
+        (b, ldb),
+        beta,
+        (c, ldc),
+    )
+}
+
+/// Checks, then the driver with this process's tuning; no profiling scope (callers open it once).
 pub(crate) fn sgemm_impl(
     tier: Tier,
     threads: usize,
+    ta: Trans,
+    tb: Trans,
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    (a, lda): (&[f32], usize),
+    (b, ldb): (&[f32], usize),
+    beta: f32,
+    (c, ldc): (&mut [f32], usize),
+) -> Result<()> {
+    let tuned = tuning::tuned(tier);
+    sgemm_checked(
+        tier,
+        threads,
+        tuned,
+        ta,
+        tb,
+        (m, n, k),
+        alpha,
+        (a, lda),
+        (b, ldb),
+        beta,
+        (c, ldc),
+    )
+}
+
+/// Checks, then the driver with `tuned`.
+fn sgemm_checked(
+    tier: Tier,
+    threads: usize,
+    tuned: Tuned,
     ta: Trans,
     tb: Trans,
     (m, n, k): (usize, usize, usize),
@@ -183,6 +257,7 @@ pub(crate) fn sgemm_impl(
     driver::gemm(
         tier,
         threads,
+        tuned,
         (m, n, k),
         alpha,
         View::new(a, ta, lda),

@@ -228,6 +228,11 @@ pub(crate) use simd_kernel;
 /// `SMALLMIND_SIMD` as an error. Binaries call this first so that a bad value
 /// stops them with a clear message instead of being ignored.
 pub fn init() -> Result<Tier> {
+    // `seed-layout`: keeps the padding code linked without ever running it.
+    #[cfg(feature = "seed-layout")]
+    if std::env::var_os("SMALLMIND_SEED_LAYOUT_RUN").is_some() {
+        crate::seed::layout_padding(std::hint::black_box(&mut [0.0; 16]));
+    }
     let tier = tier_from_env()?.unwrap_or_else(Tier::best_available);
     ACTIVE.store(tier.to_u8(), Ordering::Relaxed);
     Ok(tier)

@@ -4,13 +4,15 @@
 //! Builds share one cargo target directory per repository (`<git dir>/smprof/target`):
 //! cargo locks it and keys artifacts by content, so sharing only saves work (the
 //! registry crates compile once). The binary cargo leaves there is overwritten by the
-//! next build, so each is copied to `<git dir>/smprof/bin/<sha>/<bin>`, which later
-//! runs reuse: a commit is built at most once.
+//! next build, so each is copied to `<git dir>/smprof/bin/<sha>/<toolchain>/<bin>`,
+//! which later runs reuse: a commit is built at most once per toolchain (a binary
+//! of another compiler would measure other code).
 //!
 //! A commit that does not compile is an outcome ([`Built::Failed`]), not an error:
 //! bisect skips it, as `git bisect skip` would.
 
 pub mod ab;
+pub mod binaries;
 pub mod merge;
 pub mod worktree;
 
@@ -76,7 +78,11 @@ impl Built {
 pub fn build(repo: &git2::Repository, rev: &str, opts: &BuildOptions) -> Result<Built> {
     let commit = crate::git::resolve_commit(repo, rev)?;
     let info = crate::git::commit_info(repo, &commit)?;
-    let bin_dir = opts.cache_dir.join("bin").join(&info.sha);
+    let bin_dir = opts
+        .cache_dir
+        .join("bin")
+        .join(&info.sha)
+        .join(toolchain_key()?);
     let binary = bin_dir.join(&opts.bin);
     if binary.is_file() {
         return Ok(Built::Ok {
@@ -131,11 +137,75 @@ pub fn build(repo: &git2::Repository, rev: &str, opts: &BuildOptions) -> Result<
     })
 }
 
+/// A short key of the compiler cargo builds with (`rustc -vV`: version, commit,
+/// host), computed once per process.
+pub fn toolchain_key() -> Result<String> {
+    static KEY: std::sync::OnceLock<std::result::Result<String, String>> =
+        std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let out = Command::new(rustc)
+            .arg("-vV")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("running rustc -vV: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("rustc -vV exited with {}", out.status));
+        }
+        Ok(key_of(&String::from_utf8_lossy(&out.stdout)))
+    })
+    .clone()
+    .map_err(|reason| Error::Other {
+        what: "identifying the toolchain".into(),
+        reason,
+    })
+}
+
+/// `rustc-<release>-<16 hex digits of FNV-1a over the whole -vV text>`.
+fn key_of(version_text: &str) -> String {
+    let release = version_text
+        .lines()
+        .find_map(|l| l.strip_prefix("release: "))
+        .unwrap_or("unknown")
+        .trim();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in version_text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let safe: String = release
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("rustc-{safe}-{h:016x}")
+}
+
 /// Remove cached binaries (keeps the shared target directory).
 pub fn clear_binaries(cache_dir: &Path) -> Result<()> {
     let dir = cache_dir.join("bin");
     match std::fs::remove_dir_all(&dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&dir, e)),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolchain_keys_differ_by_compiler_and_are_path_safe() {
+        let a = "rustc 1.95.0 (59807616e 2026-04-14)\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\n";
+        let b = "rustc 1.96.0 (0123456789 2026-06-01)\nhost: x86_64-unknown-linux-gnu\nrelease: 1.96.0\n";
+        assert!(key_of(a).starts_with("rustc-1.95.0-"));
+        assert_ne!(key_of(a), key_of(b));
+        assert_eq!(key_of(a), key_of(a));
+        assert!(key_of("release: 1.0/../x").chars().all(|c| c != '/'));
     }
 }

@@ -8,7 +8,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (compare/gate: nothing gating regressed)
   1  a gating regression was found (compare --fail-on, gate)
-  2  usage or data error (bad arguments, missing or damaged result, build failure)
+  2  usage or data error (bad arguments, missing or damaged result, build failure,
+     results directory locked by another run, a binary not built from HEAD)
+  141  stdout closed early (e.g. `smprof … | head`): ended quietly, as by SIGPIPE
 
 Environment:
   NO_COLOR           disable colour in terminal output
@@ -55,6 +57,15 @@ pub enum Command {
     #[command(subcommand)]
     Baseline(BaselineCommand),
     /// Compare two results: verdicts with statistics, reports under reports/.
+    ///
+    /// The two stored runs are a screen: every wall-time change they show (or
+    /// cannot decide) is then measured again on both builds in lockstep, and
+    /// those verdicts are the report's (the baseline's smprof is built and cached
+    /// when not given). --no-confirm skips that and marks the report unconfirmed.
+    ///
+    /// Exit 0, or 1 with --fail-on when a regression of that kind is found;
+    /// 2: usage or data error; 3 with --fail-on: no regression established, but a
+    /// wall-time verdict stayed inconclusive after the most rounds.
     Compare(CompareArgs),
     /// Compare and fail (exit 1) on gating regressions: the CI entry point.
     ///
@@ -62,17 +73,19 @@ pub enum Command {
     /// calibrated noise floors of this machine (`smprof calibrate`), accepts
     /// regressions covered by an active waiver in smprof.toml (an expired waiver
     /// stops waiving and is reported), and fails on every hard-limit breach.
-    /// With both builds at hand (--baseline-exe, or both results of one clean
-    /// commit) it decides wall time from a measurement of both builds in
-    /// alternation rather than from the two stored runs. Before failing on a
-    /// wall-time regression it re-measures the flagged workloads and fails only
-    /// if the regression holds (--no-confirm skips both).
+    /// Wall time is decided on both builds sampled in lockstep (the baseline's
+    /// smprof is built and cached when --baseline-exe is not given), with as many
+    /// rounds as the test needs and more for what stays undecided; a regression
+    /// fails only if a second lockstep measurement does not clear it
+    /// (--no-confirm: the stored runs decide, unconfirmed).
     /// Instruction counts (`run --metric instructions`) are deterministic and gate
     /// with a plain tolerance (default 1 %). The output names each failing
     /// workload and metric with its figures.
     ///
     /// Exit 0: nothing gating regressed. Exit 1: a gating regression or limit
-    /// breach. Exit 2: usage or data error (missing or damaged result, bad smprof.toml).
+    /// breach. Exit 2: usage or data error (missing or damaged result, bad
+    /// smprof.toml, results of different metric modes). Exit 3: nothing gating
+    /// regressed, but a wall-time verdict stayed inconclusive after the most rounds.
     Gate(GateArgs),
     /// Run the code suite several times on one commit to measure its noise floor.
     Calibrate(CalibrateArgs),
@@ -148,6 +161,16 @@ pub struct RunArgs {
     /// Do not save the result under the baselines directory.
     #[arg(long)]
     pub no_save: bool,
+    /// Save even when this result would replace one with workloads it lacks or of
+    /// another metric mode (a run of the whole catalogue always replaces; the
+    /// replaced result is kept as `<key>.prev.json`).
+    #[arg(long)]
+    pub replace: bool,
+    /// Measure and save although this smprof was not built from HEAD's sources
+    /// (or the work tree's); the result is saved as `<sha>-stale`, apart from the
+    /// commit's. Without it such a run is refused: rebuild first.
+    #[arg(long)]
+    pub allow_stale: bool,
     /// Print the result table as JSON instead.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -221,10 +244,31 @@ pub struct CompareSelection {
     pub threshold: Option<f64>,
 }
 
+/// How wall-time changes between two commits are decided.
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Decide from the stored runs alone: no lockstep measurement of both builds.
+    /// Fast, and explicitly unconfirmed: two runs taken at different times differ
+    /// by whatever the machine was doing, so every report says so.
+    #[arg(long)]
+    pub no_confirm: bool,
+    /// The smprof that measures the baseline side (default: the baseline commit,
+    /// built in a worktree under the git directory and cached per commit and
+    /// toolchain).
+    #[arg(long)]
+    pub baseline_exe: Option<PathBuf>,
+    /// The smprof that measures the current side (default: this executable when
+    /// the current result is HEAD's, else that commit, built and cached).
+    #[arg(long)]
+    pub current_exe: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     #[command(flatten)]
     pub select: CompareSelection,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     /// Terminal table, `comparison.json` on stdout, or a PR-sized markdown summary.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -253,19 +297,8 @@ pub struct CompareArgs {
 pub struct GateArgs {
     #[command(flatten)]
     pub select: CompareSelection,
-    /// Do not re-measure wall-time regressions before failing.
-    #[arg(long)]
-    pub no_confirm: bool,
-    /// An smprof built from the baseline commit: confirmation then re-measures
-    /// both sides. Without it, both sides are re-measured with this binary when the
-    /// two results are of the same clean commit; otherwise only the current side,
-    /// against the stored baseline.
-    #[arg(long)]
-    pub baseline_exe: Option<PathBuf>,
-    /// The smprof that measures the current side in confirmation (default: this
-    /// executable, when the current result is for HEAD).
-    #[arg(long)]
-    pub current_exe: Option<PathBuf>,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     /// Fail only on CRITICAL regressions.
     #[arg(long)]
     pub critical_only: bool,
@@ -301,11 +334,14 @@ pub struct AbArgs {
     /// Only workloads matching this.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Interleaved rounds (A B counts as one). The sides are compared round by
-    /// round: at α = 0.01 a change needs at least 8 rounds to be significant
-    /// (10 for one seen in all rounds but the closest).
-    #[arg(long, default_value_t = 10)]
-    pub rounds: u32,
+    /// Fewest rounds of the first look (default: what the decision needs: the
+    /// exact signed-rank test must be able to reach α over the workloads
+    /// measured). Undecided workloads get more rounds, up to three looks.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub rounds: Option<u32>,
+    /// Sample pairs per round and workload.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub samples: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,

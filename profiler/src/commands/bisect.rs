@@ -23,6 +23,7 @@ pub fn spinner() -> ProgressBar {
 }
 
 pub fn run(cli: &Cli, args: &BisectArgs) -> anyhow::Result<ExitCode> {
+    smprof::workloads::require_name(&args.workload).context("--workload")?;
     let instructions = match args.metric.as_str() {
         "time_ns" => false,
         "instructions" => true,
@@ -47,8 +48,10 @@ pub fn run(cli: &Cli, args: &BisectArgs) -> anyhow::Result<ExitCode> {
     );
     let opts = AbOptions {
         filter: Some(args.workload.clone()),
-        rounds: 5,
-        samples: 5,
+        // Wall time: the fewest rounds of the first look; the decision engine
+        // takes what α needs (12 for one workload at α = 0.01) and more if undecided.
+        rounds: 1,
+        samples: 4,
         instructions,
         build: BuildOptions::smprof(&repo),
         workdir,
@@ -75,6 +78,7 @@ pub fn run(cli: &Cli, args: &BisectArgs) -> anyhow::Result<ExitCode> {
         config,
         floors,
         store: Some(&store),
+        lockstep: true,
         builds: 1,
         progress: Box::new(move |s| pb2.set_message(s.to_string())),
     };

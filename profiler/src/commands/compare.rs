@@ -1,9 +1,10 @@
-//! `smprof compare`: parse → resolve (store, config, CLI overrides) → compare
-//! → write reports → print → exit code per `--fail-on`.
+//! `smprof compare`: parse → resolve (store, config, CLI overrides) → screen
+//! the stored runs → confirm their wall-time changes on both builds in lockstep
+//! ([`smprof::decision`]) → write reports → print → exit code per `--fail-on`.
 
 use crate::cli::{Cli, CompareArgs, FailOnArg, FormatArg};
 use anyhow::{Context, bail};
-use smprof::compare::model::{Comparison, Severity, VerdictKind};
+use smprof::compare::model::{Comparison, ConfirmationState, Severity, VerdictKind};
 use smprof::config::Config;
 use smprof::report;
 use smprof::store::Store;
@@ -21,16 +22,7 @@ struct Resolved {
 }
 
 fn resolve(cli: &Cli, args: &CompareArgs) -> anyhow::Result<Resolved> {
-    let mut config = Config::load_or_default(&cli.config)?;
-    if let Some(a) = args.select.alpha {
-        config.alpha = a;
-    }
-    if let Some(t) = args.select.threshold {
-        config.threshold_pct = t;
-    }
-    if let Err(reason) = config.validate() {
-        bail!("invalid --alpha/--threshold: {reason}");
-    }
+    let config = super::sides::load_config(cli, &args.select)?;
     if args.format == FormatArg::Csv {
         bail!("--format csv is not available for compare (use table, json or markdown)");
     }
@@ -49,40 +41,99 @@ fn resolve(cli: &Cli, args: &CompareArgs) -> anyhow::Result<Resolved> {
     })
 }
 
-/// Whether the comparison should fail the command.
-fn fails(cmp: &Comparison, fail_on: FailOnArg) -> bool {
+/// The exit code `--fail-on` asks for: 1 on a regression of that kind, else 3
+/// when a wall-time verdict stayed inconclusive, else 0.
+fn exit_code(cmp: &Comparison, fail_on: FailOnArg) -> u8 {
     let gating = |v: &&smprof::compare::model::Verdict| {
         v.verdict == VerdictKind::Regression && v.waiver.is_none()
     };
-    match fail_on {
-        FailOnArg::Never => false,
+    let fails = match fail_on {
+        FailOnArg::Never => return 0,
         FailOnArg::Regression => cmp.verdicts.iter().any(|v| gating(&v)),
         FailOnArg::Critical => cmp
             .verdicts
             .iter()
             .any(|v| gating(&v) && v.severity == Some(Severity::Critical)),
+    };
+    if fails {
+        1
+    } else if cmp
+        .verdicts
+        .iter()
+        .any(|v| v.verdict == VerdictKind::Inconclusive)
+    {
+        3
+    } else {
+        0
     }
+}
+
+/// Confirm the screen's wall-time changes on both builds in lockstep, or say
+/// why the report stays unconfirmed.
+fn confirm(
+    args: &CompareArgs,
+    store: &Store,
+    sides: (&smprof::store::Resolved, &smprof::store::Resolved),
+    config: &Config,
+    floors: Option<&smprof::compare::Floors>,
+    cmp: &mut Comparison,
+) -> anyhow::Result<()> {
+    let (baseline, current) = sides;
+    if cmp.confirmation != ConfirmationState::Unconfirmed {
+        return Ok(()); // lockstep results or instruction counts: already decided
+    }
+    let open = smprof::decision::confirm::to_confirm(cmp);
+    if open.is_empty() {
+        cmp.confirmation = ConfirmationState::NotNeeded;
+        return Ok(());
+    }
+    if args.confirm.no_confirm {
+        eprintln!(
+            "smprof compare: --no-confirm: {} wall-time change(s) from the stored runs are unconfirmed ({})",
+            open.len(),
+            open.join(", ")
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "smprof compare: confirming {} wall-time change(s) on both builds in lockstep: {}",
+        open.len(),
+        open.join(", ")
+    );
+    let mut m = super::sides::LazyLockstep::new(store, &args.confirm, baseline, current);
+    let plan = smprof::decision::rounds::RoundPlan::new(
+        open.len(),
+        config.alpha,
+        current.result.settings.processes,
+    );
+    let pd = smprof::decision::decide_paired(&mut m, &open, config, floors, plan, &mut |s| {
+        eprintln!("smprof compare: {s}")
+    })
+    .context("confirming wall-time changes (--no-confirm skips it, unconfirmed)")?;
+    for d in smprof::decision::confirm::apply(cmp, &pd.comparison) {
+        eprintln!("note: {}", d.describe());
+    }
+    smprof::compare::refresh(cmp, &baseline.result, &current.result, config);
+    Ok(())
 }
 
 pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let r = resolve(cli, args)?;
     let store = Store::open(&cli.baselines_dir);
-    let baseline = store
-        .resolve(&args.select.baseline)
-        .with_context(|| format!("resolving --baseline {}", args.select.baseline))?;
-    let current = match &args.select.current {
-        Some(c) => store
-            .resolve(c)
-            .with_context(|| format!("resolving --current {c}"))?,
-        None => store.resolve_head().context(
-            "resolving the current side (default: the result for HEAD; run `smprof run` or pass --current)",
-        )?,
-    };
+    let (baseline, current) = super::sides::resolve_sides(&store, &args.select)?;
     // Calibrated noise floors of this machine and waivers, as the gate applies them.
-    let (floors, floors_note) = super::gate::floors_for(&cli.baselines_dir, &current)?;
+    let (floors, floors_note) = super::sides::floors_for(&cli.baselines_dir, &current)?;
     eprintln!("thresholds: {floors_note}");
     let mut cmp = smprof::compare::compare(&baseline, &current, &r.config, floors.as_ref());
-    let (_, waiver_notes) = super::gate::apply_waivers(&store, &r.config, &current, &mut cmp);
+    confirm(
+        args,
+        &store,
+        (&baseline, &current),
+        &r.config,
+        floors.as_ref(),
+        &mut cmp,
+    )?;
+    let waiver_notes = super::sides::apply_waivers(&store, &r.config, &current, &mut cmp);
     for n in waiver_notes {
         eprintln!("note: {n}");
     }
@@ -125,9 +176,5 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     print!("{out}");
-    Ok(if fails(&cmp, r.fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(exit_code(&cmp, r.fail_on)))
 }

@@ -10,15 +10,17 @@
 //!   Hodges–Lehmann estimate; same BH control and rule.
 //! - Derived metrics share the decision of the metric they are computed from.
 //! - Deterministic metrics: any change beyond the tolerance is real.
-//! - Multimodal on either side: `unstable`, never a regression or improvement
-//!   (pooled test only: in a paired comparison each process counts once, as
-//!   its median, so levels between processes are the noise the test models).
+//! - Multimodal on either side (pooled test only: in a paired comparison each
+//!   process counts once, as its median, so levels between processes are the
+//!   noise the test models): a regression (improvement) when every current mode
+//!   is worse (better) than every baseline mode beyond the threshold, else
+//!   `unstable`. Multimodality is a property of the samples, never a pardon.
 
 use super::model::{Basis, ModesPair, ThresholdSource, Verdict, VerdictKind};
 use super::paired;
 use super::severity::severity;
-use super::threshold::{Tolerance, timing_threshold, tolerance};
-use crate::config::{Config, NoiseFloors};
+use super::threshold::{Floors, Tolerance, timing_threshold, tolerance};
+use crate::config::Config;
 use crate::result::{Better, Metric, MetricKind, RunResult, WorkloadResult};
 use crate::stats::{bh, hierarchical, mann_whitney};
 
@@ -82,7 +84,7 @@ pub fn decide_all(
     baseline: &RunResult,
     current: &RunResult,
     config: &Config,
-    floors: Option<&NoiseFloors>,
+    floors: Option<&Floors>,
 ) -> Decided {
     let mut verdicts: Vec<Verdict> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
@@ -101,6 +103,8 @@ pub fn decide_all(
 
     let is_paired = paired::is_paired(baseline, current);
     let by_sample = paired::pairs_samples(baseline, current);
+    // Each kind of comparison takes the floor calibrated on its own kind.
+    let floors = floors.and_then(|f| f.for_kind(is_paired));
     // Pass 1: medians, intervals and raw p-values of sampled metrics; tolerance
     // decisions of deterministic ones. Derived metrics are filled in pass 3.
     for bw in &baseline.workloads {
@@ -339,11 +343,33 @@ fn decide_sampled(
         };
         let (mb, mc) = (modes_of(baseline), modes_of(current));
         if mb.is_some() || mc.is_some() {
-            v.verdict = VerdictKind::Unstable;
+            let centers = |modes: &Option<Vec<crate::result::Mode>>, side: &str| -> Vec<f64> {
+                match modes {
+                    Some(ms) => ms.iter().map(|m| m.center).collect(),
+                    // A unimodal side is one mode at its median.
+                    None if side == "baseline" => vec![v.baseline],
+                    None => vec![v.current],
+                }
+            };
+            let shift = modes_apart(
+                &centers(&mb, "baseline"),
+                &centers(&mc, "current"),
+                v.better,
+                v.threshold,
+            );
             v.modes = Some(ModesPair {
                 baseline: mb,
                 current: mc,
             });
+            v.verdict = match shift {
+                Some(kind) => {
+                    v.severity = severity(kind, effect(v.change, v.better), bands, critical);
+                    // Decided by separation, not by the test: the size may move on a re-run.
+                    v.borderline = true;
+                    kind
+                }
+                None => VerdictKind::Unstable,
+            };
             return;
         }
     }
@@ -371,9 +397,77 @@ fn decide_sampled(
     }
 }
 
+/// Whether every current mode lies beyond the threshold on one side of every
+/// baseline mode: `Regression` when all are worse, `Improvement` when all are
+/// better, `None` when the modes overlap or sit within the threshold.
+pub fn modes_apart(
+    baseline: &[f64],
+    current: &[f64],
+    better: Better,
+    threshold: f64,
+) -> Option<VerdictKind> {
+    let usable = |xs: &[f64]| !xs.is_empty() && xs.iter().all(|x| x.is_finite() && *x > 0.0);
+    if !usable(baseline) || !usable(current) {
+        return None;
+    }
+    let (bmin, bmax) = min_max(baseline);
+    let (cmin, cmax) = min_max(current);
+    let (up, down) = (cmin / bmax - 1.0 > threshold, 1.0 - cmax / bmin > threshold);
+    let higher_is_worse = better == Better::Lower;
+    match (up, down) {
+        (true, _) if higher_is_worse => Some(VerdictKind::Regression),
+        (true, _) => Some(VerdictKind::Improvement),
+        (_, true) if higher_is_worse => Some(VerdictKind::Improvement),
+        (_, true) => Some(VerdictKind::Regression),
+        _ => None,
+    }
+}
+
+fn min_max(xs: &[f64]) -> (f64, f64) {
+    xs.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modes_wholly_beyond_the_threshold_decide() {
+        // gelu/1k: 340 ns → modes at 17.9 µs and 28.7 µs: a regression, not a pardon.
+        assert_eq!(
+            modes_apart(&[340.0], &[17_900.0, 28_700.0], Better::Lower, 0.05),
+            Some(VerdictKind::Regression)
+        );
+        // Both re-measured modes above the baseline (218.7 µs): still a regression.
+        assert_eq!(
+            modes_apart(&[218.7], &[267.6, 418.2], Better::Lower, 0.05),
+            Some(VerdictKind::Regression)
+        );
+        // Overlapping modes: unstable.
+        assert_eq!(
+            modes_apart(&[100.0, 140.0], &[104.0, 150.0], Better::Lower, 0.05),
+            None
+        );
+        // Beyond, but only by less than the threshold: unstable.
+        assert_eq!(
+            modes_apart(&[100.0], &[103.0, 104.0], Better::Lower, 0.05),
+            None
+        );
+        // Faster in every mode: an improvement; throughput reverses the sense.
+        assert_eq!(
+            modes_apart(&[100.0, 120.0], &[50.0, 60.0], Better::Lower, 0.05),
+            Some(VerdictKind::Improvement)
+        );
+        assert_eq!(
+            modes_apart(&[100.0, 120.0], &[50.0, 60.0], Better::Higher, 0.05),
+            Some(VerdictKind::Regression)
+        );
+        assert_eq!(modes_apart(&[], &[1.0], Better::Lower, 0.05), None);
+        assert_eq!(modes_apart(&[f64::NAN], &[1.0], Better::Lower, 0.05), None);
+    }
 
     #[test]
     fn effect_is_time_like() {

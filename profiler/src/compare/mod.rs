@@ -15,9 +15,9 @@ mod threshold;
 
 pub use decide::{effect, is_significant_change};
 pub use env_diff::env_differences;
-pub use threshold::Tolerance;
+pub use threshold::{Floors, Tolerance};
 
-use crate::config::{Config, NoiseFloors};
+use crate::config::Config;
 use crate::result::RunResult;
 use crate::store::Resolved;
 use model::{Comparison, ComparisonSummary, DecisionSettings, Side, VerdictKind};
@@ -29,7 +29,7 @@ pub fn compare(
     baseline: &Resolved,
     current: &Resolved,
     config: &Config,
-    floors: Option<&NoiseFloors>,
+    floors: Option<&Floors>,
 ) -> Comparison {
     compare_results(
         side(baseline),
@@ -50,7 +50,7 @@ pub fn compare_results(
     baseline: &RunResult,
     current: &RunResult,
     config: &Config,
-    floors: Option<&NoiseFloors>,
+    floors: Option<&Floors>,
     created_at: String,
 ) -> Comparison {
     let env_differences = env_differences(&baseline.env, &current.env);
@@ -85,12 +85,48 @@ pub fn compare_results(
         },
         confirmation: model::ConfirmationState::Unconfirmed,
     };
-    let explained = crate::analysis::explain(&cmp, baseline, current, config);
+    cmp.confirmation = if decided_by_pairing(baseline, current) {
+        model::ConfirmationState::NotNeeded
+    } else {
+        model::ConfirmationState::Unconfirmed
+    };
+    refresh(&mut cmp, baseline, current, config);
+    cmp
+}
+
+/// Whether the wall-time verdicts of these two results are already decisions:
+/// the sides of one lockstep measurement, or instruction counts.
+fn decided_by_pairing(baseline: &RunResult, current: &RunResult) -> bool {
+    paired::is_paired(baseline, current) || current.settings.metric_mode == "instructions"
+}
+
+/// Explain and count `cmp` again after some of its verdicts were replaced (by a
+/// confirmation): root causes, actions and the summary follow the verdicts.
+pub fn refresh(cmp: &mut Comparison, baseline: &RunResult, current: &RunResult, config: &Config) {
+    let explained = crate::analysis::explain(cmp, baseline, current, config);
     cmp.root_causes = explained.root_causes;
     cmp.actions = explained.actions;
     cmp.success_stories = explained.success_stories;
-    cmp.summary = summarise(&cmp);
-    cmp
+    cmp.summary = summarise(cmp);
+}
+
+/// Whether two results can be compared at all: a wall-time result against an
+/// instruction-count result has no metric in common that means the same thing
+/// (it used to read as "no regression").
+pub fn check_comparable(baseline: &RunResult, current: &RunResult) -> crate::Result<()> {
+    let (b, c) = (
+        &baseline.settings.metric_mode,
+        &current.settings.metric_mode,
+    );
+    if b != c {
+        return Err(crate::Error::MixedModes {
+            baseline_label: baseline.label(),
+            baseline_mode: b.clone(),
+            current_label: current.label(),
+            current_mode: c.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// A side as reports show it.

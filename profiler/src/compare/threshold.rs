@@ -5,6 +5,29 @@ use crate::config::{Config, NoiseFloors};
 use crate::result::Metric;
 
 /// The tolerance class of a deterministic metric.
+/// Calibrated noise floors by the kind of measurement they were taken from. A
+/// floor is the spread of one kind of comparison: two stored runs minutes apart
+/// drift by 10–80 % on a shared machine, two builds sampled in lockstep by 1–3 %;
+/// a lockstep verdict never takes the run-to-run floor (it would blind it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Floors {
+    /// From repeated stored runs of one commit (pooled comparisons).
+    pub stored: Option<NoiseFloors>,
+    /// From an A/A lockstep measurement (paired comparisons).
+    pub paired: Option<NoiseFloors>,
+}
+
+impl Floors {
+    /// The floors that apply to a comparison that is `paired` or not.
+    pub fn for_kind(&self, paired: bool) -> Option<&NoiseFloors> {
+        if paired {
+            self.paired.as_ref()
+        } else {
+            self.stored.as_ref()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tolerance {
     /// Allocation counts, calls, blocks: exact.

@@ -128,11 +128,21 @@ impl Config {
     /// Read `path`; a missing file means the documented defaults. A file that
     /// does not parse is an error naming the file and the problem.
     pub fn load_or_default(path: &std::path::Path) -> crate::Result<Config> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(crate::Error::io(path, e)),
-        };
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            _ => Config::load(path),
+        }
+    }
+
+    /// Read `path`, which must exist (a file named with `--config`).
+    pub fn load(path: &std::path::Path) -> crate::Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => crate::Error::Config {
+                path: path.to_path_buf(),
+                reason: "no such file (named by --config; without --config a missing smprof.toml means the defaults)".into(),
+            },
+            _ => crate::Error::io(path, e),
+        })?;
         let config: Config = toml::from_str(&text).map_err(|e| crate::Error::Config {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -168,6 +178,107 @@ impl Config {
                 self.pool_reduction_target
             ));
         }
+        self.severity.validate()?;
         self.validate_rules()
+    }
+}
+
+impl SeverityBands {
+    /// Every band a non-negative percentage; the improvement bands rising
+    /// (good ≤ excellent ≤ outstanding), or a larger improvement would rank lower.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let bands = [
+            ("good_pct", self.good_pct),
+            ("excellent_pct", self.excellent_pct),
+            ("outstanding_pct", self.outstanding_pct),
+            ("critical_pct", self.critical_pct),
+        ];
+        for (name, v) in bands {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!(
+                    "severity.{name} = {v} must be a non-negative percentage"
+                ));
+            }
+        }
+        for pair in bands[..3].windows(2) {
+            let ((lo_name, lo), (hi_name, hi)) = (pair[0], pair[1]);
+            if hi < lo {
+                return Err(format!(
+                    "severity.{hi_name} = {hi} is below severity.{lo_name} = {lo}: the improvement bands rise (good_pct ≤ excellent_pct ≤ outstanding_pct)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(text: &str) -> String {
+        let c: Config = toml::from_str(text).unwrap();
+        c.validate().unwrap_err()
+    }
+
+    #[test]
+    fn every_documented_range_is_checked_and_named() {
+        for (text, key) in [
+            ("alpha = 0", "alpha"),
+            ("alpha = 1.5", "alpha"),
+            ("alpha = nan", "alpha"),
+            ("threshold_pct = -1", "threshold_pct"),
+            ("bytes_tolerance_pct = -0.5", "bytes_tolerance_pct"),
+            ("count_tolerance_pct = inf", "count_tolerance_pct"),
+            (
+                "instructions_tolerance_pct = -2",
+                "instructions_tolerance_pct",
+            ),
+            ("pool_reduction_target = 1.2", "pool_reduction_target"),
+            ("[severity]\ncritical_pct = -1", "severity.critical_pct"),
+            ("[severity]\ngood_pct = nan", "severity.good_pct"),
+            (
+                "[severity]\ngood_pct = 90\nexcellent_pct = 10\noutstanding_pct = 95",
+                "severity.excellent_pct = 10 is below severity.good_pct = 90",
+            ),
+            (
+                "[severity]\ngood_pct = 90\nexcellent_pct = 10\noutstanding_pct = -3",
+                "severity.outstanding_pct = -3",
+            ),
+            (
+                "[severity]\noutstanding_pct = 40",
+                "severity.outstanding_pct = 40 is below severity.excellent_pct = 50",
+            ),
+        ] {
+            let r = reason(text);
+            assert!(r.contains(key), "{text:?}: {r}");
+        }
+        assert_eq!(Config::default().validate(), Ok(()));
+        let equal: Config =
+            toml::from_str("[severity]\ngood_pct = 50\nexcellent_pct = 50\ncritical_pct = 0")
+                .unwrap();
+        assert_eq!(equal.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_named_file_must_exist_the_default_one_need_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("missing.toml");
+        assert_eq!(
+            Config::load_or_default(&missing).unwrap(),
+            Config::default()
+        );
+        let err = Config::load(&missing).unwrap_err().to_string();
+        assert!(
+            err.contains("missing.toml") && err.contains("no such file"),
+            "{err}"
+        );
+        let bad = tmp.path().join("bad.toml");
+        std::fs::write(&bad, "[severity]\ncritical_pct = -1\n").unwrap();
+        let err = Config::load_or_default(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml: invalid configuration: severity.critical_pct"),
+            "{err}"
+        );
     }
 }

@@ -14,6 +14,14 @@
 //! the floor is the *first* of three guards: a verdict must also be significant
 //! after Benjamini–Hochberg, and a wall-time regression must hold on re-measurement
 //! before the gate fails. Compare and gate use max(threshold, floor).
+//!
+//! Floors belong to the kind of comparison they were measured on. The floor
+//! above is the *stored-runs* floor (two runs minutes apart, which drift by
+//! 10–80 % on a shared machine). The *paired* floor (`paired`, schema 2) comes
+//! from one A/A lockstep measurement of this binary against itself: the
+//! largest change its 95 % Hodges–Lehmann interval admits per workload. A
+//! lockstep verdict takes only the paired floor ([`crate::compare::Floors`]),
+//! so calibrating never blinds the lockstep gate with the run-to-run spread.
 
 use crate::compare::model::ThresholdSource;
 use crate::config::NoiseFloors;
@@ -24,7 +32,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The schema version of `noise/<fingerprint>.json`.
-pub const NOISE_SCHEMA_VERSION: u32 = 1;
+pub const NOISE_SCHEMA_VERSION: u32 = 2;
 
 /// Standard deviations of the A/A difference the floor covers.
 pub const SIGMAS: f64 = 3.0;
@@ -49,6 +57,61 @@ pub struct NoiseFile {
     pub method: String,
     /// workload → metric → floor and the figures behind it.
     pub workloads: BTreeMap<String, BTreeMap<String, FloorDetail>>,
+    /// The paired (lockstep) floors, when calibrated (schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedFloors>,
+}
+
+/// Floors of lockstep comparisons: one A/A measurement of a binary against itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairedFloors {
+    /// Rounds of the A/A measurement.
+    pub rounds: u32,
+    /// Sample pairs per round.
+    pub samples_per_round: u32,
+    pub method: String,
+    /// `workload` → `metric` → floor.
+    pub workloads: BTreeMap<String, BTreeMap<String, PairedFloor>>,
+}
+
+/// The paired floor of one metric with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairedFloor {
+    /// max(|lo|, |hi|) of the A/A change's 95 % interval (0.02 = 2 %).
+    pub floor: f64,
+    /// The A/A change estimate (Hodges–Lehmann) and its 95 % interval.
+    pub change: f64,
+    pub ci95: [f64; 2],
+}
+
+/// The paired floors from the two sides of an A/A lockstep comparison.
+pub fn paired_floors(
+    aa: &crate::compare::model::Comparison,
+    rounds: u32,
+    samples: u32,
+) -> PairedFloors {
+    let mut workloads: BTreeMap<String, BTreeMap<String, PairedFloor>> = BTreeMap::new();
+    for v in aa.verdicts.iter().filter(|v| v.kind == MetricKind::Sampled) {
+        let Some([lo, hi]) = v.ci95 else { continue };
+        workloads.entry(v.workload.clone()).or_default().insert(
+            v.metric.clone(),
+            PairedFloor {
+                floor: lo.abs().max(hi.abs()),
+                change: v.change,
+                ci95: [lo, hi],
+            },
+        );
+    }
+    PairedFloors {
+        rounds,
+        samples_per_round: samples,
+        method: format!(
+            "max(|lo|, |hi|) of the 95 % Hodges–Lehmann interval of one A/A lockstep measurement, {rounds} rounds × {samples} sample pairs"
+        ),
+        workloads,
+    }
 }
 
 /// The floor of one metric with its evidence.
@@ -66,8 +129,72 @@ pub struct FloorDetail {
 }
 
 impl NoiseFile {
-    /// The floors alone, as compare and gate use them.
-    pub fn floors(&self) -> NoiseFloors {
+    /// Both kinds of floors, as compare and gate use them.
+    pub fn floors(&self) -> crate::compare::Floors {
+        crate::compare::Floors {
+            stored: Some(self.stored_floors()),
+            paired: self.paired.as_ref().map(|p| NoiseFloors {
+                fingerprint: self.fingerprint.clone(),
+                floors: p
+                    .workloads
+                    .iter()
+                    .map(|(w, ms)| {
+                        (
+                            w.clone(),
+                            ms.iter().map(|(m, d)| (m.clone(), d.floor)).collect(),
+                        )
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// One line: which calibration applies, and of which kinds.
+    pub fn describe(&self, comparing_mode: &str) -> String {
+        let mut note = format!(
+            "calibrated noise floors of fingerprint {} ({} {} runs, {}; {})",
+            self.fingerprint,
+            self.runs,
+            self.mode,
+            self.created_at,
+            match &self.paired {
+                Some(p) => format!("lockstep floors from {} A/A rounds", p.rounds),
+                None => "no lockstep floors: lockstep verdicts use the thresholds".into(),
+            }
+        );
+        if self.mode != comparing_mode {
+            note.push_str(&format!(
+                "; calibrated with {} runs but comparing {comparing_mode} runs",
+                self.mode
+            ));
+        }
+        note
+    }
+
+    /// Floors above `threshold` (relative), by kind: (`stored`/`paired`, workload, metric, floor).
+    pub fn above(&self, threshold: f64) -> Vec<(&'static str, String, String, f64)> {
+        let mut out = Vec::new();
+        for (w, ms) in &self.workloads {
+            for (m, d) in ms {
+                if d.floor > threshold {
+                    out.push(("stored", w.clone(), m.clone(), d.floor));
+                }
+            }
+        }
+        if let Some(p) = &self.paired {
+            for (w, ms) in &p.workloads {
+                for (m, d) in ms {
+                    if d.floor > threshold {
+                        out.push(("paired", w.clone(), m.clone(), d.floor));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The stored-runs floors.
+    pub fn stored_floors(&self) -> NoiseFloors {
         NoiseFloors {
             fingerprint: self.fingerprint.clone(),
             floors: self
@@ -171,6 +298,7 @@ pub fn compute(runs: &[RunResult]) -> Result<NoiseFile> {
             runs.len()
         ),
         workloads,
+        paired: None,
     })
 }
 
@@ -215,7 +343,8 @@ pub fn load(baselines: &Path, fingerprint: &str) -> Result<Option<NoiseFile>> {
         message: e.to_string(),
     })?;
     match value.get("schema_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == NOISE_SCHEMA_VERSION as u64 => {}
+        // Version 1 is version 2 without lockstep floors.
+        Some(v) if v == NOISE_SCHEMA_VERSION as u64 || v == 1 => {}
         other => {
             return Err(Error::SchemaVersion {
                 path,
@@ -252,7 +381,7 @@ pub fn load(baselines: &Path, fingerprint: &str) -> Result<Option<NoiseFile>> {
 }
 
 /// The calibrated floors of a fingerprint, if any (what compare and gate take).
-pub fn load_floors(baselines: &Path, fingerprint: &str) -> Result<Option<NoiseFloors>> {
+pub fn load_floors(baselines: &Path, fingerprint: &str) -> Result<Option<crate::compare::Floors>> {
     Ok(load(baselines, fingerprint)?.map(|f| f.floors()))
 }
 

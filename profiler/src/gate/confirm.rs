@@ -29,7 +29,12 @@ pub fn apply_confirmation(decision: &mut GateDecision, recheck: &Comparison, sid
             current: v.current,
             change: v.change,
             q_value: v.q_value,
-            held: v.verdict == VerdictKind::Regression,
+            // Only a re-measurement that finds no regression clears one: an
+            // undecided or multimodal one is no evidence of a pass.
+            held: matches!(
+                v.verdict,
+                VerdictKind::Regression | VerdictKind::Inconclusive | VerdictKind::Unstable
+            ),
         });
     }
 }

@@ -92,6 +92,10 @@ pub struct GateDecision {
     pub not_gating: Vec<String>,
     /// Multimodal verdicts (not gating).
     pub unstable: Vec<String>,
+    /// Wall-time verdicts that stayed undecided after the most lockstep rounds:
+    /// no regression established, none ruled out (exit code 3 when nothing fails).
+    #[serde(default)]
+    pub inconclusive: Vec<String>,
     /// Waiver notices (ended waivers, unverifiable ones) and environment warnings.
     pub notices: Vec<String>,
     /// Whether wall-time failures must be confirmed.
@@ -131,9 +135,16 @@ impl GateDecision {
         self.failing().next().is_none()
     }
 
-    /// 0 when nothing gating regressed, 1 otherwise.
+    /// 1 when something gating regressed, else 3 when a wall-time verdict stayed
+    /// inconclusive (nothing established either way), else 0.
     pub fn exit_code(&self) -> u8 {
-        if self.passed() { 0 } else { 1 }
+        if !self.passed() {
+            1
+        } else if !self.inconclusive.is_empty() {
+            3
+        } else {
+            0
+        }
     }
 }
 
@@ -162,6 +173,7 @@ pub fn decide(
         waived: Vec::new(),
         not_gating: Vec::new(),
         unstable: Vec::new(),
+        inconclusive: Vec::new(),
         notices: Vec::new(),
         confirm,
     };
@@ -171,16 +183,19 @@ pub fn decide(
             e.field, e.baseline, e.current
         ));
     }
-    for v in &comparison.verdicts {
-        // The pool-off figures (`*_unpooled`) are a point of comparison for the
-        // pool, not something the change under test is responsible for.
-        if crate::analysis::metrics::is_diagnostic(&v.metric) {
-            continue;
-        }
+    // Derived metrics (throughput from time) share their source's decision and
+    // fail through it; `*_unpooled` figures are diagnostics, never gated.
+    for v in comparison.verdicts.iter().filter(|v| {
+        v.kind != MetricKind::Derived && !crate::analysis::metrics::is_diagnostic(&v.metric)
+    }) {
         match v.verdict {
             VerdictKind::Regression => {}
             VerdictKind::Unstable => {
                 d.unstable.push(format!("{} {}", v.workload, v.metric));
+                continue;
+            }
+            VerdictKind::Inconclusive => {
+                d.inconclusive.push(format!("{} {}", v.workload, v.metric));
                 continue;
             }
             _ => continue,

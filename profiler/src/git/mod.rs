@@ -6,6 +6,8 @@ use crate::result::CommitInfo;
 use std::path::Path;
 
 pub mod notes;
+pub mod source;
+pub mod source_set;
 
 /// Open the repository that contains `dir`, if any.
 pub fn open(dir: &Path) -> Option<git2::Repository> {
@@ -54,6 +56,7 @@ pub fn commit_info(repo: &git2::Repository, commit: &git2::Commit<'_>) -> Result
         sha,
         dirty: false,
         branch: None,
+        stale: false,
     })
 }
 

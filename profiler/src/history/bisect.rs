@@ -11,10 +11,14 @@
 //! `git bisect skip`: the nearest untested commit in the interval is tried instead.
 
 use crate::build::ab::{self, AbOptions, BuiltSide};
-use crate::compare::model::VerdictKind;
-use crate::config::{Config, NoiseFloors};
+use crate::compare::Floors;
+use crate::compare::model::{Comparison, VerdictKind};
+use crate::config::Config;
+use crate::decision::rounds::RoundPlan;
+use crate::decision::{Lockstep, decide_paired};
 use crate::error::{Error, Result};
 use crate::result::CommitInfo;
+use crate::result::RunResult;
 use crate::store::{Resolved, Store};
 use serde::Serialize;
 
@@ -202,8 +206,8 @@ pub fn bisect(
 
 /// The real prober: builds each candidate, measures it against the good end's
 /// binary (interleaved rounds for wall time, one count for instructions), decides
-/// with [`crate::compare::compare`], and saves the candidate's result in the store
-/// (and the good end's, when the store has none for it).
+/// with [`crate::compare::compare`], and keeps both measurements as probes in the
+/// store (`Store::save_probe`), apart from the commits' results.
 pub struct BuildProber<'a> {
     pub repo: &'a git2::Repository,
     pub good: BuiltSide,
@@ -211,8 +215,11 @@ pub struct BuildProber<'a> {
     pub workload: String,
     pub metric: String,
     pub config: Config,
-    pub floors: Option<NoiseFloors>,
+    pub floors: Option<Floors>,
     pub store: Option<&'a Store>,
+    /// Wall time in lockstep through `smprof worker` (smprof builds), or whole
+    /// `run` processes in alternation (any binary that speaks `run --out`).
+    pub lockstep: bool,
     /// Builds done (the good end included).
     pub builds: usize,
     pub progress: Box<dyn FnMut(&str) + 'a>,
@@ -245,11 +252,13 @@ impl Prober for BuildProber<'_> {
                 return Ok(None);
             }
         };
-        let progress = &mut self.progress;
-        let measured =
-            ab::measure_interleaved(&self.good, &side, &self.opts, &mut |s: &str| progress(s));
-        let (good, cand) = match measured {
-            Ok(pair) => pair,
+        let measured = if self.opts.instructions {
+            self.measure_counts(&side)
+        } else {
+            self.measure_lockstep(&side)
+        };
+        let (good, cand, cmp) = match measured {
+            Ok(m) => m,
             Err(e) => {
                 (self.progress)(&format!(
                     "{} cannot be measured; skipping: {e}",
@@ -259,24 +268,10 @@ impl Prober for BuildProber<'_> {
             }
         };
         if let Some(store) = self.store {
-            store.save(&cand)?;
-            // The good end is measured too: keep it as that commit's result unless
-            // one is stored already (a fuller run must not be replaced by one workload).
-            if !store.path_for(&good).exists() {
-                store.save(&good)?;
-            }
+            // Probes (one workload) are kept apart from results: never a commit's result.
+            store.save_probe(&cand)?;
+            store.save_probe(&good)?;
         }
-        let g = Resolved {
-            reference: self.good.commit.short.clone(),
-            path: format!("ab:{}", self.good.commit.short).into(),
-            result: good,
-        };
-        let c = Resolved {
-            reference: candidate.short.clone(),
-            path: format!("ab:{}", candidate.short).into(),
-            result: cand,
-        };
-        let cmp = crate::compare::compare(&g, &c, &self.config, self.floors.as_ref());
         let Some(v) = cmp
             .verdicts
             .iter()
@@ -288,21 +283,115 @@ impl Prober for BuildProber<'_> {
             ));
             return Ok(None);
         };
+        let rounds = if v.n[0] > 1 {
+            format!(", {} samples", v.n[0])
+        } else {
+            String::new()
+        };
         let detail = match (v.q_value, v.ci95) {
             (Some(q), Some(ci)) => format!(
-                "q = {q:.4}, 95% CI [{:+.1}%, {:+.1}%]",
+                "{}, q = {q:.4}, 95% CI [{:+.1}%, {:+.1}%]{rounds}",
+                v.verdict.as_str(),
                 ci[0] * 100.0,
                 ci[1] * 100.0
             ),
-            (Some(q), None) => format!("q = {q:.4}"),
+            (Some(q), None) => format!("{}, q = {q:.4}", v.verdict.as_str()),
             _ => format!("tolerance {:.1}%", v.threshold * 100.0),
         };
         Ok(Some(Figures {
             good: v.baseline,
             candidate: v.current,
             change: v.change,
-            regressed: v.verdict == VerdictKind::Regression,
+            regressed: probe_regressed(v),
             detail,
         }))
     }
+}
+
+/// Whether a probe's verdict puts the candidate after the regression. An
+/// inconclusive one (the most rounds left its interval straddling the
+/// threshold) goes by the midpoint: bad when its change is past half the
+/// threshold, closer to a change at the threshold than to none.
+pub fn probe_regressed(v: &crate::compare::model::Verdict) -> bool {
+    match v.verdict {
+        VerdictKind::Regression => true,
+        VerdictKind::Inconclusive => crate::compare::effect(v.change, v.better) > v.threshold / 2.0,
+        _ => false,
+    }
+}
+
+impl BuildProber<'_> {
+    /// Instruction counts: one interleaved run of each (deterministic).
+    fn measure_counts(&mut self, side: &BuiltSide) -> Result<(RunResult, RunResult, Comparison)> {
+        let progress = &mut self.progress;
+        let (good, cand) =
+            ab::measure_interleaved(&self.good, side, &self.opts, &mut |s: &str| progress(s))?;
+        let cmp = compare_probe(
+            &self.good,
+            side,
+            &good,
+            &cand,
+            &self.config,
+            self.floors.as_ref(),
+        );
+        Ok((good, cand, cmp))
+    }
+
+    /// Wall time: the good end and the candidate sampled in lockstep, decided
+    /// sequentially by the decision engine (rounds from α, never a fixed count).
+    fn measure_lockstep(&mut self, side: &BuiltSide) -> Result<(RunResult, RunResult, Comparison)> {
+        let mut lockstep = Lockstep {
+            baseline_exe: self.good.binary.clone(),
+            current_exe: side.binary.clone(),
+            samples_per_round: self.opts.samples.max(1),
+            threads: 1,
+            mode: "custom".into(),
+            repo_dir: Some(self.opts.workdir.clone()),
+            progress: false,
+            commits: [Some(self.good.commit.clone()), Some(side.commit.clone())],
+        };
+        let mut interleaved = ab::Interleaved {
+            a: &self.good,
+            b: side,
+            opts: &self.opts,
+        };
+        let m: &mut dyn crate::decision::PairMeasurer = if self.lockstep {
+            &mut lockstep
+        } else {
+            &mut interleaved
+        };
+        let plan = RoundPlan::new(1, self.config.alpha, self.opts.rounds);
+        let workloads = [self.workload.clone()];
+        let progress = &mut self.progress;
+        let pd = decide_paired(
+            m,
+            &workloads,
+            &self.config,
+            self.floors.as_ref(),
+            plan,
+            &mut |s: &str| progress(s),
+        )?;
+        Ok((pd.baseline, pd.current, pd.comparison))
+    }
+}
+
+fn compare_probe(
+    good: &BuiltSide,
+    cand: &BuiltSide,
+    g: &RunResult,
+    c: &RunResult,
+    config: &Config,
+    floors: Option<&Floors>,
+) -> Comparison {
+    let g = Resolved {
+        reference: good.commit.short.clone(),
+        path: format!("ab:{}", good.commit.short).into(),
+        result: g.clone(),
+    };
+    let c = Resolved {
+        reference: cand.commit.short.clone(),
+        path: format!("ab:{}", cand.commit.short).into(),
+        result: c.clone(),
+    };
+    crate::compare::compare(&g, &c, config, floors)
 }

@@ -239,10 +239,7 @@ pub fn assemble(
         .collect();
     Ok(RunResult {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "smprof".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
+        tool: Tool::this_build(),
         created_at: crate::timefmt::rfc3339(crate::timefmt::now_unix()),
         commit,
         env: env::capture(&tier, plan.threads),

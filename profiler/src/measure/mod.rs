@@ -25,6 +25,9 @@ use crate::result::RunResult;
 use crate::workloads::{self, Suite, Workload};
 use std::path::PathBuf;
 
+/// Filters are the catalogue's business (`workloads::select`); re-exported for callers here.
+pub use crate::workloads::matches_filter;
+
 /// Default worker processes and samples per process of a run.
 pub const DEFAULT_PROCESSES: u32 = 5;
 pub const DEFAULT_SAMPLES: u32 = 6;
@@ -157,44 +160,6 @@ fn unknown_workload(name: &str) -> Error {
     }
 }
 
-/// Does a workload name match a filter? Comma-separated alternatives; each is a
-/// glob when it contains `*` (matching any run of characters), else a substring.
-pub fn matches_filter(filter: &str, name: &str) -> bool {
-    filter
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .any(|p| {
-            if p.contains('*') {
-                glob(p.as_bytes(), name.as_bytes())
-            } else {
-                name.contains(p)
-            }
-        })
-}
-
-/// `*`-only glob matching, iterative with backtracking to the last star.
-fn glob(pat: &[u8], s: &[u8]) -> bool {
-    let (mut p, mut i) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while i < s.len() {
-        if p < pat.len() && pat[p] == b'*' {
-            star = Some((p, i));
-            p += 1;
-        } else if p < pat.len() && pat[p] == s[i] {
-            p += 1;
-            i += 1;
-        } else if let Some((sp, si)) = star {
-            p = sp + 1;
-            i = si + 1;
-            star = Some((sp, si + 1));
-        } else {
-            return false;
-        }
-    }
-    pat[p..].iter().all(|&c| c == b'*')
-}
-
 /// The one function every timed or counted operation goes through. Never inlined,
 /// so that callgrind can toggle collection on it (`--toggle-collect`) and count
 /// exactly the workload's operations, not setup or the harness.
@@ -273,22 +238,4 @@ pub fn mark_paired(a: &mut RunResult, b: &mut RunResult) {
 /// Whether a Ctrl-C interrupted a run in this process.
 pub fn interrupted() -> bool {
     orchestrate::interrupted()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_match_substrings_and_globs() {
-        assert!(matches_filter("matmul", "matmul/512"));
-        assert!(matches_filter("matmul", "matmul_backward/128x256x128"));
-        assert!(!matches_filter("matmul/*", "matmul_backward/128x256x128"));
-        assert!(matches_filter("matmul/*", "matmul/512"));
-        assert!(matches_filter("*/1k", "gelu/1k"));
-        assert!(!matches_filter("*/1k", "gelu/10k"));
-        assert!(matches_filter("gelu/1k,softmax/256", "softmax/256"));
-        assert!(matches_filter("s*max*2*", "softmax/2048"));
-        assert!(!matches_filter("", "gelu/1k"));
-    }
 }

@@ -146,7 +146,13 @@ pub fn render_text(d: &GateDecision, cmp: &Comparison) -> String {
         .filter(|f| f.kind == FailureKind::Limit)
         .collect();
     let mut out = String::new();
-    if failing.is_empty() {
+    if failing.is_empty() && !d.inconclusive.is_empty() {
+        out.push_str(&format!(
+            "smprof gate: INCONCLUSIVE ({baseline} → {current}): nothing gating regressed, {} wall-time verdict{} undecided after the most lockstep rounds (exit 3)\n",
+            d.inconclusive.len(),
+            if d.inconclusive.len() == 1 { "" } else { "s" }
+        ));
+    } else if failing.is_empty() {
         out.push_str(&format!(
             "smprof gate: PASS ({baseline} → {current}): nothing gating regressed\n"
         ));
@@ -217,6 +223,12 @@ pub fn render_text(d: &GateDecision, cmp: &Comparison) -> String {
         &mut out,
         &unstable(cmp),
         "  unstable (multimodal, not gating): ",
+        "(gate.json)",
+    );
+    capped(
+        &mut out,
+        &d.inconclusive,
+        "  inconclusive (undecided after the most lockstep rounds): ",
         "(gate.json)",
     );
     for n in &d.notices {
@@ -315,6 +327,11 @@ pub fn render_markdown(d: &GateDecision, cmp: &Comparison) -> String {
         "(gate.json)",
     );
     list("Unstable (not gating)", unstable(cmp), "(gate.json)");
+    list(
+        "Inconclusive (undecided after the most lockstep rounds; exit 3)",
+        d.inconclusive.clone(),
+        "(gate.json)",
+    );
     for n in &d.notices {
         out.push_str(&format!("\n> {}\n", escape_md(n)));
     }

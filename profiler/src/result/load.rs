@@ -1,4 +1,4 @@
-//! Reading results defensively and writing them atomically.
+//! Reading results defensively.
 //!
 //! A damaged file must give a clear error naming the file and the problem,
 //! never a panic: the version is checked first, then the structure, then the
@@ -6,7 +6,6 @@
 
 use super::schema::{MetricKind, RunResult, SCHEMA_VERSION};
 use crate::error::{Error, Result};
-use std::io::Write;
 use std::path::Path;
 
 /// Load and validate a result file.
@@ -112,48 +111,4 @@ fn validate(r: &RunResult) -> std::result::Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same directory,
-/// flushed, then renamed over the target. An interrupted write leaves the old file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".smprof-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    // Temporary files are created 0600; results and reports are meant to be read
-    // (served, uploaded, shared), so they get the usual 0644.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| Error::io(path, e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn atomic_writes_are_readable_by_others() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/report.html");
-        write_atomic(&path, b"<p>x</p>").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"<p>x</p>");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o644);
-    }
 }

@@ -2,6 +2,8 @@
 
 mod load;
 mod schema;
+pub mod write;
 
-pub use load::{from_str, load, write_atomic};
+pub use load::{from_str, load};
 pub use schema::*;
+pub use write::write_atomic;

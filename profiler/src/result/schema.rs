@@ -31,6 +31,10 @@ pub struct RunResult {
 pub struct Tool {
     pub name: String,
     pub version: String,
+    /// Hash of the sources the writing binary was built from (`git::source`):
+    /// 40 hex digits; absent when the build could not hash them (or an older writer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_hash: Option<String>,
 }
 
 /// The git commit a result belongs to.
@@ -49,6 +53,10 @@ pub struct CommitInfo {
     pub subject: String,
     /// Commit time, RFC 3339.
     pub time: String,
+    /// The measuring binary was not built from these sources (`run --allow-stale`):
+    /// the figures are of other code than the commit's. Absent = false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// The environment figures depend on; `fingerprint` hashes the fields that make
@@ -201,21 +209,49 @@ impl RunResult {
         self.workloads.iter().find(|w| w.name == name)
     }
 
-    /// The key the result is stored under: the sha (with `-dirty`), or the creation time.
+    /// The key the result is stored under: the sha (with `-dirty` and/or `-stale`,
+    /// so neither is ever mistaken for the commit), or the creation time.
     pub fn key(&self) -> String {
         match &self.commit {
-            Some(c) if c.dirty => format!("{}-dirty", c.sha),
-            Some(c) => c.sha.clone(),
+            Some(c) => format!("{}{}", c.sha, c.suffix()),
             None => self.created_at.replace(':', ""),
         }
     }
 
-    /// A short human label: short sha (+dirty) or time.
+    /// A short human label: short sha (+dirty, +stale) or time.
     pub fn label(&self) -> String {
         match &self.commit {
-            Some(c) if c.dirty => format!("{}-dirty", c.short),
-            Some(c) => c.short.clone(),
+            Some(c) => format!("{}{}", c.short, c.suffix()),
             None => self.created_at.clone(),
+        }
+    }
+}
+
+/// What sets a result's key apart from its commit's own result: `""`, `-dirty`,
+/// `-stale` or `-dirty-stale`.
+pub fn key_suffix(dirty: bool, stale: bool) -> &'static str {
+    match (dirty, stale) {
+        (false, false) => "",
+        (true, false) => "-dirty",
+        (false, true) => "-stale",
+        (true, true) => "-dirty-stale",
+    }
+}
+
+impl CommitInfo {
+    /// [`key_suffix`] of this commit's state.
+    pub fn suffix(&self) -> &'static str {
+        key_suffix(self.dirty, self.stale)
+    }
+}
+
+impl Tool {
+    /// This binary: smprof, its version and the hash of the sources it was built from.
+    pub fn this_build() -> Tool {
+        Tool {
+            name: "smprof".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            source_hash: crate::git::source::build_manifest().ok().map(|m| m.hash()),
         }
     }
 }

@@ -3,13 +3,30 @@
 //!
 //! Layout:
 //! - `<sha>.json` — the result for a clean commit; `<sha>-dirty.json` for a work tree
-//!   with uncommitted changes (never mistaken for the commit);
+//!   with uncommitted changes, `<sha>-stale.json` (`<sha>-dirty-stale.json`) for a
+//!   binary not built from the sources it ran in (never mistaken for the commit);
 //! - `<key>.prev.json` — the result a rerun replaced (nothing is lost);
-//! - `named/<name>.json` — a copy of the result a name was pinned to.
+//! - `named/<name>.json` — a copy of the result a name was pinned to;
+//! - `probes/` — bisect's partial measurements ([`probe`]), never results;
+//! - `.lock` — held by the one `run` measuring for this directory ([`lock`]).
+
+mod error;
+pub mod lock;
+pub mod probe;
+mod save;
+#[cfg(test)]
+mod test_fixture;
+
+pub use error::{Coverage, StoreError};
+pub use lock::StoreLock;
+pub use save::Replace;
 
 use crate::error::{Error, Result};
 use crate::result::{self, RunResult};
 use std::path::{Path, PathBuf};
+
+/// Suffixes of keys that are not a commit's own result.
+const KEY_SUFFIXES: [&str; 3] = ["-dirty-stale", "-dirty", "-stale"];
 
 /// A result found for a reference.
 #[derive(Debug, Clone)]
@@ -25,7 +42,7 @@ pub struct Resolved {
 pub struct Entry {
     pub key: String,
     pub path: PathBuf,
-    /// `commit`, `dirty`, `previous`, `named` or `time`.
+    /// `commit`, `dirty`, `stale`, `previous`, `named` or `time`.
     pub kind: &'static str,
 }
 
@@ -72,22 +89,6 @@ impl Store {
     /// Where a result is stored.
     pub fn path_for(&self, r: &RunResult) -> PathBuf {
         self.dir.join(format!("{}.json", r.key()))
-    }
-
-    /// Save a result atomically under its key. A result already there is kept as
-    /// `<key>.prev.json`. Returns the path written.
-    pub fn save(&self, r: &RunResult) -> Result<PathBuf> {
-        let path = self.path_for(r);
-        if path.exists() {
-            let prev = self.dir.join(format!("{}.prev.json", r.key()));
-            std::fs::rename(&path, &prev).map_err(|e| Error::io(&prev, e))?;
-        }
-        let bytes = serde_json::to_vec_pretty(r).map_err(|e| Error::Other {
-            what: "serialising result".into(),
-            reason: e.to_string(),
-        })?;
-        result::write_atomic(&path, &bytes)?;
-        Ok(path)
     }
 
     /// The result for HEAD: the dirty result if the work tree is dirty and one
@@ -156,16 +157,24 @@ impl Store {
         if reference.eq_ignore_ascii_case("HEAD") {
             return self.resolve_head();
         }
+        // `<rev>-dirty`, `<rev>-stale`: that variant of a commit's result.
+        if let Some(repo) = &self.repo
+            && let Some((rev, suffix)) = KEY_SUFFIXES
+                .iter()
+                .find_map(|s| reference.strip_suffix(s).map(|r| (r, *s)))
+            && let Ok(commit) = crate::git::resolve_commit(repo, rev)
+        {
+            let path = self.dir.join(format!("{}{suffix}.json", commit.id()));
+            if path.is_file() {
+                return found(path);
+            }
+        }
         if let Some(repo) = &self.repo
             && let Ok(commit) = crate::git::resolve_commit(repo, reference)
         {
             let path = self.dir.join(format!("{}.json", commit.id()));
             if path.is_file() {
                 return found(path);
-            }
-            let dirty = self.dir.join(format!("{}-dirty.json", commit.id()));
-            if dirty.is_file() && reference.ends_with("-dirty") {
-                return found(dirty);
             }
             // Shared through git notes (`smprof baseline pull`).
             if let Some(result) = crate::git::notes::read(repo, commit.id())? {
@@ -186,13 +195,13 @@ impl Store {
             });
         }
         // A key or key prefix among stored files (works outside git too).
-        let hex = reference.trim_end_matches("-dirty");
-        if hex.len() >= 4 {
+        if reference.len() >= 4 {
             let matches: Vec<Entry> = self
                 .list()?
                 .into_iter()
                 .filter(|e| {
-                    matches!(e.kind, "commit" | "dirty" | "time") && e.key.starts_with(reference)
+                    matches!(e.kind, "commit" | "dirty" | "stale" | "time")
+                        && e.key.starts_with(reference)
                 })
                 .collect();
             match matches.len() {
@@ -245,6 +254,8 @@ impl Store {
             }
             let kind = if key.ends_with(".prev") {
                 "previous"
+            } else if key.ends_with("-stale") {
+                "stale"
             } else if key.ends_with("-dirty") {
                 "dirty"
             } else if key.len() == 40 && key.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -6,11 +6,14 @@ mod backward;
 mod gelu;
 mod matmul;
 mod model;
+mod select;
 mod softmax;
 mod tensor;
 mod train;
 
 use crate::error::Result;
+
+pub use select::{close_names, matches_filter, require_filter, require_name};
 
 /// Which suite a workload belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

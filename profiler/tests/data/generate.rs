@@ -347,6 +347,7 @@ fn commit(sha: &str, subject: &str, time: &str) -> CommitInfo {
         branch: Some("main".into()),
         subject: subject.into(),
         time: time.into(),
+        stale: false,
     }
 }
 
@@ -620,6 +621,7 @@ pub fn result(scenario: Scenario, current: bool, seed: &str) -> RunResult {
         tool: Tool {
             name: "smprof".into(),
             version: "0.1.0".into(),
+            source_hash: None,
         },
         created_at: if current {
             "2026-11-20T17:20:44Z"

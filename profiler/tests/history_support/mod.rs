@@ -119,6 +119,7 @@ pub fn result_for(
             branch: None,
             subject: c.summary().unwrap_or("").to_string(),
             time: smprof::timefmt::rfc3339(c.time().seconds()),
+            stale: false,
         }
     });
     RunResult {
@@ -126,6 +127,7 @@ pub fn result_for(
         tool: Tool {
             name: "smprof".into(),
             version: "0.1.0".into(),
+            source_hash: None,
         },
         created_at: "2026-11-21T20:00:00Z".into(),
         commit,

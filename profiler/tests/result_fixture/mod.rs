@@ -33,6 +33,7 @@ pub fn sample_result() -> RunResult {
         tool: Tool {
             name: "smprof".into(),
             version: "0.1.0".into(),
+            source_hash: None,
         },
         created_at: "2026-11-21T20:00:00Z".into(),
         commit: Some(CommitInfo {
@@ -42,6 +43,7 @@ pub fn sample_result() -> RunResult {
             branch: Some("main".into()),
             subject: "a commit".into(),
             time: "2026-11-21T19:00:00Z".into(),
+            stale: false,
         }),
         env: smprof::env::capture("scalar", 1),
         settings: RunSettings {

@@ -31,8 +31,9 @@ use super::blocking::{Blocking, balanced};
 use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
-use super::kernel::{self, KernelFn};
-use super::pack::{Src, pack};
+use super::kernel::{KernelFn, MAX_TILE};
+use super::pack::{Src, pack, panel_stride};
+use super::tuning::Tuned;
 use crate::simd::Tier;
 
 mod prepack;
@@ -44,12 +45,6 @@ use prepack::{Operand, Prepack, Shared};
 /// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
 pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 
-/// Up to this many elements (k·n), a row-major B is read in place instead of packed.
-/// Measured on the model-207 Xeon against `gemm` in one run: at 64³ (16 KiB, inside L1)
-/// skipping the copy took the engine from 0.90× to 0.97× of `gemm`; from 128³ up the
-/// strided rows cost more than the copy saves (0.98× → 0.90×).
-const B_IN_PLACE_MAX: usize = 64 * 64;
-
 /// Up to this many rows of C, a row-major B of any size is read in place (rows under
 /// [`B_IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
 /// eight row panels, and for a small batch the copy is a large share of the product.
@@ -60,18 +55,8 @@ const B_IN_PLACE_MAX: usize = 64 * 64;
 const B_IN_PLACE_MAX_M: usize = 64;
 
 /// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
-/// every step is a new page in the same L1 set (see [`A_T_IN_PLACE_MAX_STRIDE`]).
+/// every step is a new page in the same L1 set (see `Blocking::at_pack_stride`).
 const B_IN_PLACE_MAX_STRIDE: usize = 4096;
-
-/// A transposed A (stored k×m) read in place walks one stored row per step of k, so
-/// its rows must be close: at a stride of 4 KiB (m ≥ 1024: the medium model's weight
-/// gradient Xᵀ·dY of its 1024-wide MLP layer) every step touches a new page and the same
-/// L1 set, and packing the panels first (straight row copies) ran 1.13–1.79× faster in
-/// five interleaved runs of 1024×256×2048. At 2 KiB (m = 512) the two were within noise
-/// (0.98–1.10×), and from 1 KiB down reading in place wins (packing lost 1–8 %). With
-/// the shallow passes of narrow products (`Blocking::for_product`), packing lost 6–8 %
-/// at 512×128×2048 and 7–8 % at 128 and 256×128×2048 (two interleaved runs).
-const A_T_IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -113,10 +98,12 @@ struct COut {
 unsafe impl Send for COut {}
 unsafe impl Sync for COut {}
 
-/// C = α·op(A)·op(B) + β·C on `threads` threads, operands already checked.
+/// C = α·op(A)·op(B) + β·C on `threads` threads with `tuned`'s tile and blocks,
+/// operands already checked.
 pub(crate) fn gemm(
     tier: Tier,
     threads: usize,
+    tuned: Tuned,
     (m, n, k): (usize, usize, usize),
     alpha: f32,
     a: View<'_>,
@@ -143,11 +130,11 @@ pub(crate) fn gemm(
     if m == 1 || n == 1 {
         return gemv_path(tier, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    if transposed_product_pays(m, n, k, a, b) {
-        return via_transposed_product(tier, threads, (m, n, k), alpha, a, b, beta, c, ldc);
+    if transposed_product_pays(m, n, k, a, b, tuned.blocking.b_in_place_max) {
+        return via_transposed_product(tier, threads, tuned, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = Blocking::for_cpu(tier).for_product(a.t, n);
-    let kern = kernel::of(tier);
+    let bl = tuned.blocking.for_product(a.t, n);
+    let kern = tuned.micro.f;
     let out = COut {
         ptr: c.as_mut_ptr(),
         ld: ldc,
@@ -175,11 +162,13 @@ pub(crate) fn gemm(
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
     // A is read in place when one B block spans all of C's columns (see `blocked`),
-    // unless it is a transposed operand whose rows are a page or more apart.
-    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= A_T_IN_PLACE_MAX_STRIDE);
+    // unless it is a transposed operand whose rows are too far apart: each step of k
+    // then touches another page (see `Blocking::at_pack_stride`).
+    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= bl.at_pack_stride);
     // B is read in place when it is small, or when few row panels would share its copy.
     let b_in_place = b.cs == 1
-        && (k * n <= B_IN_PLACE_MAX || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
+        && (k * n <= bl.b_in_place_max
+            || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
     // When column chunks need A packed (or row chunks B), every chunk would pack the
@@ -241,19 +230,27 @@ pub(crate) fn gemm(
     });
 }
 
-/// Whether C = A·Bᵀ with few rows (m ≤ [`B_IN_PLACE_MAX_M`] < n) runs faster as
+/// Whether C = A·Bᵀ with few rows (m ≤ [`B_IN_PLACE_MAX_M`] < n, B too large to be
+/// read in place for its size alone: k·n > `Blocking::b_in_place_max`) runs faster as
 /// Cᵀ = B·Aᵀ: op(B) = Bᵀ would be packed by a transposition of all of B (k·n) for at
 /// most eight row panels, while as the left operand B is read in place (its rows
 /// under 4 KiB apart) and only the small Aᵀ (k·m) is packed; C is then transposed
 /// out of a scratch tile. The MLP workload's input gradient dY·Wᵀ at 32×256×256,
 /// hot-cache minima of 200 calls: 35.3 µs packed, 25.5 µs as the transposed
 /// product before the C transposition.
-fn transposed_product_pays(m: usize, n: usize, k: usize, a: View<'_>, b: View<'_>) -> bool {
+fn transposed_product_pays(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<'_>,
+    b: View<'_>,
+    b_in_place_max: usize,
+) -> bool {
     a.t == Trans::No
         && b.t == Trans::Yes
         && m <= B_IN_PLACE_MAX_M
         && n > B_IN_PLACE_MAX_M
-        && k * n > B_IN_PLACE_MAX
+        && k * n > b_in_place_max
         && b.cs * 4 < B_IN_PLACE_MAX_STRIDE
 }
 
@@ -264,6 +261,7 @@ fn transposed_product_pays(m: usize, n: usize, k: usize, a: View<'_>, b: View<'_
 fn via_transposed_product(
     tier: Tier,
     threads: usize,
+    tuned: Tuned,
     (m, n, k): (usize, usize, usize),
     alpha: f32,
     a: View<'_>,
@@ -276,7 +274,18 @@ fn via_transposed_product(
     // op(A') = B as stored (n, k); op(B') = Aᵀ (k, m), A read transposed
     let bs = View::new(b.data, Trans::No, b.cs);
     let at = View::new(a.data, Trans::Yes, a.rs);
-    gemm(tier, threads, (n, m, k), alpha, bs, at, 0.0, &mut t, m);
+    gemm(
+        tier,
+        threads,
+        tuned,
+        (n, m, k),
+        alpha,
+        bs,
+        at,
+        0.0,
+        &mut t,
+        m,
+    );
     // C (m, n) = Tᵀ + β·C; β = 0 never reads C. On the SIMD tiers, columns of C in
     // blocks of 8 through 8×8 register transposes (the packing's), the rest by element.
     let mut j0 = 0;
@@ -349,16 +358,16 @@ unsafe fn blocked(
     let mut abuf = crate::pool::rent(if shared.a.is_some() {
         0
     } else {
-        mc.div_ceil(mr) * mr * kc
+        mc.div_ceil(mr) * panel_stride(mr, kc)
     });
     let mut bbuf = crate::pool::rent(if shared.b.is_some() {
         0
     } else {
-        nc.div_ceil(nr) * nr * kc
+        nc.div_ceil(nr) * panel_stride(nr, kc)
     });
     let mut inj = Injector::from_env();
-    let mut scratch = [0.0f32; 512];
-    debug_assert!(mr * nr <= scratch.len());
+    let mut scratch = [0.0f32; MAX_TILE];
+    assert!(mr * nr <= MAX_TILE, "tile {mr}x{nr} over the scratch tile");
     for i0 in (r0..r1).step_by(mc) {
         let mb = mc.min(r1 - i0);
         for p0 in (0..k).step_by(kc) {
@@ -422,7 +431,11 @@ unsafe fn blocked(
                         // SAFETY: a row panel of A, packed up front (see gemm).
                         (unsafe { sa.panel(i0 + ir * mr, p0, kb) }, 1, mr)
                     } else {
-                        (abuf[(ir - full_panels) * mr * kb..].as_ptr(), 1, mr)
+                        (
+                            abuf[(ir - full_panels) * panel_stride(mr, kb)..].as_ptr(),
+                            1,
+                            mr,
+                        )
                     };
                     let mr_eff = mr.min(mb - ir * mr);
                     let (bp, rsb) = if jr < b_full {
@@ -431,12 +444,13 @@ unsafe fn blocked(
                         // SAFETY: a column panel of B, packed up front (see gemm).
                         (unsafe { sb.panel(j0 + jr * nr, p0, kb) }, nr)
                     } else {
-                        (bbuf[(jr - b_full) * nr * kb..].as_ptr(), nr)
+                        (bbuf[(jr - b_full) * panel_stride(nr, kb)..].as_ptr(), nr)
                     };
                     let nr_eff = nr.min(nb - jr * nr);
                     // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
                     // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
-                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats).
+                    // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats,
+                    // `panel_stride` apart).
                     // The tile lies inside this part's range of C.
                     unsafe {
                         let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);

@@ -4,7 +4,7 @@
 
 use super::COut;
 use crate::matmul::blocking::balanced;
-use crate::matmul::pack::{Src, pack};
+use crate::matmul::pack::{Src, pack, panel_stride};
 use crate::simd::Tier;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -53,7 +53,7 @@ impl Packed<'_> {
         unsafe {
             self.out
                 .ptr
-                .add(blk * self.stride + (x % self.xb) / self.w * self.w * kb)
+                .add(blk * self.stride + (x % self.xb) / self.w * panel_stride(self.w, kb))
         }
     }
 
@@ -111,7 +111,7 @@ impl<'a> Prepack<'a> {
     ) -> (Prepack<'a>, crate::pool::Buffer) {
         let kc = balanced(k, max_kc, 8);
         let xb = balanced(xn, max_block, w);
-        let stride = xb.div_ceil(w) * w * kc;
+        let stride = xb.div_ceil(w) * panel_stride(w, kc);
         let blocks = xn.div_ceil(xb) * k.div_ceil(kc);
         let unit = PACK_UNIT.div_ceil(w) * w;
         // The counters live in the pool's buffer too, so steady-state products stay
@@ -203,14 +203,14 @@ impl<'a> Prepack<'a> {
             kc: kb,
         };
         let len = part.packed_len(self.w);
-        // SAFETY: the unit's panels are floats s/w·w·kb .. + len of block `blk`, which lie
+        // SAFETY: the unit's panels are floats s/w·panel_stride(w, kb) .. + len of block `blk`, which lie
         // inside its `stride` floats of the buffer (outliving the plan); the caller
         // guarantees that no one else writes them, and readers wait for `ready`.
         let dst = unsafe {
             std::slice::from_raw_parts_mut(
                 self.out
                     .ptr
-                    .add(blk * self.stride + s / self.w * self.w * kb),
+                    .add(blk * self.stride + s / self.w * panel_stride(self.w, kb)),
                 len,
             )
         };
@@ -253,12 +253,17 @@ mod tests {
                     let mut want = vec![f32::NAN; whole.packed_len(w)];
                     pack(tier, w, &whole, &mut want);
                     let got = &buf[blk * plan.stride..][..want.len()];
-                    assert!(
-                        got.iter()
-                            .zip(&want)
-                            .all(|(g, w)| g.to_bits() == w.to_bits()),
-                        "{tier} w={w} block {blk}"
-                    );
+                    // Panel by panel: the line of padding after each is never written.
+                    let (ps, used) = (panel_stride(w, whole.kc), w * whole.kc);
+                    for (g, e) in got.chunks(ps).zip(want.chunks(ps)) {
+                        assert!(
+                            g[..used]
+                                .iter()
+                                .zip(&e[..used])
+                                .all(|(g, w)| g.to_bits() == w.to_bits()),
+                            "{tier} w={w} block {blk}"
+                        );
+                    }
                 }
             }
         }

@@ -1,24 +1,69 @@
-//! The AVX2+FMA micro-kernel: a 6×16 tile of C in 12 ymm accumulators.
+//! The AVX2+FMA micro-kernels: one body generic in the tile (`MR` rows × `NV` ymm
+//! vectors of 8 lanes), instantiated per shape in [`TILES`].
 //!
-//! Per step of k: two 8-lane loads of packed B, six broadcasts of packed A,
-//! twelve FMAs; 12 accumulators + 2 B vectors + 1 broadcast fit the 16 ymm
-//! registers. Edge tiles go through a small stack tile.
+//! Per step of k: NV 8-lane loads of packed B, MR broadcasts of packed A, MR·NV
+//! FMAs. The 16 ymm registers bound the tile: MR·NV accumulators + NV B vectors +
+//! 1 broadcast ≤ 16 with room to spare: 4×24 (12 + 3 + 1, none spare) made the
+//! compiler keep an accumulator in memory, a store and reload on the FMA chain
+//! every step (41 against 95 GFLOPS for 6×16 on a Zen 4), so it is not offered.
+//! Two FMA ports × 4–5 cycles of latency want ≥ 8–10 accumulators in flight.
+//! Edge tiles go through a small stack tile.
 
-/// Rows of C per tile.
-pub const MR: usize = 6;
-/// Columns of C per tile (two ymm vectors).
-pub const NR: usize = 16;
+use super::Micro;
 
+/// Declare one `#[target_feature]` instance of [`body`] per tile shape, and the table
+/// [`TILES`] the calibration chooses from.
+macro_rules! tiles {
+    ($($(#[$doc:meta])* $name:ident = $mr:literal x $nv:literal;)*) => {
+        $(
+            $(#[$doc])*
+            /// # Safety
+            /// As [`super::KernelFn`], and the CPU supports AVX2 and FMA.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            pub unsafe fn $name(
+                k: usize,
+                alpha: f32,
+                ap: *const f32,
+                ars: usize,
+                acs: usize,
+                bp: *const f32,
+                rsb: usize,
+                beta: f32,
+                c: *mut f32,
+                rsc: usize,
+                mr: usize,
+                nr: usize,
+            ) {
+                // SAFETY: forwarded; this instance's tile is MR × 8·NV.
+                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+            }
+        )*
+        /// Every tile this tier offers.
+        #[cfg(target_arch = "x86_64")]
+        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 8 * $nv, f: $name }),*];
+    };
+}
+
+tiles! {
+    /// 6×16: 12 accumulators, 2 B loads and 6 broadcasts per 12 FMAs.
+    k6x16 = 6 x 2;
+    /// 4×16: 8 accumulators (just enough for two ports × 4 cycles), 2 B loads and 4
+    /// broadcasts per 8 FMAs; pads fewer rows on small batches.
+    k4x16 = 4 x 2;
+}
+
+/// Floats of the stack tile edge tiles go through (the largest MR·8·NV of [`TILES`]).
 #[cfg(target_arch = "x86_64")]
-const NV: usize = NR / 8;
+const EDGE: usize = 96;
 
-/// See [`super::KernelFn`] for the contract.
+/// One MR×(8·NV) tile; see [`super::KernelFn`] (with NR = 8·NV).
 ///
 /// # Safety
 /// As [`super::KernelFn`], and the CPU supports AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn kernel(
+#[inline(always)]
+unsafe fn body<const MR: usize, const NV: usize>(
     k: usize,
     alpha: f32,
     ap: *const f32,
@@ -33,30 +78,37 @@ pub unsafe fn kernel(
     nr: usize,
 ) {
     use core::arch::x86_64::*;
-    let mut acc = [[_mm256_setzero_ps(); NV]; MR];
     let mut b = bp;
-    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for i < MR, p < k, B element (p, j) at bp[p·rsb + j] for j < NR,
-    // and an mr×nr tile at c with row stride rsc.
+    // SAFETY (whole body): the caller guarantees A element (i, p) at ap[i·ars + p·acs] for
+    // i < MR, p < k, B element (p, j) at bp[p·rsb + j] for j < 8·NV, and an mr×nr tile at c
+    // with row stride rsc; AVX2 and FMA are available.
     unsafe {
-        if ars == 1 && acs == MR {
-            // Packed A: one pointer walking MR floats per step.
+        let mut acc = [[_mm256_setzero_ps(); NV]; MR];
+        let mut bv = [_mm256_setzero_ps(); NV];
+        if ars == 1 {
+            // Packed A (acs = MR) or a transposed operand read in place: the MR values
+            // of one step are adjacent, so one pointer walks acs floats per step.
             let mut a = ap;
             for _ in 0..k {
-                let bv = [_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8))];
+                for v in 0..NV {
+                    bv[v] = _mm256_loadu_ps(b.add(8 * v));
+                }
                 for i in 0..MR {
                     let av = _mm256_broadcast_ss(&*a.add(i));
                     for v in 0..NV {
                         acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
                     }
                 }
-                a = a.add(MR);
+                a = a.add(acs);
                 b = b.add(rsb);
             }
         } else {
             // A in place: MR row pointers, each walking acs floats per step.
             let rows: [*const f32; MR] = core::array::from_fn(|i| ap.add(i * ars));
             for p in 0..k {
-                let bv = [_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8))];
+                for v in 0..NV {
+                    bv[v] = _mm256_loadu_ps(b.add(8 * v));
+                }
                 for i in 0..MR {
                     let av = _mm256_broadcast_ss(&*rows[i].add(p * acs));
                     for v in 0..NV {
@@ -68,7 +120,7 @@ pub unsafe fn kernel(
         }
         let va = _mm256_set1_ps(alpha);
         let vb = _mm256_set1_ps(beta);
-        if mr == MR && nr == NR {
+        if mr == MR && nr == 8 * NV {
             for i in 0..MR {
                 let row = c.add(i * rsc);
                 for v in 0..NV {
@@ -82,19 +134,22 @@ pub unsafe fn kernel(
                 }
             }
         } else {
-            // Through a stack tile, with the same vector arithmetic as the full tile, so an
-            // element's value does not depend on whether it falls in an edge tile.
-            let mut tile = [0.0f32; MR * NR];
+            // Through a stack tile (rows 8·NV floats apart), with the same vector arithmetic
+            // as the full tile, so an element's value does not depend on whether it falls
+            // in an edge tile.
+            const { assert!(MR * 8 * NV <= EDGE) };
+            let w = 8 * NV;
+            let mut tile = [0.0f32; EDGE];
             if beta != 0.0 {
                 for i in 0..mr {
                     for j in 0..nr {
-                        tile[i * NR + j] = *c.add(i * rsc + j);
+                        tile[i * w + j] = *c.add(i * rsc + j);
                     }
                 }
             }
             for i in 0..MR {
                 for v in 0..NV {
-                    let p = tile.as_mut_ptr().add(i * NR + 8 * v);
+                    let p = tile.as_mut_ptr().add(i * w + 8 * v);
                     let out = if beta == 0.0 {
                         _mm256_mul_ps(va, acc[i][v])
                     } else {
@@ -105,7 +160,7 @@ pub unsafe fn kernel(
             }
             for i in 0..mr {
                 for j in 0..nr {
-                    *c.add(i * rsc + j) = tile[i * NR + j];
+                    *c.add(i * rsc + j) = tile[i * w + j];
                 }
             }
         }

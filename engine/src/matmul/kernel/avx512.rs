@@ -1,17 +1,22 @@
-//! The AVX-512 micro-kernel: an 8×32 tile of C in 16 zmm accumulators.
+//! The AVX-512 micro-kernels: one body generic in the tile (`MR` rows × `NV` zmm
+//! vectors of 16 lanes), instantiated per shape in [`TILES`].
 //!
-//! Per step of k: two 16-lane loads of packed B, eight broadcasts of A
-//! (`vbroadcastss zmm, [mem]`, a load-port µop), sixteen FMAs. Sixteen independent
-//! accumulators cover the FMA latency (4 cycles × 2 ports = 8 in flight) twice over,
-//! and 8 and 32 divide the power-of-two sizes transformers use, so their products
-//! have no edge tiles. Edge tiles write back through lane masks.
+//! Per step of k: NV 16-lane loads of B, MR broadcasts of A (`vbroadcastss zmm,
+//! [mem]`, a load-port µop), MR·NV FMAs. The 32 zmm registers bound the tile:
+//! MR·NV accumulators + NV B vectors + 1 broadcast ≤ 32. Edge tiles write back
+//! through lane masks.
 //!
-//! Why not a bigger tile: measured on the model-207 Xeon with the kernel alone on
-//! L2-resident panels, 8×32, 12×32, 14×32, 6×64 and 8×48 all run at ≈ 175 GFLOPS
-//! (the core's FMA peak), so a bigger tile buys nothing there, while in whole
-//! products it pads more edge rows (64 = 5·12 + 4) and, reading A in place,
-//! 12–14 row pointers no longer fit the 16 general registers. The time outside the
-//! kernel (packing, C traffic) is what separated the engine from the peers.
+//! Which tile is fastest depends on the CPU, so [`TILES`] offers several and the
+//! calibration (`tuning/`) picks one by measuring whole products:
+//! - 16 accumulators (8×32, 4×64) cover the FMA latency of two 512-bit ports (4
+//!   cycles × 2 = 8 in flight) twice over, with the fewest registers;
+//! - 24–28 (8×48, 6×64, 12×32, 14×32) load fewer bytes of B per FMA (the B
+//!   micro-panel streams from L2: 8×48 reads 2/3 as much B per FMA as 8×32), which
+//!   matters where L2 bandwidth, not the FMA ports, limits the kernel (on an Ice
+//!   Lake 8×32 fell from 85 % of peak with B in L1 to 60 % with B in L2);
+//! - on Zen 4, whose 512-bit FMAs run as two 256-bit halves (one per cycle), every
+//!   tile reaches ≈ 98 % of peak with B in L2, and products differ by packing, C
+//!   traffic and edge tiles instead.
 //!
 //! C's tile is prefetched `C_LEAD` steps before the end of the k loop so its cache
 //! misses (rows `rsc` apart, often in different pages) overlap with the arithmetic
@@ -19,37 +24,56 @@
 //! multiple of 1 KiB (every power-of-two width from 256 up), the tile's rows share a
 //! few L1 sets, and the B panel streaming through L1 during a long k loop evicts the
 //! prefetched lines before they are used.
-//!
-//! The body is generic in the tile (`MR` rows × `NV` vectors); [`kernel`] is the
-//! instance the driver uses, the others let the tests cover the generic body.
 
-/// Rows of C per tile.
-pub const MR: usize = 8;
-/// Columns of C per tile (two zmm vectors).
-pub const NR: usize = 32;
+use super::Micro;
 
-/// See [`super::KernelFn`] for the contract.
-///
-/// # Safety
-/// As [`super::KernelFn`], and the CPU supports AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-pub unsafe fn kernel(
-    k: usize,
-    alpha: f32,
-    ap: *const f32,
-    ars: usize,
-    acs: usize,
-    bp: *const f32,
-    rsb: usize,
-    beta: f32,
-    c: *mut f32,
-    rsc: usize,
-    mr: usize,
-    nr: usize,
-) {
-    // SAFETY: forwarded; MR × (NR / 16) is this kernel's tile.
-    unsafe { body::<MR, { NR / 16 }>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+/// Declare one `#[target_feature]` instance of [`body`] per tile shape, and the table
+/// [`TILES`] the calibration chooses from (the first entry is the uncalibrated default).
+macro_rules! tiles {
+    ($($(#[$doc:meta])* $name:ident = $mr:literal x $nv:literal;)*) => {
+        $(
+            $(#[$doc])*
+            /// # Safety
+            /// As [`super::KernelFn`], and the CPU supports AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f")]
+            pub unsafe fn $name(
+                k: usize,
+                alpha: f32,
+                ap: *const f32,
+                ars: usize,
+                acs: usize,
+                bp: *const f32,
+                rsb: usize,
+                beta: f32,
+                c: *mut f32,
+                rsc: usize,
+                mr: usize,
+                nr: usize,
+            ) {
+                // SAFETY: forwarded; this instance's tile is MR × 16·NV.
+                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+            }
+        )*
+        /// Every tile this tier offers, the default first.
+        #[cfg(target_arch = "x86_64")]
+        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 16 * $nv, f: $name }),*];
+    };
+}
+
+tiles! {
+    /// 8×32: 16 accumulators, 2 B loads and 8 broadcasts per 16 FMAs.
+    k8x32 = 8 x 2;
+    /// 8×48: 24 accumulators, 3 B loads and 8 broadcasts per 24 FMAs.
+    k8x48 = 8 x 3;
+    /// 6×64: 24 accumulators, 4 B loads and 6 broadcasts per 24 FMAs.
+    k6x64 = 6 x 4;
+    /// 12×32: 24 accumulators, 2 B loads and 12 broadcasts per 24 FMAs.
+    k12x32 = 12 x 2;
+    /// 14×32: 28 accumulators, 2 B loads and 14 broadcasts per 28 FMAs.
+    k14x32 = 14 x 2;
+    /// 4×64: 16 accumulators, 4 B loads and 4 broadcasts per 16 FMAs.
+    k4x64 = 4 x 4;
 }
 
 /// One MR×(16·NV) tile; see [`super::KernelFn`] (with NR = 16·NV).
@@ -79,51 +103,69 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); NV]; MR];
         let mut bv = [_mm512_setzero_ps(); NV];
-        // The k loop runs in two legs: C's tile is prefetched between them, C_LEAD
-        // steps before the write-back (see the module docs).
-        let lead = k.min(C_LEAD);
-        let legs = [(0, k - lead), (k - lead, k)];
+        // C's tile is prefetched C_LEAD steps before the write-back (see the module
+        // docs). One loop with a test per step, not two loops around the prefetch: with
+        // 24 or more accumulators the compiler kept them in memory across two loops.
+        let pf_at = k - k.min(C_LEAD);
+        let rows = mr.min(MR);
+        // One step of k: NV loads of B, MR broadcasts of A (`ars` apart), MR·NV FMAs.
+        macro_rules! step {
+            ($a:expr, $ars:expr) => {
+                for v in 0..NV {
+                    bv[v] = _mm512_loadu_ps(b.add(16 * v));
+                }
+                for i in 0..MR {
+                    let av = _mm512_set1_ps(*$a.add(i * $ars));
+                    for v in 0..NV {
+                        acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+                    }
+                }
+                $a = $a.add(acs);
+                b = b.add(rsb);
+            };
+        }
+        // Four steps per iteration (fewer loop µops), the prefetch in the iteration
+        // that holds step pf_at.
+        let mut a = ap;
+        let mut p = 0;
         if ars == 1 {
             // Packed A (acs = MR) or a transposed operand read in place: the MR values
-            // of one step are adjacent, so one pointer walks acs floats per step.
-            let mut a = ap;
-            for (leg, &(from, to)) in legs.iter().enumerate() {
-                for _ in from..to {
-                    for v in 0..NV {
-                        bv[v] = _mm512_loadu_ps(b.add(16 * v));
-                    }
-                    for i in 0..MR {
-                        let av = _mm512_set1_ps(*a.add(i));
-                        for v in 0..NV {
-                            acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
-                        }
-                    }
-                    a = a.add(acs);
-                    b = b.add(rsb);
+            // of one step are adjacent.
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
                 }
-                if leg == 0 {
-                    prefetch_tile::<NV>(c, rsc, mr.min(MR));
+                step!(a, 1);
+                step!(a, 1);
+                step!(a, 1);
+                step!(a, 1);
+                p += 4;
+            }
+            while p < k {
+                if p == pf_at {
+                    prefetch_tile::<NV>(c, rsc, rows);
                 }
+                step!(a, 1);
+                p += 1;
             }
         } else {
-            // A in place: MR row pointers, each walking acs floats per step.
-            let rows: [*const f32; MR] = core::array::from_fn(|i| ap.add(i * ars));
-            for (leg, &(from, to)) in legs.iter().enumerate() {
-                for p in from..to {
-                    for v in 0..NV {
-                        bv[v] = _mm512_loadu_ps(b.add(16 * v));
-                    }
-                    for i in 0..MR {
-                        let av = _mm512_set1_ps(*rows[i].add(p * acs));
-                        for v in 0..NV {
-                            acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
-                        }
-                    }
-                    b = b.add(rsb);
+            // A in place, row-major: row i at ap + i·ars, walking acs floats per step.
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
                 }
-                if leg == 0 {
-                    prefetch_tile::<NV>(c, rsc, mr.min(MR));
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                p += 4;
+            }
+            while p < k {
+                if p == pf_at {
+                    prefetch_tile::<NV>(c, rsc, rows);
                 }
+                step!(a, ars);
+                p += 1;
             }
         }
         let va = _mm512_set1_ps(alpha);

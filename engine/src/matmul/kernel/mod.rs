@@ -17,9 +17,7 @@
 //! tiles). When β = 0, C is not read.
 
 pub mod avx2;
-// AVX-512 intrinsics are stable since Rust 1.89; the workspace still declares 1.88
-// (see the report: the MSRV should move to 1.89).
-#[allow(clippy::incompatible_msrv)]
+// AVX-512 intrinsics are stable since Rust 1.89, the workspace's MSRV.
 pub mod avx512;
 pub mod scalar;
 
@@ -46,127 +44,174 @@ pub type KernelFn = unsafe fn(
     nr: usize,
 );
 
-/// The micro-kernel of `tier`.
-pub fn of(tier: Tier) -> KernelFn {
-    match tier {
-        Tier::Scalar => scalar::kernel,
-        #[cfg(target_arch = "x86_64")]
-        Tier::Avx2 => avx2::kernel,
-        #[cfg(target_arch = "x86_64")]
-        Tier::Avx512 => avx512::kernel,
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => scalar::kernel,
+/// One micro-kernel and the MR×NR tile of C it produces per call.
+#[derive(Clone, Copy)]
+pub struct Micro {
+    /// Rows of C per call.
+    pub mr: usize,
+    /// Columns of C per call.
+    pub nr: usize,
+    /// The kernel (the tier's generic body instantiated for this tile).
+    pub f: KernelFn,
+}
+
+impl std::fmt::Debug for Micro {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Micro({}x{})", self.mr, self.nr)
     }
+}
+
+/// The largest tile (MR·NR floats) of any tier: the driver's scratch tile holds one.
+pub const MAX_TILE: usize = 512;
+
+/// Every tile `tier` offers (what the calibration chooses from), narrowest tier first.
+pub fn tiles(tier: Tier) -> &'static [Micro] {
+    match tier {
+        Tier::Scalar => scalar::TILES,
+        #[cfg(target_arch = "x86_64")]
+        Tier::Avx2 => avx2::TILES,
+        #[cfg(target_arch = "x86_64")]
+        Tier::Avx512 => avx512::TILES,
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => scalar::TILES,
+    }
+}
+
+/// `tier`'s micro-kernel for an `mr`×`nr` tile, if it has one.
+pub fn find(tier: Tier, mr: usize, nr: usize) -> Option<Micro> {
+    tiles(tier)
+        .iter()
+        .copied()
+        .find(|t| t.mr == mr && t.nr == nr)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matmul::blocking::Blocking;
     use crate::simd::for_each_available_tier;
 
-    /// Every tier's kernel against a plain f64 sum, on full and edge tiles, β = 0 (NaN C) and β ≠ 0.
+    /// Every tile of every tier against a plain f64 sum, on full and edge tiles, β = 0
+    /// (NaN C) and β ≠ 0, A packed, row-major in place and transposed in place, B packed
+    /// and in place.
     #[test]
     fn kernels_match_the_definition() {
         for_each_available_tier(|tier| {
-            let b = Blocking::of(tier);
-            let (mr_max, nr_max) = (b.mr, b.nr);
-            for k in [1usize, 3, 17, 64] {
-                let ap: Vec<f32> = (0..k * mr_max)
-                    .map(|x| ((x * 7 % 13) as f32) - 6.0)
-                    .collect();
-                let bp: Vec<f32> = (0..k * nr_max)
-                    .map(|x| ((x * 5 % 11) as f32) * 0.5 - 2.0)
-                    .collect();
-                // Aligned copies, as the driver provides.
-                let mut apb = crate::pool::rent(ap.len());
-                apb.copy_from_slice(&ap);
-                let mut bpb = crate::pool::rent(bp.len());
-                bpb.copy_from_slice(&bp);
-                // The same B read in place from a row-major (k, NR + 5) operand, unaligned.
-                let rsb_in_place = nr_max + 5;
-                let mut brow = vec![0.0f32; 1 + k * rsb_in_place];
-                for p in 0..k {
-                    for j in 0..nr_max {
-                        brow[1 + p * rsb_in_place + j] = bp[p * nr_max + j];
-                    }
+            for micro in tiles(tier) {
+                assert!(micro.mr * micro.nr <= MAX_TILE, "{tier} {micro:?}");
+                for k in [1usize, 3, 17, 64, 130] {
+                    check_tile(tier, *micro, k);
                 }
-                // The same A read in place from a row-major (MR, k + 3) operand.
-                let mut arow = vec![0.0f32; mr_max * (k + 3)];
+            }
+        });
+    }
+
+    /// Where a kernel reads its A micro-panel from.
+    #[derive(Debug, Clone, Copy)]
+    enum ASrc {
+        Packed,
+        RowMajor,
+        Transposed,
+    }
+
+    fn check_tile(tier: Tier, micro: Micro, k: usize) {
+        let (mr_max, nr_max) = (micro.mr, micro.nr);
+        let ap: Vec<f32> = (0..k * mr_max)
+            .map(|x| ((x * 7 % 13) as f32) - 6.0)
+            .collect();
+        let bp: Vec<f32> = (0..k * nr_max)
+            .map(|x| ((x * 5 % 11) as f32) * 0.5 - 2.0)
+            .collect();
+        // Aligned copies, as the driver provides.
+        let mut apb = crate::pool::rent(ap.len());
+        apb.copy_from_slice(&ap);
+        let mut bpb = crate::pool::rent(bp.len());
+        bpb.copy_from_slice(&bp);
+        // The same B read in place from a row-major (k, NR + 5) operand, unaligned.
+        let rsb_in_place = nr_max + 5;
+        let mut brow = vec![0.0f32; 1 + k * rsb_in_place];
+        for p in 0..k {
+            for j in 0..nr_max {
+                brow[1 + p * rsb_in_place + j] = bp[p * nr_max + j];
+            }
+        }
+        // The same A read in place from a row-major (MR, k + 3) operand, and from a
+        // transposed one stored (k, MR + 2).
+        let mut arow = vec![0.0f32; mr_max * (k + 3)];
+        let mut acol = vec![0.0f32; k * (mr_max + 2)];
+        for i in 0..mr_max {
+            for p in 0..k {
+                arow[i * (k + 3) + p] = ap[p * mr_max + i];
+                acol[p * (mr_max + 2) + i] = ap[p * mr_max + i];
+            }
+        }
+        for (mr, nr) in [
+            (mr_max, nr_max),
+            (1, 1),
+            (mr_max - 1, nr_max - 1),
+            (mr_max, 3),
+            (2, nr_max),
+        ] {
+            for ((alpha, beta), a_src, b_in_place) in [
+                ((1.0f32, 0.0f32), ASrc::Packed, false),
+                ((0.5, 2.0), ASrc::RowMajor, false),
+                ((-1.0, 1.0), ASrc::Packed, true),
+                ((1.0, 0.0), ASrc::RowMajor, true),
+                ((0.75, 0.5), ASrc::Transposed, false),
+                ((2.0, 0.0), ASrc::Transposed, true),
+            ] {
+                let rsc = nr_max + 5;
+                let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
+                let mut c = vec![fill; mr_max * rsc];
+                let (a_ptr, ars, acs) = match a_src {
+                    ASrc::Packed => (apb.as_ptr(), 1, mr_max),
+                    ASrc::RowMajor => (arow.as_ptr(), k + 3, 1),
+                    ASrc::Transposed => (acol.as_ptr(), 1, mr_max + 2),
+                };
+                let (b_ptr, rsb) = if b_in_place {
+                    (brow[1..].as_ptr(), rsb_in_place)
+                } else {
+                    (bpb.as_ptr(), nr_max)
+                };
+                // SAFETY: the operands hold MR×k and k×NR elements at these strides, C an
+                // MR×rsc tile; the tier is available (for_each_available_tier).
+                unsafe {
+                    (micro.f)(
+                        k,
+                        alpha,
+                        a_ptr,
+                        ars,
+                        acs,
+                        b_ptr,
+                        rsb,
+                        beta,
+                        c.as_mut_ptr(),
+                        rsc,
+                        mr,
+                        nr,
+                    )
+                };
                 for i in 0..mr_max {
-                    for p in 0..k {
-                        arow[i * (k + 3) + p] = ap[p * mr_max + i];
-                    }
-                }
-                for (mr, nr) in [
-                    (mr_max, nr_max),
-                    (1, 1),
-                    (mr_max - 1, nr_max - 1),
-                    (mr_max, 3),
-                    (2, nr_max),
-                ] {
-                    for ((alpha, beta), in_place, b_in_place) in [
-                        ((1.0f32, 0.0f32), false, false),
-                        ((0.5, 2.0), true, false),
-                        ((-1.0, 1.0), false, true),
-                        ((1.0, 0.0), true, true),
-                    ] {
-                        let rsc = nr_max + 5;
-                        let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
-                        let mut c = vec![fill; mr_max * rsc];
-                        // SAFETY: sizes as documented above; tier checked by for_each_available_tier.
-                        let (a_ptr, ars, acs) = if in_place {
-                            (arow.as_ptr(), k + 3, 1)
+                    for j in 0..rsc {
+                        let got = c[i * rsc + j];
+                        if i < mr && j < nr {
+                            let s: f64 = (0..k)
+                                .map(|p| ap[p * mr_max + i] as f64 * bp[p * nr_max + j] as f64)
+                                .sum();
+                            let want = alpha as f64 * s
+                                + if beta == 0.0 { 0.0 } else { beta as f64 * 1.5 };
+                            assert!(
+                                (got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                                "{tier} {micro:?} {a_src:?} k={k} ({mr},{nr}) [{i},{j}] {got} vs {want}"
+                            );
                         } else {
-                            (apb.as_ptr(), 1, mr_max)
-                        };
-                        let (b_ptr, rsb) = if b_in_place {
-                            (brow[1..].as_ptr(), rsb_in_place)
-                        } else {
-                            (bpb.as_ptr(), nr_max)
-                        };
-                        unsafe {
-                            of(tier)(
-                                k,
-                                alpha,
-                                a_ptr,
-                                ars,
-                                acs,
-                                b_ptr,
-                                rsb,
-                                beta,
-                                c.as_mut_ptr(),
-                                rsc,
-                                mr,
-                                nr,
-                            )
-                        };
-                        for i in 0..mr_max {
-                            for j in 0..rsc {
-                                let got = c[i * rsc + j];
-                                if i < mr && j < nr {
-                                    let s: f64 = (0..k)
-                                        .map(|p| {
-                                            ap[p * mr_max + i] as f64 * bp[p * nr_max + j] as f64
-                                        })
-                                        .sum();
-                                    let want = alpha as f64 * s
-                                        + if beta == 0.0 { 0.0 } else { beta as f64 * 1.5 };
-                                    assert!(
-                                        (got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                                        "{tier} k={k} ({mr},{nr}) [{i},{j}] {got} vs {want}"
-                                    );
-                                } else {
-                                    assert!(
-                                        got.to_bits() == fill.to_bits(),
-                                        "{tier}: wrote outside the tile at [{i},{j}]"
-                                    );
-                                }
-                            }
+                            assert!(
+                                got.to_bits() == fill.to_bits(),
+                                "{tier} {micro:?}: wrote outside the tile at [{i},{j}]"
+                            );
                         }
                     }
                 }
             }
-        });
+        }
     }
 }

@@ -1,15 +1,46 @@
 //! The portable micro-kernel: the readable specification the SIMD tiers are tested against.
+//!
+//! One body generic in the tile; the scalar tier runs the 4×4 instance and is not
+//! calibrated (it is the reference, not a fast path).
 
-/// Rows of C per tile.
-pub const MR: usize = 4;
-/// Columns of C per tile.
-pub const NR: usize = 4;
+use super::Micro;
 
-/// See [`super::KernelFn`] for the contract.
+/// Every tile the scalar tier offers.
+pub const TILES: &[Micro] = &[Micro {
+    mr: 4,
+    nr: 4,
+    f: k4x4,
+}];
+
+/// 4×4: the specification's tile.
 ///
 /// # Safety
 /// As [`super::KernelFn`].
-pub unsafe fn kernel(
+pub unsafe fn k4x4(
+    k: usize,
+    alpha: f32,
+    ap: *const f32,
+    ars: usize,
+    acs: usize,
+    bp: *const f32,
+    rsb: usize,
+    beta: f32,
+    c: *mut f32,
+    rsc: usize,
+    mr: usize,
+    nr: usize,
+) {
+    // SAFETY: forwarded; this instance's tile is 4×4.
+    unsafe { body::<4, 4>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+}
+
+/// One MR×NR tile: `c[i·rsc + j] = α·Σ_p a(i, p)·b(p, j) + β·c[i·rsc + j]` for i < mr, j < nr.
+///
+/// # Safety
+/// As [`super::KernelFn`].
+// ap: (MR, k) with element (i, p) at ap[i·ars + p·acs], bp: (k, NR) row stride rsb, c: (mr, nr) row stride rsc
+#[inline(always)]
+unsafe fn body<const MR: usize, const NR: usize>(
     k: usize,
     alpha: f32,
     ap: *const f32,

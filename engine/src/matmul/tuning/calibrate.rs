@@ -1,0 +1,591 @@
+//! The calibration: which tile and blocks run fastest here, by measurement.
+//!
+//! A coordinate search on one thread, each stage timing its candidates on reference
+//! products in interleaved rounds (every round times every candidate, in a rotated
+//! order), so that a slow spell of a shared machine falls on all of them:
+//!
+//! 1. `tile`: every tile the tier offers, each with the blocks its cache rules give;
+//! 2. `kc`: depths 128–512 for the chosen tile (MC and NC re-derived for each);
+//! 3. `nc`: the B block as ¼ … 2× L2 (a block larger than L2 streams from L3,
+//!    and one block spanning all of C's columns lets A be read in place);
+//! 4. `mc`: the A block as ¼ … 2× L2;
+//! 5. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
+//! 6. `at_pack_stride`: those gradients with the transposed A read in place against
+//!    packed, per row stride; the threshold is the stride from which packing wins on
+//!    the whole set;
+//! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//!
+//! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
+//! to the first candidate's (the incumbent: what is in force so far) in the same round,
+//! median over rounds (a slow spell of the machine cancels); a challenger replaces the
+//! incumbent only when it scores at least 1 % higher. At the end the choice and the cache-derived defaults are timed
+//! against each other in more rounds; unless the choice wins the median per-round
+//! ratio, the defaults are kept. Every candidate lands in the file's `trials`.
+
+use super::file::{TierTuning, Trial, TuningError};
+use crate::matmul::blocking::Blocking;
+use crate::matmul::cache::Caches;
+use crate::matmul::kernel;
+use crate::matmul::{Trans, sgemm_with_blocking};
+use crate::simd::Tier;
+use std::time::Instant;
+
+/// How long to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Rounds per stage (each round times every candidate once).
+    pub rounds: usize,
+    /// Rounds of the final comparison with the defaults.
+    pub final_rounds: usize,
+    /// Side of the largest square reference product (1024); the other products scale
+    /// with it. Smaller only for quick tests.
+    pub largest: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            rounds: 9,
+            final_rounds: 11,
+            largest: 1024,
+        }
+    }
+}
+
+/// One reference product: C = op(A)·op(B) on fixed random operands.
+struct Product {
+    ta: Trans,
+    tb: Trans,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    reps: usize,
+}
+
+impl Product {
+    fn new(spec: (usize, usize, usize, Trans, Trans), seed: u64) -> Product {
+        let (m, n, k, ta, tb) = spec;
+        let mut rng = crate::rng::Rng::new(seed);
+        let a = (0..m * k).map(|_| rng.normal()).collect();
+        let b = (0..k * n).map(|_| rng.normal()).collect();
+        let flops = 2.0 * (m * n * k) as f64;
+        Product {
+            ta,
+            tb,
+            m,
+            n,
+            k,
+            a,
+            b,
+            c: vec![0.0; m * n],
+            // At least ~0.3 ms a measurement, so timer and call overheads vanish.
+            reps: ((6e7 / flops).ceil() as usize).max(1),
+        }
+    }
+
+    fn flops(&self) -> f64 {
+        2.0 * (self.m * self.n * self.k) as f64
+    }
+
+    /// Seconds per call with `blocking`, over `reps` calls.
+    fn time(&mut self, tier: Tier, blocking: &Blocking) -> Result<f64, TuningError> {
+        let lda = if self.ta == Trans::No { self.k } else { self.m };
+        let ldb = if self.tb == Trans::No { self.n } else { self.k };
+        let t0 = Instant::now();
+        for _ in 0..self.reps {
+            sgemm_with_blocking(
+                tier,
+                1,
+                blocking,
+                self.ta,
+                self.tb,
+                self.m,
+                self.n,
+                self.k,
+                1.0,
+                &self.a,
+                lda,
+                &self.b,
+                ldb,
+                0.0,
+                &mut self.c,
+                self.n,
+            )
+            .map_err(|e| TuningError::Calibration(e.to_string()))?;
+        }
+        std::hint::black_box(&mut self.c);
+        Ok(t0.elapsed().as_secs_f64() / self.reps as f64)
+    }
+}
+
+/// The products of stages 1–4: squares, the three products of a linear layer of a
+/// training step (forward, input gradient, weight gradient), and a small batch (32
+/// rows, as the MLP workload; a tall tile pads its last row panel there).
+fn main_set(largest: usize) -> Vec<Product> {
+    let (no, t) = (Trans::No, Trans::Yes);
+    let big = largest.max(64);
+    let specs = [
+        (32, big / 4, big / 4, no, no),
+        (big / 4, big / 4, big / 4, no, no),
+        (big / 2, big / 2, big / 2, no, no),
+        (big, big, big, no, no),
+        (2 * big, big / 2, big / 8, no, no),
+        (2 * big, big / 8, big / 2, no, t),
+        (big / 2, big / 8, 2 * big, t, no),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Product::new(s, 100 + i as u64))
+        .collect()
+}
+
+/// The narrow weight gradients Aᵀ·B of stages 5 and 6, A stored (k, m): rows 0.5–4 KiB
+/// apart.
+fn gradient_set(largest: usize) -> Vec<Product> {
+    let (no, t) = (Trans::No, Trans::Yes);
+    let s = largest.max(64) / 8;
+    let k = 2 * largest.max(64);
+    let specs = [
+        (s, s, k, t, no),
+        (2 * s, s, k, t, no),
+        (2 * s, 2 * s, k, t, no),
+        (4 * s, s, k, t, no),
+        (8 * s, 2 * s, k, t, no),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Product::new(s, 200 + i as u64))
+        .collect()
+}
+
+/// Squares from 1/16 to 1/2 of the largest side (64–512), B row-major: whether to read
+/// B in place (stage 7).
+fn square_set(largest: usize) -> Vec<Product> {
+    let no = Trans::No;
+    let big = largest.max(64);
+    [1, 2, 3, 4, 6, 8]
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let side = (big * s / 16).max(4);
+            Product::new((side, side, side, no, no), 300 + i as u64)
+        })
+        .collect()
+}
+
+/// Per candidate, per round: seconds per call of each product.
+type Times = Vec<Vec<Vec<f64>>>;
+
+/// Time every candidate on every product, `rounds` times, candidates rotated per round.
+fn measure(
+    tier: Tier,
+    candidates: &[Blocking],
+    products: &mut [Product],
+    rounds: usize,
+) -> Result<Times, TuningError> {
+    // One untimed pass: first-touch page faults and the pool's first rentals.
+    for cand in candidates {
+        for p in products.iter_mut() {
+            p.time(tier, cand)?;
+        }
+    }
+    let mut times = vec![Vec::with_capacity(rounds); candidates.len()];
+    for r in 0..rounds {
+        for i in 0..candidates.len() {
+            let c = (i + r) % candidates.len();
+            let row = products
+                .iter_mut()
+                .map(|p| p.time(tier, &candidates[c]))
+                .collect::<Result<Vec<f64>, _>>()?;
+            times[c].push(row);
+        }
+    }
+    Ok(times)
+}
+
+/// Geometric mean of GFLOPS over products, for one round of one candidate.
+fn gflops(products: &[Product], secs: &[f64]) -> f64 {
+    let logs: f64 = products
+        .iter()
+        .zip(secs)
+        .map(|(p, &s)| (p.flops() / s / 1e9).ln())
+        .sum();
+    (logs / products.len() as f64).exp()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Time `candidates` (the incumbent, what is in force so far, first) and return the index
+/// of the one to keep, recording every score as a trial.
+///
+/// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
+/// round (so a slow spell of the machine cancels), median over rounds, times candidate
+/// 0's median GFLOPS.
+fn stage(
+    tier: Tier,
+    name: &str,
+    candidates: &[(String, Blocking)],
+    products: &mut [Product],
+    rounds: usize,
+    trials: &mut Vec<Trial>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<usize, TuningError> {
+    let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
+    let times = measure(tier, &blocks, products, rounds)?;
+    let per_round: Vec<Vec<f64>> = times
+        .iter()
+        .map(|c| c.iter().map(|r| gflops(products, r)).collect())
+        .collect();
+    let base = median(per_round[0].clone());
+    let mut best = (0, f64::NEG_INFINITY);
+    let mut incumbent = f64::NAN;
+    for (i, (label, _)) in candidates.iter().enumerate() {
+        let rel = median(
+            per_round[i]
+                .iter()
+                .zip(&per_round[0])
+                .map(|(c, b)| c / b)
+                .collect(),
+        );
+        let score = rel * base;
+        progress(&format!("{tier} {name} {label}: {score:.1} GFLOPS"));
+        trials.push(Trial {
+            stage: name.to_string(),
+            value: label.clone(),
+            gflops: score,
+        });
+        if i == 0 {
+            incumbent = score;
+        }
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    // A challenger must beat the incumbent by a margin, not by noise.
+    Ok(if best.1 > incumbent * (1.0 + MARGIN) {
+        best.0
+    } else {
+        0
+    })
+}
+
+/// How much better (1 %) a candidate must score than the incumbent to replace it:
+/// near-equal candidates otherwise trade places from run to run on a shared machine.
+const MARGIN: f64 = 0.01;
+
+/// A threshold between two ways of running a product: `with(t)` packs an operand of
+/// the products whose `key` is at least `t` and reads the others in place. Both ways
+/// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
+/// threshold is the one, among 0, each key and twice the largest, with the least total
+/// time, ties going to the larger (no copy), provided it beats the `incumbent` by the
+/// margin.
+fn threshold(
+    tier: Tier,
+    name: &str,
+    products: &mut [Product],
+    key: impl Fn(&Product) -> usize,
+    incumbent: usize,
+    with: impl Fn(usize) -> Blocking,
+    rounds: usize,
+    trials: &mut Vec<Trial>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<usize, TuningError> {
+    let times = measure(tier, &[with(usize::MAX), with(0)], products, rounds)?;
+    // Per product: median seconds in place, and the median over rounds of packed ÷
+    // in place in the same round (a slow spell cancels).
+    let med: Vec<[f64; 2]> = (0..products.len())
+        .map(|p| {
+            let inplace = median(times[0].iter().map(|r| r[p]).collect());
+            let ratio = median(
+                times[1]
+                    .iter()
+                    .zip(&times[0])
+                    .map(|(pk, ip)| pk[p] / ip[p])
+                    .collect(),
+            );
+            [inplace, inplace * ratio]
+        })
+        .collect();
+    let keys: Vec<usize> = products.iter().map(&key).collect();
+    let mut candidates = dedup({
+        let mut k = keys.clone();
+        k.sort_unstable();
+        k
+    });
+    candidates.insert(0, 0);
+    candidates.push(candidates.last().copied().unwrap_or(1) * 2);
+    let flops: f64 = products.iter().map(Product::flops).sum();
+    let total = |t: usize| -> f64 {
+        med.iter()
+            .zip(&keys)
+            .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+            .sum()
+    };
+    let mut pick = (usize::MAX, f64::INFINITY);
+    for &t in candidates.iter().rev() {
+        let total = total(t);
+        let score = flops / total / 1e9;
+        progress(&format!("{tier} {name} from {t}: {score:.1} GFLOPS"));
+        trials.push(Trial {
+            stage: name.to_string(),
+            value: t.to_string(),
+            gflops: score,
+        });
+        if total < pick.1 {
+            pick = (t, total);
+        }
+    }
+    // As in `stage`: the incumbent stays unless the pick is faster by the margin.
+    Ok(if pick.1 * (1.0 + MARGIN) < total(incumbent) {
+        pick.0
+    } else {
+        incumbent
+    })
+}
+
+/// Distinct values, in order.
+fn dedup<T: PartialEq>(v: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+/// Calibrate `tier` on this CPU (one thread, a few seconds), reporting each measured
+/// candidate through `progress`. The tier must be available.
+pub fn calibrate(
+    tier: Tier,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<TierTuning, TuningError> {
+    if !tier.is_available() {
+        return Err(TuningError::Calibration(format!(
+            "tier {tier} is not available on this CPU"
+        )));
+    }
+    if tier == Tier::Scalar {
+        return Err(TuningError::Calibration(
+            "the scalar tier is the specification and is not tuned".into(),
+        ));
+    }
+    let rounds = opts.rounds.max(1);
+    let caches = Caches::detected();
+    let default = Blocking::for_caches(tier, caches);
+    let mut main = main_set(opts.largest);
+    let mut trials = Vec::new();
+
+    // 1. The tile, each with its own cache-derived blocks.
+    let tiles: Vec<(String, Blocking)> = kernel::tiles(tier)
+        .iter()
+        .map(|t| {
+            (
+                format!("{}x{}", t.mr, t.nr),
+                Blocking::for_tile(t.mr, t.nr, caches),
+            )
+        })
+        .collect();
+    let i = stage(
+        tier,
+        "tile",
+        &tiles,
+        &mut main,
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    let mut best = tiles[i].1;
+
+    // 2. The depth, MC and NC following it by the cache rules.
+    let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
+        .into_iter()
+        .map(|kc| (kc.to_string(), best.with_kc(kc, caches)))
+        .collect();
+    let i = stage(tier, "kc", &kcs, &mut main, rounds, &mut trials, progress)?;
+    best = kcs[i].1;
+
+    // 3. The B block, as a share of L2.
+    let row = best.kc * 4;
+    let ncs: Vec<usize> =
+        dedup(
+            std::iter::once(best.nc)
+                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
+                    (caches.l2 * p / q / row).clamp(best.nr, 8192) / best.nr * best.nr
+                }))
+                .collect(),
+        );
+    let ncs: Vec<(String, Blocking)> = ncs
+        .into_iter()
+        .map(|nc| (nc.to_string(), Blocking { nc, ..best }))
+        .collect();
+    let i = stage(tier, "nc", &ncs, &mut main, rounds, &mut trials, progress)?;
+    best = ncs[i].1;
+
+    // 4. The A block, as a multiple of L2.
+    let mcs: Vec<usize> =
+        dedup(
+            std::iter::once(best.mc)
+                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
+                    (caches.l2 * p / q / row).clamp(best.mr, 8192) / best.mr * best.mr
+                }))
+                .collect(),
+        );
+    let mcs: Vec<(String, Blocking)> = mcs
+        .into_iter()
+        .map(|mc| (mc.to_string(), Blocking { mc, ..best }))
+        .collect();
+    let i = stage(tier, "mc", &mcs, &mut main, rounds, &mut trials, progress)?;
+    best = mcs[i].1;
+
+    // 5. The depth of a narrow gradient's passes.
+    let mut grads = gradient_set(opts.largest);
+    let rule = best.kc_tn;
+    let kcs: Vec<(String, Blocking)> = dedup(vec![rule, 64, 128, 256, 512, 1024])
+        .into_iter()
+        .map(|kc_tn| (kc_tn.to_string(), Blocking { kc_tn, ..best }))
+        .collect();
+    let i = stage(
+        tier,
+        "kc_tn",
+        &kcs,
+        &mut grads,
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    best = kcs[i].1;
+
+    // 6. Transposed A in place or packed, per row stride.
+    best.at_pack_stride = threshold(
+        tier,
+        "at_pack_stride",
+        &mut grads,
+        |g| g.m * 4,
+        best.at_pack_stride,
+        |t| Blocking {
+            at_pack_stride: t,
+            ..best
+        },
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+
+    // 7. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
+    let mut squares = square_set(opts.largest);
+    let t = threshold(
+        tier,
+        "b_in_place_max",
+        &mut squares,
+        |p| p.k * p.n,
+        best.b_in_place_max.saturating_add(1),
+        |t| Blocking {
+            b_in_place_max: t.saturating_sub(1),
+            ..best
+        },
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    best.b_in_place_max = t.saturating_sub(1);
+
+    // The choice against the defaults, on everything.
+    let mut all = main;
+    all.extend(grads);
+    all.extend(squares);
+    let times = measure(tier, &[default, best], &mut all, opts.final_rounds.max(1))?;
+    let score = |c: usize| median(times[c].iter().map(|r| gflops(&all, r)).collect());
+    let (default_gflops, tuned_gflops) = (score(0), score(1));
+    let speedup = median(
+        times[0]
+            .iter()
+            .zip(&times[1])
+            .map(|(d, b)| gflops(&all, b) / gflops(&all, d))
+            .collect(),
+    );
+    progress(&format!(
+        "{tier} final: defaults {default_gflops:.1} GFLOPS, chosen {tuned_gflops:.1} GFLOPS, per-round ratio {speedup:.3}"
+    ));
+    let blocking = if speedup > 1.0 { best } else { default };
+    Ok(TierTuning {
+        blocking,
+        default,
+        default_gflops,
+        tuned_gflops,
+        speedup,
+        trials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quick_calibration_chooses_a_valid_blocking_and_records_every_stage() {
+        let mut lines = Vec::new();
+        let opts = Options {
+            rounds: 1,
+            final_rounds: 1,
+            largest: 64,
+        };
+        for tier in [Tier::Avx2, Tier::Avx512] {
+            if !tier.is_available() {
+                assert!(calibrate(tier, &opts, &mut |_| {}).is_err());
+                continue;
+            }
+            let t = calibrate(tier, &opts, &mut |l| lines.push(l.to_string())).unwrap();
+            t.blocking.validate(tier).unwrap();
+            for stage in [
+                "tile",
+                "kc",
+                "nc",
+                "mc",
+                "at_pack_stride",
+                "b_in_place_max",
+                "kc_tn",
+            ] {
+                assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
+            }
+            assert_eq!(
+                t.trials.iter().filter(|x| x.stage == "tile").count(),
+                kernel::tiles(tier).len()
+            );
+            assert!(
+                t.trials
+                    .iter()
+                    .all(|x| x.gflops.is_finite() && x.gflops > 0.0)
+            );
+            assert!(t.speedup > 0.0 && t.default_gflops > 0.0 && t.tuned_gflops > 0.0);
+            assert_eq!(t.default, Blocking::for_caches(tier, Caches::detected()));
+            assert!(t.blocking == t.default || t.speedup > 1.0);
+        }
+        assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+        assert_eq!(dedup(vec![1, 2, 1, 3, 2]), vec![1, 2, 3]);
+    }
+}
