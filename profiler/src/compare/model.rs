@@ -205,20 +205,6 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
-    /// The label and emoji the reports print.
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Improvement => "🟢 IMPROVEMENT",
-            Severity::Good => "🟢 GOOD",
-            Severity::Excellent => "🟢 EXCELLENT",
-            Severity::Outstanding => "🟢 OUTSTANDING",
-            Severity::Regression => "🔴 REGRESSION",
-            Severity::Critical => "🔴 CRITICAL",
-        }
-    }
-}
-
 /// Where a verdict's threshold came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -59,6 +59,31 @@ pub fn lines(cmp: &Comparison, keys: &[(String, String)]) -> Vec<CauseLine> {
                 .is_some_and(|s| sources.contains(&(v.workload.clone(), s.clone())))
     });
 
+    // When the environments differ, that comes before any finding about the code.
+    let environment = cmp.root_causes.iter().find_map(|rc| match &rc.finding {
+        Finding::Environment { differences, .. } => Some((
+            &rc.workloads,
+            differences
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {} → {}",
+                        plain(&d.field),
+                        plain(&d.baseline),
+                        plain(&d.current)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+        _ => None,
+    });
+    let with_env = |workloads: &[&Verdict], cause: String| match &environment {
+        Some((covered, diff)) if workloads.iter().any(|v| covered.contains(&v.workload)) => {
+            format!("environment differs ({diff}); {cause}")
+        }
+        _ => cause,
+    };
     let mut out = Vec::new();
     for (i, rc) in cmp.root_causes.iter().enumerate() {
         if matches!(rc.finding, Finding::Environment { .. }) {
@@ -83,8 +108,14 @@ pub fn lines(cmp: &Comparison, keys: &[(String, String)]) -> Vec<CauseLine> {
         if mine.is_empty() {
             continue;
         }
-        let text = cause(cmp, rc);
-        out.push(line(cmp, Some(i), &mine, text.finding, rc.confirmed));
+        let text = cause(cmp, rc).finding;
+        out.push(line(
+            cmp,
+            Some(i),
+            &mine,
+            with_env(&mine, text),
+            rc.confirmed,
+        ));
     }
     // What no finding explains: one line per family and class.
     let mut groups: Vec<((String, Class), Vec<&Verdict>)> = Vec::new();
@@ -103,7 +134,7 @@ pub fn lines(cmp: &Comparison, keys: &[(String, String)]) -> Vec<CauseLine> {
             cmp,
             None,
             &vs,
-            "no root cause found".to_string(),
+            with_env(&vs, "no root cause found".to_string()),
             confirmed,
         ));
     }

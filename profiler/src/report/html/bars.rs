@@ -109,11 +109,16 @@ pub(super) fn chart(title: &str, vs: &[&Verdict]) -> Result<String> {
                 ))
             }))
             .map_err(plot_err)?;
+        // The change beside the current bar, past its whisker.
         chart
             .draw_series(vs.iter().enumerate().map(|(i, v)| {
+                let end = v
+                    .ci95
+                    .map_or(pct(v), |ci| pct(v).max(100.0 * (1.0 + ci[1])))
+                    .max(0.0);
                 Text::new(
                     change_of(v),
-                    ((pct(v).max(0.0) + hi * 0.01).min(hi * 0.9), y_of(i) - 0.36),
+                    ((end + hi * 0.015).min(hi * 0.86), y_of(i) - 0.02),
                     ("sans-serif", LABEL).into_font().color(&TEXT),
                 )
             }))

@@ -33,8 +33,11 @@ pub(super) fn chart(h: &History, title: &str, series: &[&Series]) -> Result<Stri
             (a.min(p.1), b.max(p.1))
         });
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-    let pad = ((hi - lo) * 0.15).max(hi.abs() * 0.02).max(1e-9);
-    let (y0, y1) = ((lo - pad).max(0.0), hi + pad);
+    // At least ±5 % around the middle: run-to-run noise of a percent must not
+    // fill the chart as a step would.
+    let mid = (lo + hi) / 2.0;
+    let half = ((hi - lo) / 2.0 * 1.15).max(mid.abs() * 0.05).max(1e-9);
+    let (y0, y1) = ((mid - half).max(0.0), mid + half);
     let x1 = (h.commits.len().max(2) - 1) as f64;
     let unit = series.first().map_or("", |s| s.unit.as_str());
     let scale = Scale::for_values(y1, unit);

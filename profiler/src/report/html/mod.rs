@@ -133,7 +133,7 @@ pub fn comparison_page(
         });
     }
     let unchanged_charts = keys.len() - charts.len();
-    let rows: Vec<Row> = c
+    let (rows, stable_rows): (Vec<Row>, Vec<Row>) = c
         .verdicts
         .iter()
         .map(|v| Row {
@@ -148,7 +148,7 @@ pub fn comparison_page(
             label: verdict_word(v).to_string(),
             borderline: v.borderline,
         })
-        .collect();
+        .partition(|r| r.verdict != "stable");
     let history_charts = match history {
         Some(h) => {
             let changed: Vec<&str> = c
@@ -211,6 +211,7 @@ pub fn comparison_page(
     ctx.insert("charts", &charts);
     ctx.insert("unchanged_charts", &unchanged_charts);
     ctx.insert("rows", &rows);
+    ctx.insert("stable_rows", &stable_rows);
     ctx.insert("causes", &causes);
     ctx.insert("actions", &actions);
     ctx.insert(
