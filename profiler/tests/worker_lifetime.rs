@@ -6,14 +6,19 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Processes whose parent is `parent`, from /proc/*/stat.
-fn children_of(parent: u32) -> Vec<u32> {
+/// Worker processes whose parent is `parent` (from /proc/*/stat; a worker's
+/// command line has `worker`, which e.g. the `valgrind --version` probe has not).
+fn workers_of(parent: u32) -> Vec<u32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        if stat(pid).is_some_and(|(_, ppid)| ppid == parent) {
+        let is_worker = || {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == b"worker"))
+        };
+        if stat(pid).is_some_and(|(_, ppid)| ppid == parent) && is_worker() {
             out.push(pid);
         }
     }
@@ -51,7 +56,7 @@ fn worker_outlives_killed_parent(dir: &Path, args: &[&str]) -> Option<Duration> 
         .unwrap();
     let start = Instant::now();
     let worker = loop {
-        if let Some(&w) = children_of(smprof.id()).first() {
+        if let Some(&w) = workers_of(smprof.id()).first() {
             break w;
         }
         assert!(

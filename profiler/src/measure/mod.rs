@@ -254,3 +254,29 @@ pub fn mark_paired(a: &mut RunResult, b: &mut RunResult) {
 pub fn interrupted() -> bool {
     orchestrate::interrupted()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_out_of_bounds_are_refused_before_any_worker_starts() {
+        let base = Plan::new(vec!["gelu/1k".into()]).unwrap();
+        assert!(validate(&base).is_ok());
+        let mut p = base.clone();
+        p.samples_per_process = MAX_SAMPLES;
+        assert!(validate(&p).is_ok());
+        for (samples, processes, threads) in [
+            (MAX_SAMPLES + 1, 1, 1),
+            (0, 1, 1),
+            (1, MAX_PROCESSES + 1, 1),
+            (1, 1, MAX_THREADS + 1),
+            (u32::MAX, 1, 1),
+        ] {
+            let mut p = base.clone();
+            (p.samples_per_process, p.processes, p.threads) = (samples, processes, threads);
+            let e = validate(&p).unwrap_err().to_string();
+            assert!(e.contains("must be between 1 and"), "{e}");
+        }
+    }
+}
