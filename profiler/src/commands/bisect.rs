@@ -124,8 +124,8 @@ pub fn run(cli: &Cli, args: &BisectArgs) -> anyhow::Result<ExitCode> {
                 last_good.subject
             );
             println!(
-                "  {builds} builds for {n} commits; measured results saved in {}",
-                store.dir().display()
+                "  {builds} builds for {n} commits; the probes' measurements are in {} (never a commit's result)",
+                store.dir().join(smprof::store::probe::PROBES_DIR).display()
             );
             Ok(ExitCode::SUCCESS)
         }
