@@ -21,6 +21,7 @@ pub mod result;
 pub mod stats;
 pub mod store;
 pub mod timefmt;
+pub mod units;
 pub mod workloads;
 
 pub use error::{Error, Result};

@@ -165,6 +165,8 @@ pub fn run_binary(
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
+    // This thread waits for the run to end, as `die_with_parent` requires.
+    crate::measure::parent_death::die_with_parent(&mut cmd);
     let output = cmd.output().map_err(|e| Error::Other {
         what: format!("running {}", side.binary.display()),
         reason: e.to_string(),

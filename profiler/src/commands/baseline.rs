@@ -37,7 +37,10 @@ pub fn run(cli: &Cli, args: &BaselineCommand) -> anyhow::Result<ExitCode> {
                         r.env.threads,
                         r.env.fingerprint
                     );
-                    println!("{}", super::run::result_table(r, *f == FormatArg::Markdown));
+                    println!(
+                        "{}",
+                        smprof::report::result_table::result_table(r, *f == FormatArg::Markdown)
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -11,10 +11,9 @@
 
 use crate::cli::{Cli, FormatArg, MetricModeArg, RunArgs, SuiteArg};
 use anyhow::{Context, anyhow, bail};
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use smprof::git::source::{self, Against, Change, Freshness};
-use smprof::measure::{self, MetricMode, Plan, orchestrate::fmt_ns};
-use smprof::result::{CommitInfo, Metric, RunResult, key_suffix};
+use smprof::measure::{self, MetricMode, Plan};
+use smprof::result::{CommitInfo, key_suffix};
 use smprof::store::{Replace, Store, StoreError};
 use smprof::workloads::Suite;
 use std::process::ExitCode;
@@ -182,7 +181,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> anyhow::Result<ExitCode> {
         FormatArg::Json => println!("{}", String::from_utf8_lossy(&bytes)),
         _ => println!(
             "{}",
-            result_table(&result, args.format == FormatArg::Markdown)
+            smprof::report::result_table::result_table(&result, args.format == FormatArg::Markdown)
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -262,141 +261,4 @@ fn describe(f: &Freshness, info: &CommitInfo) -> String {
             )
         }
     }
-}
-
-fn fmt_bytes(b: f64) -> String {
-    if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", b / (1024.0 * 1024.0))
-    } else if b >= 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else {
-        format!("{b:.0} B")
-    }
-}
-
-fn fmt_value(m: &Metric) -> String {
-    let v = m.value();
-    let scaled = if v.abs() >= 1e9 {
-        format!("{:.2} G", v / 1e9)
-    } else if v.abs() >= 1e6 {
-        format!("{:.2} M", v / 1e6)
-    } else if v.abs() >= 1e3 {
-        format!("{:.2} k", v / 1e3)
-    } else {
-        format!("{v:.2} ")
-    };
-    format!("{scaled}{}", m.unit)
-}
-
-/// The results table printed by `run` and `baseline show`.
-pub fn result_table(r: &RunResult, markdown: bool) -> Table {
-    let mut t = Table::new();
-    t.load_preset(if markdown {
-        presets::ASCII_MARKDOWN
-    } else {
-        presets::UTF8_FULL_CONDENSED
-    })
-    .set_content_arrangement(ContentArrangement::Dynamic);
-    // Instructions mode: the counts are the result, shown beside the (empty) time columns.
-    let counted = r
-        .workloads
-        .iter()
-        .any(|w| w.metrics.contains_key("instructions"));
-    let mut header = vec!["workload", "time/op (median)"];
-    if counted {
-        header.push("instructions/op");
-    }
-    header.extend([
-        "95% CI",
-        "MAD",
-        "throughput",
-        "alloc/op",
-        "peak",
-        "pool",
-        "notes",
-    ]);
-    t.set_header(header);
-    for w in &r.workloads {
-        let time = w.metrics.get("time_ns");
-        let (median, ci, mad) = match time {
-            Some(m) => {
-                let s = &m.summary;
-                let rel = |x: f64| {
-                    if s.median > 0.0 {
-                        format!("{:.1}%", 100.0 * x / s.median)
-                    } else {
-                        "-".into()
-                    }
-                };
-                (
-                    fmt_ns(s.median),
-                    format!(
-                        "-{} / +{}",
-                        rel(s.median - s.ci95[0]),
-                        rel(s.ci95[1] - s.median)
-                    ),
-                    rel(s.mad),
-                )
-            }
-            None => ("-".into(), "-".into(), "-".into()),
-        };
-        let throughput = w
-            .metrics
-            .iter()
-            .filter(|(_, m)| m.derived_from.as_deref() == Some("time_ns"))
-            .map(|(_, m)| fmt_value(m))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let get = |k: &str| w.metrics.get(k).map(|m| m.value());
-        let mut notes = Vec::new();
-        if let Some(m) = time {
-            if let Some(modes) = m.modes.as_ref().filter(|ms| ms.len() > 1) {
-                notes.push(format!(
-                    "UNSTABLE: modes {}",
-                    modes
-                        .iter()
-                        .map(|md| format!("{} ({:.0}%)", fmt_ns(md.center), md.weight * 100.0))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            if m.summary.outliers > 0 {
-                notes.push(format!("{} outliers", m.summary.outliers));
-            }
-        }
-        let mut row = vec![w.name.clone(), median];
-        if counted {
-            row.push(
-                w.metrics
-                    .get("instructions")
-                    .map_or("-".into(), |m| format!("{:.0}", m.value())),
-            );
-        }
-        row.extend([
-            ci,
-            mad,
-            if throughput.is_empty() {
-                "-".into()
-            } else {
-                throughput
-            },
-            get("alloc_bytes").map_or("-".into(), |b| {
-                format!(
-                    "{} ({:.0})",
-                    fmt_bytes(b),
-                    get("alloc_count").unwrap_or(0.0)
-                )
-            }),
-            get("peak_bytes").map_or("-".into(), fmt_bytes),
-            get("pool_reduction").map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
-            notes.join("; "),
-        ]);
-        t.add_row(row);
-    }
-    for i in 1..=(7 + usize::from(counted)) {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    t
 }

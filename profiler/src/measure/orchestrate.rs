@@ -145,7 +145,11 @@ impl Progress {
             b.inc(1);
             if line.pass == Pass::Time && !line.samples_ns.is_empty() {
                 let med = crate::stats::summary::median(&line.samples_ns);
-                b.set_message(format!("{} ({} process)", fmt_ns(med), line.process));
+                b.set_message(format!(
+                    "{} ({} process)",
+                    crate::units::duration_ns(med),
+                    line.process
+                ));
             }
             if b.position() >= b.length().unwrap_or(0) {
                 b.finish();
@@ -180,19 +184,6 @@ fn note_retaken(parts: &[&[Line]], show: bool) {
         eprintln!(
             "smprof: {retaken} sample(s) taken again because a worker was preempted ({kept} kept): the machine is busy"
         );
-    }
-}
-
-/// A duration in ns, human-sized.
-pub fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.3} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.3} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.3} µs", ns / 1e3)
-    } else {
-        format!("{ns:.1} ns")
     }
 }
 

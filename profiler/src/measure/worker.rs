@@ -181,7 +181,7 @@ fn measure_one(name: &str, spec: &Spec, scope_ns: f64, line: &mut Line) -> Resul
         Pass::Instructions => {
             // Setup and this warm-up run before callgrind instruments anything
             // (`--instr-atstart=no`); only the counted calls run instrumented.
-            w.run()?;
+            w.warm_up()?;
             callgrind::requests::start_instrumentation();
             let counted = (0..spec.samples).try_for_each(|_| measured_op(w.as_mut()));
             callgrind::requests::stop_instrumentation();

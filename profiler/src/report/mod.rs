@@ -1,8 +1,9 @@
 //! Rendering: every output smprof prints or writes is formatted here.
 //!
 //! Reports only render: every figure, verdict, cause and action comes from the
-//! [`Comparison`] (or the gate's decision, or a history). [`units`] is the one
-//! place numbers become text; [`labels`] names metrics and verdicts;
+//! [`Comparison`] (or the gate's decision, or a history). [`units`] (at the
+//! crate's root, so that `measure`'s progress display shares it) is the one
+//! place numbers become text; [`result_table`] lays out a run's result; [`labels`] names metrics and verdicts;
 //! [`findings`] puts typed findings and actions into words; [`causes`] groups
 //! verdicts one line per cause. [`view`] lays a comparison out for the tera
 //! templates of `templates/` (embedded, overridable with `--templates DIR`);
@@ -17,10 +18,11 @@ pub mod html;
 pub mod json;
 pub mod labels;
 pub mod markdown;
+pub mod result_table;
 pub mod templates;
 pub mod terminal;
 pub mod text;
-pub mod units;
+pub use crate::units;
 pub mod view;
 
 use crate::compare::model::Comparison;

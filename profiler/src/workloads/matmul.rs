@@ -2,7 +2,8 @@
 
 use super::{Def, Derived, Suite, Workload};
 use crate::error::Result;
-use smallmind::matmul::{Trans, sgemm};
+use smallmind::matmul::blocking::balanced;
+use smallmind::matmul::{Trans, sgemm, tuning};
 use smallmind::rng::Rng;
 
 const SIZES: [(&str, usize); 4] = [
@@ -61,16 +62,17 @@ fn setup(n: usize) -> Result<Box<dyn Workload>> {
     }))
 }
 
-impl Workload for Square {
-    fn run(&mut self) -> Result<()> {
+impl Square {
+    /// C = A[:, :k]·B[:k, :], the first `k` columns of A and rows of B.
+    fn product(&mut self, k: usize) -> Result<()> {
         let n = self.n;
-        // a: (n, n), b: (n, n), c: (n, n)
+        // a: (n, k) in an (n, n) buffer, b: (k, n), c: (n, n)
         sgemm(
             Trans::No,
             Trans::No,
             n,
             n,
-            n,
+            k,
             1.0,
             std::hint::black_box(&self.a),
             n,
@@ -82,5 +84,23 @@ impl Workload for Square {
         )?;
         std::hint::black_box(&mut self.c);
         Ok(())
+    }
+}
+
+impl Workload for Square {
+    fn run(&mut self) -> Result<()> {
+        self.product(self.n)
+    }
+
+    /// One pass of the product's depth (`kc` of the tuned blocking, balanced as
+    /// the driver balances it): the same tile, blocks and pool buffers as the
+    /// whole product, at 1/passes of its cost (a quarter at 1024³ under valgrind).
+    fn warm_up(&mut self) -> Result<()> {
+        let tier = smallmind::simd::active();
+        let kc = tuning::tuned(tier)
+            .blocking
+            .for_product(Trans::No, self.n)
+            .kc;
+        self.product(balanced(self.n, kc, 8))
     }
 }
