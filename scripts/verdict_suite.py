@@ -45,6 +45,39 @@ CASES = {
     "gelu-alloc": {"feature": "seed-gelu-alloc", "filter": FAMILY,
                    "expect": [("gelu/1k", "alloc_bytes")]},
 }
+# The first root cause `compare` must name for each case (None: no finding at
+# all): the finding's kind, the op it names, and for a size pattern its shape.
+CAUSE = {
+    "aa": None, "noop": None, "layout": None,
+    "gelu-10": ("op_slower", "gelu", None), "gelu-5": ("op_slower", "gelu", None),
+    "softmax-long": ("size_pattern", "softmax", "largest_only"),
+    "add-10": ("op_slower", "add", None),
+    "gelu-alloc": ("allocation", "gelu", None),
+}
+
+
+def first_cause(cmp):
+    """(kind, op, pattern) of the comparison's first root cause, or None."""
+    causes = cmp.get("root_causes") or []
+    if not causes:
+        return None
+    f = causes[0]["finding"]
+    pattern = f.get("pattern", {}).get("sizes") if f["kind"] == "size_pattern" else None
+    op = f.get("op")
+    return (f["kind"], op, pattern)
+
+
+def cause_right(name, got):
+    want = CAUSE[name]
+    if want is None or got is None:
+        return want == got
+    kind, op, pattern = want
+    # A size pattern of the op's family also names the op; an all-sizes change
+    # may be reported as either (both point at the kernel's file).
+    kinds = {kind} | ({"op_slower", "size_pattern"} if kind == "op_slower" else set())
+    return got[0] in kinds and got[1] == op and (pattern is None or got[2] == pattern)
+
+
 # Workloads a seed may legitimately move besides its expected ones (the same
 # op at other sizes): a verdict there is neither a catch nor a false alarm.
 SAME_OP = {
@@ -195,6 +228,7 @@ class Suite:
             imps = {(v["workload"], v["metric"]) for v in cmp["verdicts"] if v["verdict"] == "improvement"}
             inc = {(v["workload"], v["metric"]) for v in cmp["verdicts"] if v["verdict"] == "inconclusive"}
             code = r.returncode
+            cause = first_cause(cmp)
         else:
             r = sh([exe, "gate", "--baseline", str(t / "base.json"), "--current",
                     str(t / "head.json"), "--format", "json"], self.repo, self.env, check=False)
@@ -207,11 +241,14 @@ class Suite:
                     if f.get("confirmation") is None or f["confirmation"]["held"]}
             imps, inc = set(), {tuple(s.split(" ")) for s in d.get("inconclusive", [])}
             code = r.returncode
+            cause = None
         caught, false = self.flagged(name, regs)
         self.record({"path": label or path, "case": name, "trial": k, "exit": code, "caught": caught,
                      "false_regressions": sorted(map(list, false)),
                      "improvements": sorted(map(list, imps)), "inconclusive": sorted(map(list, inc)),
-                     "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if code not in (0, 1, 3) else ""})
+                     "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if code not in (0, 1, 3) else "",
+                     **({"first_cause": cause, "cause_right": cause_right(name, cause)}
+                        if path == "compare" else {})})
 
     def trial_ab(self, name, k):
         head = self.heads[name]
@@ -247,6 +284,11 @@ class Suite:
 
     def main(self):
         self.prepare()
+        if self.args.prepare_only:
+            # Every binary the trials will use, built now (e.g. before a quiet spell).
+            for sha in dict.fromkeys([self.base, *self.heads.values(), *self.chain]):
+                self.binary(sha)
+            return
         for path in self.args.paths:
             if path == "bisect":
                 for k in range(self.args.trials):
@@ -276,21 +318,23 @@ def table(path):
     cells = {}
     for r in rows:
         cells.setdefault((r["path"], r["case"]), []).append(r)
-    out = ["| path | case | trials | caught | false regressions | improvements | inconclusive | median s |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = ["| path | case | trials | caught | false regressions | improvements | inconclusive | first root cause right | median s |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for (p, c), rs in sorted(cells.items()):
         secs = sorted(r["seconds"] for r in rs)
         if p == "bisect":
             right = sum(r["right"] for r in rs)
             builds = max((r["builds"] or 0) for r in rs)
-            out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | {secs[len(secs)//2]} |")
+            out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | – | {secs[len(secs)//2]} |")
             continue
         caught = sum(r["caught"] for r in rs) if CASES[c]["expect"] else "–"
         false = sum(1 for r in rs if r["false_regressions"])
         imps = sum(1 for r in rs if r.get("improvements"))
         inc = sum(1 for r in rs if r.get("inconclusive"))
+        judged = [r for r in rs if "cause_right" in r]
+        cause = f"{sum(r['cause_right'] for r in judged)}/{len(judged)}" if judged else "–"
         out.append(f"| {p} | {c} | {len(rs)} | {caught}{'/' + str(len(rs)) if caught != '–' else ''} | "
-                   f"{false}/{len(rs)} | {imps}/{len(rs)} | {inc}/{len(rs)} | {secs[len(secs)//2]} |")
+                   f"{false}/{len(rs)} | {imps}/{len(rs)} | {inc}/{len(rs)} | {cause} | {secs[len(secs)//2]} |")
     return "\n".join(out)
 
 
@@ -307,6 +351,8 @@ if __name__ == "__main__":
     ap.add_argument("--keep", action="store_true",
                     help="reuse the scratch clone, commits and builds of the last call")
     ap.add_argument("--table", help="only print the table of an earlier verdicts.jsonl")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="make the commits and build every binary, then stop (use --keep next)")
     a = ap.parse_args()
     if a.table:
         print(table(Path(a.table)))

@@ -1,5 +1,5 @@
 //! Seeded regressions for the profiler's verdict-quality suite
-//! (`scripts/verdict-suite.sh`). Each `seed-*` cargo feature, off by default,
+//! (`scripts/verdict_suite.py`). Each `seed-*` cargo feature, off by default,
 //! adds real extra work (or an allocation) inside one op, so that the suite can
 //! prove on a real machine that `smprof` catches a known change in a known
 //! place, names it, and stays quiet about everything else. Results never
