@@ -286,7 +286,7 @@ class Suite:
         self.prepare()
         if self.args.prepare_only:
             # Every binary the trials will use, built now (e.g. before a quiet spell).
-            for sha in dict.fromkeys([self.base, *self.heads.values(), *self.chain]):
+            for sha in dict.fromkeys([self.base, *self.heads.values(), *self.chain[-1:]]):
                 self.binary(sha)
             return
         for path in self.args.paths:
