@@ -50,7 +50,7 @@ fn wall_time_changes_need_both_builds_unless_unconfirmed() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(r#""confirmation": "unconfirmed""#))
-        .stderr(predicate::str::contains("are unconfirmed"));
+        .stderr(predicate::str::contains("unconfirmed (changes shown:"));
 }
 
 #[test]

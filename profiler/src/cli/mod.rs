@@ -68,9 +68,9 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// Compare two results: verdicts with statistics, reports under reports/.
     ///
-    /// The two stored runs are a screen: every wall-time change they show (or
-    /// cannot decide) is then measured again on both builds in lockstep, and
-    /// those verdicts are the report's (the baseline's smprof is built and cached
+    /// The two stored runs are a screen: every wall-time workload is then
+    /// measured again on both builds in lockstep (drift between two runs hides
+    /// changes as well as it invents them), and those verdicts are the report's (the baseline's smprof is built and cached
     /// when not given). --no-confirm skips that and marks the report unconfirmed.
     ///
     /// Exit 0, or 1 with --fail-on when a regression of that kind is found;

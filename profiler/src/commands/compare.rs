@@ -68,8 +68,9 @@ fn exit_code(cmp: &Comparison, fail_on: FailOnArg) -> u8 {
     }
 }
 
-/// Confirm the screen's wall-time changes on both builds in lockstep, or say
-/// why the report stays unconfirmed.
+/// Decide every wall-time verdict of the screen on both builds in lockstep
+/// (drift between stored runs hides changes as well as it invents them), or
+/// say why the report stays unconfirmed.
 fn confirm(
     args: &CompareArgs,
     store: &Store,
@@ -87,18 +88,22 @@ fn confirm(
         cmp.confirmation = ConfirmationState::NotNeeded;
         return Ok(());
     }
+    let flagged = smprof::decision::confirm::flagged(cmp);
+    let listed = if flagged.is_empty() {
+        "none".to_string()
+    } else {
+        flagged.join(", ")
+    };
     if args.confirm.no_confirm {
         eprintln!(
-            "smprof compare: --no-confirm: {} wall-time change(s) from the stored runs are unconfirmed ({})",
+            "smprof compare: --no-confirm: the wall-time verdicts of {} workload(s) rest on two stored runs only, unconfirmed (changes shown: {listed})",
             open.len(),
-            open.join(", ")
         );
         return Ok(());
     }
     eprintln!(
-        "smprof compare: confirming {} wall-time change(s) on both builds in lockstep: {}",
+        "smprof compare: measuring {} wall-time workload(s) on both builds in lockstep (the stored runs show changes in: {listed})",
         open.len(),
-        open.join(", ")
     );
     let mut m = super::sides::LazyLockstep::new(store, &args.confirm, baseline, current);
     let plan = smprof::decision::rounds::RoundPlan::new(
