@@ -221,17 +221,6 @@ impl CommitInfo {
     }
 }
 
-impl Tool {
-    /// This binary: smprof, its version and the hash of the sources it was built from.
-    pub fn this_build() -> Tool {
-        Tool {
-            name: "smprof".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            source_hash: crate::git::source::build_manifest().ok().map(|m| m.hash()),
-        }
-    }
-}
-
 impl Metric {
     /// The figure compared and shown: the median of the samples or the deterministic value.
     pub fn value(&self) -> f64 {
