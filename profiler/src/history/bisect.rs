@@ -15,7 +15,7 @@ use crate::compare::Floors;
 use crate::compare::model::{Comparison, VerdictKind};
 use crate::config::Config;
 use crate::decision::rounds::RoundPlan;
-use crate::decision::{Lockstep, decide_paired};
+use crate::decision::{Interleaved, Lockstep, decide_paired};
 use crate::error::{Error, Result};
 use crate::result::CommitInfo;
 use crate::result::RunResult;
@@ -350,7 +350,7 @@ impl BuildProber<'_> {
             progress: false,
             commits: [Some(self.good.commit.clone()), Some(side.commit.clone())],
         };
-        let mut interleaved = ab::Interleaved {
+        let mut interleaved = Interleaved {
             a: &self.good,
             b: side,
             opts: &self.opts,
