@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod build;
 pub mod compare;
+pub mod compare_workflow;
 pub mod config;
 pub mod decision;
 pub mod env;

@@ -206,7 +206,7 @@ pub fn bisect(
 
 /// The real prober: builds each candidate, measures it against the good end's
 /// binary (interleaved rounds for wall time, one count for instructions), decides
-/// with [`crate::compare::compare`], and keeps both measurements as probes in the
+/// with [`crate::compare_workflow::compare`], and keeps both measurements as probes in the
 /// store (`Store::save_probe`), apart from the commits' results.
 pub struct BuildProber<'a> {
     pub repo: &'a git2::Repository,
@@ -393,5 +393,5 @@ fn compare_probe(
         path: format!("ab:{}", cand.commit.short).into(),
         result: c.clone(),
     };
-    crate::compare::compare(&g, &c, config, floors)
+    crate::compare_workflow::compare(&g, &c, config, floors)
 }
