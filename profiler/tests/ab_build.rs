@@ -158,7 +158,7 @@ fn builds_in_a_temporary_worktree_then_measures_ab_and_bisects() {
         out.head.result.commit.as_ref().unwrap().sha,
         ids[2].to_string()
     );
-    let cmp = smprof::compare::compare(&out.base, &out.head, &Default::default(), None);
+    let cmp = smprof::compare_workflow::compare(&out.base, &out.head, &Default::default(), None);
     let v = cmp.verdicts.iter().find(|v| v.metric == "time_ns").unwrap();
     assert_eq!(v.verdict, VerdictKind::Regression, "{v:?}");
     assert!((v.change - 0.30).abs() < 0.01);

@@ -53,7 +53,7 @@ fn full_comparison() -> Comparison {
         s.label = label.into();
         s
     };
-    smprof::compare::compare_results(
+    smprof::compare_workflow::compare_results(
         to_side("abc1234", &base),
         to_side("def5678", &cur),
         &base,
@@ -135,7 +135,7 @@ fn charts_follow_the_catalogue_order() {
         )
     };
     let (b, c) = (mk(1.0), mk(1.5));
-    let mut cmp = smprof::compare::compare_results(
+    let mut cmp = smprof::compare_workflow::compare_results(
         smprof::compare::side_of("b", &b),
         smprof::compare::side_of("c", &c),
         &b,

@@ -4,7 +4,8 @@
 //! outputs show control characters as `?`.
 
 use smprof::compare::model::Comparison;
-use smprof::compare::{compare_results, side_of};
+use smprof::compare::side_of;
+use smprof::compare_workflow::compare_results;
 use smprof::config::Config;
 use smprof::gate::{GateOptions, decide};
 use smprof::report::{self, templates::Templates, view::View};

@@ -5,7 +5,8 @@
 //! on long rows only). A change to a report shows up as a snapshot diff to review.
 
 use smprof::compare::model::Comparison;
-use smprof::compare::{compare_results, side_of};
+use smprof::compare::side_of;
+use smprof::compare_workflow::compare_results;
 use smprof::config::Config;
 use smprof::gate::{GateOptions, decide};
 use smprof::report::{self, templates::Templates, view::View};

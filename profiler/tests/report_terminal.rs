@@ -4,7 +4,8 @@
 
 use assert_cmd::Command;
 use smprof::compare::model::{Basis, Comparison, VerdictKind};
-use smprof::compare::{compare_results, side_of};
+use smprof::compare::side_of;
+use smprof::compare_workflow::compare_results;
 use smprof::config::Config;
 use smprof::report::terminal::{Options, render_with};
 use smprof::report::text::display_width;

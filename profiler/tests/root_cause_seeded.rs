@@ -7,7 +7,8 @@ use smprof::compare::model::{
     ActionKind, Basis, Comparison, ConfirmationState, Finding, KernelCheck, SizePattern,
     VerdictKind,
 };
-use smprof::compare::{compare_results, side_of};
+use smprof::compare::side_of;
+use smprof::compare_workflow::compare_results;
 use smprof::config::Config;
 use smprof::gate::{GateOptions, decide};
 use smprof::result::{MetricKind, RunResult};

@@ -190,22 +190,3 @@ pub fn run_binary(
     r.commit = Some(side.commit.clone());
     Ok(r)
 }
-
-/// Two built binaries as a [`crate::decision::PairMeasurer`] through their
-/// `run` command: whole processes in alternating rounds. For binaries that do
-/// not speak the worker protocol (the lockstep measurer needs `smprof worker`).
-#[derive(Debug)]
-pub struct Interleaved<'a> {
-    pub a: &'a BuiltSide,
-    pub b: &'a BuiltSide,
-    pub opts: &'a AbOptions,
-}
-
-impl crate::decision::PairMeasurer for Interleaved<'_> {
-    fn measure(&mut self, workloads: &[String], rounds: u32) -> Result<(RunResult, RunResult)> {
-        let mut opts = self.opts.clone();
-        opts.rounds = rounds;
-        opts.filter = Some(workloads.join(","));
-        measure_interleaved(self.a, self.b, &opts, &mut |_| {})
-    }
-}

@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
     lockstep.samples_per_round = plan.samples_per_process;
     let (a, b) = smprof::decision::PairMeasurer::measure(&mut lockstep, &plan.workloads, rounds)
         .context("the A/A lockstep measurement")?;
-    let aa = smprof::compare::compare_results(
+    let aa = smprof::compare_workflow::compare_results(
         smprof::compare::side_of("A", &a),
         smprof::compare::side_of("A'", &b),
         &a,

@@ -118,7 +118,7 @@ fn confirm(
     for d in smprof::decision::confirm::apply(cmp, &pd.comparison) {
         eprintln!("note: {}", d.describe());
     }
-    smprof::compare::refresh(cmp, &baseline.result, &current.result, config);
+    smprof::compare_workflow::refresh(cmp, &baseline.result, &current.result, config);
     Ok(())
 }
 
@@ -129,7 +129,8 @@ pub fn run(cli: &Cli, args: &CompareArgs) -> anyhow::Result<ExitCode> {
     // Calibrated noise floors of this machine and waivers, as the gate applies them.
     let (floors, floors_note) = super::sides::floors_for(&cli.baselines_dir, &current)?;
     eprintln!("thresholds: {floors_note}");
-    let mut cmp = smprof::compare::compare(&baseline, &current, &r.config, floors.as_ref());
+    let mut cmp =
+        smprof::compare_workflow::compare(&baseline, &current, &r.config, floors.as_ref());
     confirm(
         args,
         &store,

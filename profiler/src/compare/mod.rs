@@ -1,9 +1,10 @@
 //! Deciding what changed between two results.
 //!
-//! [`compare`] is the one entry point (the gate and bisect call it): it pairs
-//! the workloads and metrics of both sides, decides each metric
-//! ([`decide`]), controls the false-discovery rate across every test of the
-//! comparison, then lets [`crate::analysis`] explain the result.
+//! [`unexplained`] pairs the workloads and metrics of both sides, decides each
+//! metric ([`decide`]), controls the false-discovery rate across every test of
+//! the comparison and counts the verdicts. Explaining them is
+//! `crate::analysis`'s, a layer above; `crate::compare_workflow` runs both (the
+//! entry point the gate, bisect and `compare` call).
 
 mod decide;
 mod env_diff;
@@ -22,29 +23,10 @@ use crate::result::RunResult;
 use crate::store::Resolved;
 use model::{Comparison, ComparisonSummary, DecisionSettings, Side, VerdictKind};
 
-/// Compare `current` against `baseline` under `config` (α, thresholds,
-/// severity bands, critical workloads) and calibrated noise `floors`, if any.
-/// Pure apart from the `created_at` timestamp.
-pub fn compare(
-    baseline: &Resolved,
-    current: &Resolved,
-    config: &Config,
-    floors: Option<&Floors>,
-) -> Comparison {
-    compare_results(
-        side(baseline),
-        side(current),
-        &baseline.result,
-        &current.result,
-        config,
-        floors,
-        crate::timefmt::rfc3339(crate::timefmt::now_unix()),
-    )
-}
-
-/// The comparison of two loaded results, with explicit sides and timestamp
-/// (for tests and callers that do not go through the store).
-pub fn compare_results(
+/// The comparison of two loaded results as decided, with explicit sides and
+/// timestamp: verdicts, confirmation state and summary, but no root causes,
+/// actions or success stories yet (analysis adds those). Pure.
+pub fn unexplained(
     baseline_side: Side,
     current_side: Side,
     baseline: &RunResult,
@@ -90,7 +72,7 @@ pub fn compare_results(
     } else {
         model::ConfirmationState::Unconfirmed
     };
-    refresh(&mut cmp, baseline, current, config);
+    cmp.summary = summarise(&cmp);
     cmp
 }
 
@@ -98,16 +80,6 @@ pub fn compare_results(
 /// the sides of one lockstep measurement, or instruction counts.
 fn decided_by_pairing(baseline: &RunResult, current: &RunResult) -> bool {
     paired::is_paired(baseline, current) || current.settings.metric_mode == "instructions"
-}
-
-/// Explain and count `cmp` again after some of its verdicts were replaced (by a
-/// confirmation): root causes, actions and the summary follow the verdicts.
-pub fn refresh(cmp: &mut Comparison, baseline: &RunResult, current: &RunResult, config: &Config) {
-    let explained = crate::analysis::explain(cmp, baseline, current, config);
-    cmp.root_causes = explained.root_causes;
-    cmp.actions = explained.actions;
-    cmp.success_stories = explained.success_stories;
-    cmp.summary = summarise(cmp);
 }
 
 /// Whether two results can be compared at all: a wall-time result against an
@@ -148,7 +120,7 @@ pub fn side_of(reference: &str, r: &RunResult) -> Side {
 
 /// Counts of independent decisions (derived metrics share their source's
 /// decision and are not counted twice) and the one-line headline.
-fn summarise(cmp: &Comparison) -> ComparisonSummary {
+pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
     let primary = cmp
         .verdicts
         .iter()

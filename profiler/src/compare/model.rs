@@ -5,6 +5,8 @@ pub use super::findings::{
     Action, ActionKind, Borderline, Evidence, Finding, KernelCheck, Priority, Role, RootCause,
     SizePattern, SuccessStory,
 };
+/// Defined in config (below compare); part of every verdict.
+pub use crate::config::ThresholdSource;
 use crate::result::{Better, CommitInfo, Env, MetricKind, Mode, RunSettings};
 use serde::{Deserialize, Serialize};
 
@@ -203,15 +205,6 @@ pub enum Severity {
     Outstanding,
     Regression,
     Critical,
-}
-
-/// Where a verdict's threshold came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ThresholdSource {
-    Default,
-    Config,
-    Calibrated,
 }
 
 /// Modes of a multimodal metric on each side (None where unimodal).

@@ -6,8 +6,7 @@
 //! longest matching `*` pattern) → the global `[metrics.<name>]` rule → the
 //! built-in default for the metric's kind.
 
-use super::{Config, MetricRule, Waiver, WorkloadRule};
-use crate::compare::model::ThresholdSource;
+use super::{Config, MetricRule, ThresholdSource, Waiver, WorkloadRule};
 use crate::result::MetricKind;
 
 /// The rule that applies to one workload's metric, after precedence.

@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 mod load;
 pub use load::{ResolvedRule, pattern_matches};
 
+/// Where a verdict's threshold came from (`threshold_source` in a comparison,
+/// docs/comparison-format.md). Defined with the configuration that is one of its
+/// sources, so config needs nothing of compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThresholdSource {
+    Default,
+    Config,
+    Calibrated,
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

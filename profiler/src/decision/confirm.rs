@@ -87,7 +87,7 @@ impl Disagreement {
 /// and metric in `paired` (a lockstep comparison). Verdicts `paired` lacks stay
 /// as they were. Marks `screened` confirmed when every workload of
 /// [`to_confirm`] was measured. Returns where the two disagreed.
-/// Call [`crate::compare::refresh`] afterwards to explain the result again.
+/// Call [`crate::compare_workflow::refresh`] afterwards to explain the result again.
 pub fn apply(screened: &mut Comparison, paired: &Comparison) -> Vec<Disagreement> {
     let needed = to_confirm(screened);
     let mut out = Vec::new();
@@ -187,7 +187,8 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::{compare_results, side_of};
+    use crate::compare::side_of;
+    use crate::compare_workflow::compare_results;
     use crate::config::Config;
     use tests_support::result_with;
 

@@ -16,9 +16,11 @@
 //!   explains it again, so root causes rest on confirmed evidence only.
 
 pub mod confirm;
+pub mod interleaved;
 pub mod measurer;
 pub mod rounds;
 pub mod sequential;
 
+pub use interleaved::Interleaved;
 pub use measurer::{Lockstep, PairMeasurer};
 pub use sequential::{PairedDecision, decide_paired};

@@ -138,7 +138,7 @@ pub fn decide_paired(
         }
     }
     settle_undecided(&mut comparison);
-    compare::refresh(&mut comparison, &base, &cur, &look_config);
+    crate::compare_workflow::refresh(&mut comparison, &base, &cur, &look_config);
     Ok(PairedDecision {
         baseline: base,
         current: cur,
@@ -155,7 +155,7 @@ fn compare_now(
     config: &Config,
     floors: Option<&Floors>,
 ) -> Comparison {
-    compare::compare_results(
+    crate::compare_workflow::compare_results(
         compare::side_of("baseline (lockstep)", base),
         compare::side_of("current (lockstep)", cur),
         base,
@@ -307,7 +307,7 @@ mod tests {
         derived.derived_from = Some("time_ns".into());
         derived.metric = "elements_per_s".into();
         cmp_verdicts.push(derived);
-        let mut cmp = crate::compare::compare_results(
+        let mut cmp = crate::compare_workflow::compare_results(
             crate::compare::side_of("a", &empty()),
             crate::compare::side_of("b", &empty()),
             &empty(),

@@ -60,7 +60,8 @@ pub fn run(
 ) -> Result<GateOutcome> {
     let (base, cur) = (&req.baseline.result, &req.current.result);
     compare::check_comparable(base, cur)?;
-    let stored = compare::compare(req.baseline, req.current, req.config, req.floors);
+    let stored =
+        crate::compare_workflow::compare(req.baseline, req.current, req.config, req.floors);
     let mut decided = stored.clone();
     let mut measured = Vec::new();
     let mut notes = Vec::new();
@@ -90,7 +91,7 @@ pub fn run(
         ));
         measured.push(("alternation-baseline".to_string(), pd.baseline));
         measured.push(("alternation-current".to_string(), pd.current));
-        compare::refresh(&mut decided, base, cur, req.config);
+        crate::compare_workflow::refresh(&mut decided, base, cur, req.config);
     } else if !req.confirm && !wall.is_empty() && !already_decided {
         notes.push(
             "wall-time verdicts from the stored runs only (--no-confirm): unconfirmed, the machine's drift between the runs is not ruled out".to_string(),

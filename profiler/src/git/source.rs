@@ -7,6 +7,7 @@
 
 use super::source_set;
 use crate::error::{Error, Result};
+use crate::result::Tool;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -197,6 +198,16 @@ fn bad(line: &str) -> Error {
     Error::Other {
         what: "the build's source manifest".into(),
         reason: format!("unreadable line {line:?}"),
+    }
+}
+
+/// This binary as a result records it: smprof, its version and the hash of the
+/// sources it was built from (none when build.rs could not hash them).
+pub fn this_build() -> Tool {
+    Tool {
+        name: "smprof".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        source_hash: build_manifest().ok().map(|m| m.hash()),
     }
 }
 

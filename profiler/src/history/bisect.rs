@@ -15,7 +15,7 @@ use crate::compare::Floors;
 use crate::compare::model::{Comparison, VerdictKind};
 use crate::config::Config;
 use crate::decision::rounds::RoundPlan;
-use crate::decision::{Lockstep, decide_paired};
+use crate::decision::{Interleaved, Lockstep, decide_paired};
 use crate::error::{Error, Result};
 use crate::result::CommitInfo;
 use crate::result::RunResult;
@@ -206,7 +206,7 @@ pub fn bisect(
 
 /// The real prober: builds each candidate, measures it against the good end's
 /// binary (interleaved rounds for wall time, one count for instructions), decides
-/// with [`crate::compare::compare`], and keeps both measurements as probes in the
+/// with [`crate::compare_workflow::compare`], and keeps both measurements as probes in the
 /// store (`Store::save_probe`), apart from the commits' results.
 pub struct BuildProber<'a> {
     pub repo: &'a git2::Repository,
@@ -350,7 +350,7 @@ impl BuildProber<'_> {
             progress: false,
             commits: [Some(self.good.commit.clone()), Some(side.commit.clone())],
         };
-        let mut interleaved = ab::Interleaved {
+        let mut interleaved = Interleaved {
             a: &self.good,
             b: side,
             opts: &self.opts,
@@ -393,5 +393,5 @@ fn compare_probe(
         path: format!("ab:{}", cand.commit.short).into(),
         result: c.clone(),
     };
-    crate::compare::compare(&g, &c, config, floors)
+    crate::compare_workflow::compare(&g, &c, config, floors)
 }

@@ -8,7 +8,7 @@ use super::worker::{Line, Pass};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::result::{
-    Better, Metric, MetricKind, RunResult, RunSettings, SCHEMA_VERSION, Tool, WorkloadResult,
+    Better, Metric, MetricKind, RunResult, RunSettings, SCHEMA_VERSION, WorkloadResult,
 };
 use crate::stats::{modality, summary};
 use crate::workloads::{self, Derived, Suite};
@@ -239,7 +239,7 @@ pub fn assemble(
         .collect();
     Ok(RunResult {
         schema_version: SCHEMA_VERSION,
-        tool: Tool::this_build(),
+        tool: crate::git::source::this_build(),
         created_at: crate::timefmt::rfc3339(crate::timefmt::now_unix()),
         commit,
         env: env::capture(&tier, plan.threads),

@@ -4,6 +4,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+// Plain-number types of the schema live with the statistics that compute them
+// (stats imports nothing else of the crate); the schema names them here.
+pub use crate::stats::modality::Mode;
+pub use crate::stats::summary::Summary;
+
 /// The schema version this build writes and reads. Readers reject any other.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -165,35 +170,6 @@ pub struct Metric {
     pub modes: Option<Vec<Mode>>,
 }
 
-/// Summary statistics. For a deterministic metric only `median` (= the value) is meaningful
-/// and every other field equals it or is zero.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Summary {
-    pub n: u32,
-    pub median: f64,
-    pub mean: f64,
-    pub stddev: f64,
-    pub min: f64,
-    pub max: f64,
-    /// Median absolute deviation (unscaled).
-    pub mad: f64,
-    /// Seeded bootstrap 95 % interval of the median.
-    pub ci95: [f64; 2],
-    /// Samples beyond Tukey's fences (1.5 IQR), reported, not dropped.
-    pub outliers: u32,
-}
-
-/// One cluster of a multimodal metric.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mode {
-    /// Median of the cluster.
-    pub center: f64,
-    /// Share of the samples in it, 0–1.
-    pub weight: f64,
-}
-
 /// An op's figures per operation of a composite workload.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -242,17 +218,6 @@ impl CommitInfo {
     /// [`key_suffix`] of this commit's state.
     pub fn suffix(&self) -> &'static str {
         key_suffix(self.dirty, self.stale)
-    }
-}
-
-impl Tool {
-    /// This binary: smprof, its version and the hash of the sources it was built from.
-    pub fn this_build() -> Tool {
-        Tool {
-            name: "smprof".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            source_hash: crate::git::source::build_manifest().ok().map(|m| m.hash()),
-        }
     }
 }
 

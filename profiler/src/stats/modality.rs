@@ -9,8 +9,19 @@
 //! one worker process — a single slow process is between-process noise, which
 //! the multi-process design already accounts for.
 
-use crate::result::Mode;
 use crate::stats::summary::{mad, median};
+use serde::{Deserialize, Serialize};
+
+/// One cluster of a multimodal metric. Stored in results as `modes`
+/// (docs/results-format.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mode {
+    /// Median of the cluster.
+    pub center: f64,
+    /// Share of the samples in it, 0–1.
+    pub weight: f64,
+}
 
 /// Thresholds of the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]

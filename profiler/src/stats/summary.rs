@@ -5,8 +5,28 @@
 //! Quantiles use linear interpolation between order statistics (Hyndman & Fan
 //! type 7, the default of R and NumPy), so hand computation is easy to check.
 
-use crate::result::Summary;
 use crate::stats::bootstrap;
+use serde::{Deserialize, Serialize};
+
+/// Summary statistics. For a deterministic metric only `median` (= the value) is meaningful
+/// and every other field equals it or is zero. Stored in results as `summary`
+/// (docs/results-format.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub n: u32,
+    pub median: f64,
+    pub mean: f64,
+    pub stddev: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Median absolute deviation (unscaled).
+    pub mad: f64,
+    /// Seeded bootstrap 95 % interval of the median.
+    pub ci95: [f64; 2],
+    /// Samples beyond Tukey's fences (1.5 IQR), reported, not dropped.
+    pub outliers: u32,
+}
 
 /// Resamples drawn for the bootstrap interval of the median in a [`Summary`].
 pub const BOOTSTRAP_RESAMPLES: usize = 2000;
