@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     // Like criterion's `stats/`, these import nothing else of the crate.
     (
-        "foundations: plain-number statistics, errors, time",
-        &["error", "timefmt", "stats"],
+        "foundations: plain-number statistics, errors, time, units (the one place a figure becomes text)",
+        &["error", "timefmt", "stats", "units"],
     ),
     (
         "what is measured (workloads describe) and the result file",
