@@ -7,8 +7,7 @@
 //! A) is kept when it wins on the gradient set, the products those two stages chose
 //! on: a few percent on three narrow gradients is below the noise of a ratio over
 //! every product, so an all-or-nothing check discarded it whenever the rest of the
-//! choice (blocks within noise of the defaults) did not win too (on a loaded Zen 4,
-//! two calibrations in three).
+//! choice did not win too (on a loaded Zen 4, two calibrations in four).
 
 use super::{Product, Sets, TuningError, gflops, measure, median};
 use crate::matmul::blocking::Blocking;
