@@ -91,8 +91,8 @@ mod tests {
     use crate::simd::for_each_available_tier;
 
     /// Every tile of every tier against a plain f64 sum, on full and edge tiles, β = 0
-    /// (NaN C) and β ≠ 0, A packed, row-major in place and transposed in place, B packed
-    /// and in place.
+    /// (NaN C) and β ≠ 0, A packed, row-major in place and transposed in place (rows
+    /// near and far apart), B packed and in place.
     #[test]
     fn kernels_match_the_definition() {
         for_each_available_tier(|tier| {
@@ -111,6 +111,8 @@ mod tests {
         Packed,
         RowMajor,
         Transposed,
+        /// Transposed with rows 80 floats apart: the AVX-512 kernel prefetches A ahead then.
+        TransposedFar,
     }
 
     fn check_tile(tier: Tier, micro: Micro, k: usize) {
@@ -138,10 +140,13 @@ mod tests {
         // transposed one stored (k, MR + 2).
         let mut arow = vec![0.0f32; mr_max * (k + 3)];
         let mut acol = vec![0.0f32; k * (mr_max + 2)];
+        let far = 80;
+        let mut afar = vec![0.0f32; (k - 1) * far + mr_max];
         for i in 0..mr_max {
             for p in 0..k {
                 arow[i * (k + 3) + p] = ap[p * mr_max + i];
                 acol[p * (mr_max + 2) + i] = ap[p * mr_max + i];
+                afar[p * far + i] = ap[p * mr_max + i];
             }
         }
         for (mr, nr) in [
@@ -158,6 +163,8 @@ mod tests {
                 ((1.0, 0.0), ASrc::RowMajor, true),
                 ((0.75, 0.5), ASrc::Transposed, false),
                 ((2.0, 0.0), ASrc::Transposed, true),
+                ((1.5, 0.0), ASrc::TransposedFar, false),
+                ((-0.5, 1.0), ASrc::TransposedFar, true),
             ] {
                 let rsc = nr_max + 5;
                 let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
@@ -166,6 +173,7 @@ mod tests {
                     ASrc::Packed => (apb.as_ptr(), 1, mr_max),
                     ASrc::RowMajor => (arow.as_ptr(), k + 3, 1),
                     ASrc::Transposed => (acol.as_ptr(), 1, mr_max + 2),
+                    ASrc::TransposedFar => (afar.as_ptr(), 1, far),
                 };
                 let (b_ptr, rsb) = if b_in_place {
                     (brow[1..].as_ptr(), rsb_in_place)

@@ -69,15 +69,18 @@ pub struct TuningFile {
 /// The calibration of one tier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierTuning {
-    /// The tile and blocks chosen.
+    /// The tile and blocks chosen: the search's choice, its gradient part or the defaults
+    /// (`calibrate/final_check.rs`).
     pub blocking: Blocking,
     /// The blocking derived from the caches, which the choice had to beat.
     pub default: Blocking,
-    /// Throughput of the reference products with the default and the chosen blocking,
-    /// measured in the same rounds at the end (GFLOPS, geometric mean).
+    /// Throughput of the reference products with the default and the written blocking
+    /// (the search's choice when the defaults are written), measured in the same rounds
+    /// at the end (GFLOPS, geometric mean).
     pub default_gflops: f64,
     pub tuned_gflops: f64,
-    /// Median over the final rounds of (default time ÷ chosen time), per round.
+    /// Median over the final rounds of the per-round ratio, over every reference
+    /// product, of that blocking's throughput ÷ the defaults'.
     pub speedup: f64,
     /// Every candidate measured, in order.
     pub trials: Vec<Trial>,

@@ -18,9 +18,13 @@
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
 //! to the first candidate's (the incumbent: what is in force so far) in the same round,
 //! median over rounds (a slow spell of the machine cancels); a challenger replaces the
-//! incumbent only when it scores at least 1 % higher. At the end the choice and the cache-derived defaults are timed
-//! against each other in more rounds; unless the choice wins the median per-round
-//! ratio, the defaults are kept. Every candidate lands in the file's `trials`.
+//! incumbent only when it scores at least 1 % higher. At the end the choice and the
+//! cache-derived defaults are timed against each other in more rounds
+//! (`final_check.rs`): unless the choice wins the median per-round ratio, the defaults
+//! are kept, or only the choice's gradient part when that wins on the gradients.
+//! Every candidate lands in the file's `trials`.
+
+mod final_check;
 
 use super::file::{TierTuning, Trial, TuningError};
 use crate::matmul::blocking::Blocking;
@@ -180,6 +184,13 @@ fn square_set(largest: usize) -> Vec<Product> {
 
 /// Per candidate, per round: seconds per call of each product.
 type Times = Vec<Vec<Vec<f64>>>;
+
+/// The reference products of the stages, for the final check.
+struct Sets {
+    main: Vec<Product>,
+    grads: Vec<Product>,
+    squares: Vec<Product>,
+}
 
 /// Time every candidate on every product, `rounds` times, candidates rotated per round.
 fn measure(
@@ -507,30 +518,25 @@ pub fn calibrate(
     )?;
     best.b_in_place_max = t.saturating_sub(1);
 
-    // The choice against the defaults, on everything.
-    let mut all = main;
-    all.extend(grads);
-    all.extend(squares);
-    let times = measure(tier, &[default, best], &mut all, opts.final_rounds.max(1))?;
-    let score = |c: usize| median(times[c].iter().map(|r| gflops(&all, r)).collect());
-    let (default_gflops, tuned_gflops) = (score(0), score(1));
-    let speedup = median(
-        times[0]
-            .iter()
-            .zip(&times[1])
-            .map(|(d, b)| gflops(&all, b) / gflops(&all, d))
-            .collect(),
-    );
-    progress(&format!(
-        "{tier} final: defaults {default_gflops:.1} GFLOPS, chosen {tuned_gflops:.1} GFLOPS, per-round ratio {speedup:.3}"
-    ));
-    let blocking = if speedup > 1.0 { best } else { default };
-    Ok(TierTuning {
-        blocking,
+    // The choice against the defaults, on everything (`final_check.rs`).
+    let checked = final_check::decide(
+        tier,
         default,
-        default_gflops,
-        tuned_gflops,
-        speedup,
+        best,
+        Sets {
+            main,
+            grads,
+            squares,
+        },
+        opts.final_rounds.max(1),
+        progress,
+    )?;
+    Ok(TierTuning {
+        blocking: checked.blocking,
+        default,
+        default_gflops: checked.default_gflops,
+        tuned_gflops: checked.tuned_gflops,
+        speedup: checked.speedup,
         trials,
     })
 }
@@ -576,7 +582,12 @@ mod tests {
             );
             assert!(t.speedup > 0.0 && t.default_gflops > 0.0 && t.tuned_gflops > 0.0);
             assert_eq!(t.default, Blocking::for_caches(tier, Caches::detected()));
-            assert!(t.blocking == t.default || t.speedup > 1.0);
+            let grad_part = Blocking {
+                kc_tn: t.blocking.kc_tn,
+                at_pack_stride: t.blocking.at_pack_stride,
+                ..t.default
+            };
+            assert!(t.blocking == t.default || t.speedup > 1.0 || t.blocking == grad_part);
         }
         assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
     }
