@@ -4,8 +4,9 @@
 
 use crate::cli::{Cli, CompareArgs, FailOnArg, FormatArg};
 use anyhow::{Context, bail};
-use smprof::compare::model::{Comparison, ConfirmationState, Severity, VerdictKind};
+use smprof::compare::model::{Comparison, Severity, VerdictKind};
 use smprof::config::Config;
+use smprof::decision::screen::Screened;
 use smprof::report;
 use smprof::store::Store;
 use std::path::PathBuf;
@@ -69,8 +70,7 @@ fn exit_code(cmp: &Comparison, fail_on: FailOnArg) -> u8 {
 }
 
 /// Decide every wall-time verdict of the screen on both builds in lockstep
-/// (drift between stored runs hides changes as well as it invents them), or
-/// say why the report stays unconfirmed.
+/// ([`smprof::decision::screen`]), or say why the report stays unconfirmed.
 fn confirm(
     args: &CompareArgs,
     store: &Store,
@@ -80,45 +80,38 @@ fn confirm(
     cmp: &mut Comparison,
 ) -> anyhow::Result<()> {
     let (baseline, current) = sides;
-    if cmp.confirmation != ConfirmationState::Unconfirmed {
-        return Ok(()); // lockstep results or instruction counts: already decided
-    }
-    let open = smprof::decision::confirm::to_confirm(cmp);
-    if open.is_empty() {
-        cmp.confirmation = ConfirmationState::NotNeeded;
-        return Ok(());
-    }
-    let flagged = smprof::decision::confirm::flagged(cmp);
-    let listed = if flagged.is_empty() {
-        "none".to_string()
+    let mut lockstep = super::sides::LazyLockstep::new(store, &args.confirm, baseline, current);
+    let measurer: Option<&mut dyn smprof::decision::PairMeasurer> = if args.confirm.no_confirm {
+        None
     } else {
-        flagged.join(", ")
+        Some(&mut lockstep)
     };
-    if args.confirm.no_confirm {
-        eprintln!(
-            "smprof compare: --no-confirm: the wall-time verdicts of {} workload(s) rest on two stored runs only, unconfirmed (changes shown: {listed})",
-            open.len(),
-        );
-        return Ok(());
-    }
-    eprintln!(
-        "smprof compare: measuring {} wall-time workload(s) on both builds in lockstep (the stored runs show changes in: {listed})",
-        open.len(),
-    );
-    let mut m = super::sides::LazyLockstep::new(store, &args.confirm, baseline, current);
-    let plan = smprof::decision::rounds::RoundPlan::new(
-        open.len(),
-        config.alpha,
-        current.result.settings.processes,
-    );
-    let pd = smprof::decision::decide_paired(&mut m, &open, config, floors, plan, &mut |s| {
-        eprintln!("smprof compare: {s}")
-    })
+    let outcome = smprof::decision::screen::confirm_screen(
+        cmp,
+        measurer,
+        (&baseline.result, &current.result),
+        config,
+        floors,
+        &mut |s| eprintln!("smprof compare: {s}"),
+    )
     .context("confirming wall-time changes (--no-confirm skips it, unconfirmed)")?;
-    for d in smprof::decision::confirm::apply(cmp, &pd.comparison) {
-        eprintln!("note: {}", d.describe());
+    match outcome {
+        Screened::Skipped { workloads, flagged } => eprintln!(
+            "smprof compare: --no-confirm: the wall-time verdicts of {} workload(s) rest on two stored runs only, unconfirmed (changes shown: {})",
+            workloads.len(),
+            if flagged.is_empty() {
+                "none".to_string()
+            } else {
+                flagged.join(", ")
+            }
+        ),
+        Screened::Confirmed { disagreements, .. } => {
+            for d in disagreements {
+                eprintln!("note: {}", d.describe());
+            }
+        }
+        Screened::NotNeeded => {}
     }
-    smprof::compare_workflow::refresh(cmp, &baseline.result, &current.result, config);
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod confirm;
 pub mod interleaved;
 pub mod measurer;
 pub mod rounds;
+pub mod screen;
 pub mod sequential;
 
 pub use interleaved::Interleaved;
