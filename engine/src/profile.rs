@@ -73,11 +73,18 @@ pub struct OpStats {
     pub calls: u64,
     /// Exclusive wall time, in nanoseconds.
     pub time_ns: u64,
-    /// Bytes newly allocated by the pool while this op was innermost.
+    /// Bytes newly allocated while this op was innermost: by the pool, or, once
+    /// the global allocator reports them ([`set_system_allocs_reported`]), by the
+    /// system allocator for anything (the pool's misses, a `Vec`, a `Box`, …).
     pub alloc_bytes: u64,
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
+/// Set when the process's global allocator reports every system allocation
+/// ([`note_system_alloc`]); the pool's own reports are then redundant.
+static SYSTEM_REPORTED: AtomicBool = AtomicBool::new(false);
+/// Invariant: nothing allocates while holding this lock (`note_system_alloc`
+/// takes it from inside the global allocator).
 static TOTALS: Mutex<[OpStats; 12]> = Mutex::new(
     [OpStats {
         calls: 0,
@@ -175,20 +182,72 @@ impl Drop for Scope {
     }
 }
 
-/// Called by the pool when it allocates: charge the bytes to the innermost op.
+/// Called by the pool when it allocates: charge the bytes to the innermost op
+/// (unless the global allocator reports every allocation, the pool's included).
 #[inline]
 pub(crate) fn note_alloc(bytes: usize) {
-    if !enabled() {
+    if !enabled() || SYSTEM_REPORTED.load(Ordering::Relaxed) {
         return;
     }
     let op = STACK.with(|s| s.borrow().last().map(|f| f.op));
+    charge_alloc(op, bytes);
+}
+
+fn charge_alloc(op: Option<Op>, bytes: usize) {
     let mut t = TOTALS.lock().unwrap_or_else(|p| p.into_inner());
     t[op.unwrap_or(Op::Other).index()].alloc_bytes += bytes as u64;
 }
 
+/// Declare that the process's global allocator calls [`note_system_alloc`] for
+/// every allocation (the profiler's does in its allocation pass): an op's
+/// `alloc_bytes` then counts every system allocation made while it is innermost,
+/// so an op that allocates outside the pool is named too.
+pub fn set_system_allocs_reported(on: bool) {
+    SYSTEM_REPORTED.store(on, Ordering::Relaxed);
+}
+
+thread_local! {
+    // Set while this thread is inside `note_system_alloc`: the bookkeeping's
+    // own allocations (a first access registering a thread-local) re-enter it.
+    static IN_NOTE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For a global allocator: `bytes` were just allocated on this thread. Charged
+/// to the innermost op when instrumentation is on and reports were declared
+/// ([`set_system_allocs_reported`]); otherwise one or two relaxed loads.
+/// Allocation-free and re-entrancy safe (an allocation made while the scope
+/// stack is being changed is charged to no op).
+#[inline]
+pub fn note_system_alloc(bytes: usize) {
+    if !enabled() || !SYSTEM_REPORTED.load(Ordering::Relaxed) {
+        return;
+    }
+    note_system_alloc_slow(bytes);
+}
+
+#[cold]
+#[inline(never)]
+fn note_system_alloc_slow(bytes: usize) {
+    if IN_NOTE.try_with(|f| f.replace(true)).unwrap_or(true) {
+        return;
+    }
+    // Outside every scope (or while the stack is borrowed) nothing is charged:
+    // unlike the pool's buffers, most of a process's allocations are not the engine's.
+    let op = STACK
+        .try_with(|s| s.try_borrow().ok().and_then(|st| st.last().map(|f| f.op)))
+        .ok()
+        .flatten();
+    if op.is_some() {
+        charge_alloc(op, bytes);
+    }
+    let _ = IN_NOTE.try_with(|f| f.set(false));
+}
+
 /// The figures of every op that was called since the last [`reset`].
 pub fn snapshot() -> Vec<(Op, OpStats)> {
-    let t = TOTALS.lock().unwrap_or_else(|p| p.into_inner());
+    // Copied out first: collecting allocates, and an allocation reported by the
+    // global allocator (`note_system_alloc`) takes this lock.
+    let t = *TOTALS.lock().unwrap_or_else(|p| p.into_inner());
     Op::ALL
         .into_iter()
         .map(|op| (op, t[op.index()]))

@@ -31,6 +31,8 @@ unsafe impl GlobalAlloc for SwitchAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if HEAP_PROFILING.load(Ordering::Relaxed) {
+            // Charged to the engine op running, when the attribution pass is on.
+            smallmind::profile::note_system_alloc(layout.size());
             // SAFETY: forwarded contract.
             unsafe { dhat::Alloc.alloc(layout) }
         } else {
@@ -53,6 +55,8 @@ unsafe impl GlobalAlloc for SwitchAlloc {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if HEAP_PROFILING.load(Ordering::Relaxed) {
+            // Charged to the engine op running, when the attribution pass is on.
+            smallmind::profile::note_system_alloc(layout.size());
             // SAFETY: forwarded contract.
             unsafe { dhat::Alloc.alloc_zeroed(layout) }
         } else {
@@ -64,6 +68,8 @@ unsafe impl GlobalAlloc for SwitchAlloc {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if HEAP_PROFILING.load(Ordering::Relaxed) {
+            // Charged to the engine op running, when the attribution pass is on.
+            smallmind::profile::note_system_alloc(new_size);
             // SAFETY: forwarded contract.
             unsafe { dhat::Alloc.realloc(ptr, layout, new_size) }
         } else {
@@ -73,9 +79,12 @@ unsafe impl GlobalAlloc for SwitchAlloc {
     }
 }
 
-/// Route allocations through dhat from now on (allocation-pass workers only).
+/// Route allocations through dhat from now on (allocation-pass workers only),
+/// and report each to the engine's per-op instrumentation, so that the
+/// attribution pass charges an op every byte it allocates (not only the pool's).
 pub fn enable_heap_profiling() {
     HEAP_PROFILING.store(true, Ordering::SeqCst);
+    smallmind::profile::set_system_allocs_reported(true);
 }
 
 /// Whether allocations go through dhat.
