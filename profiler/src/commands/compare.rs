@@ -99,11 +99,7 @@ fn confirm(
         Screened::Skipped { workloads, flagged } => eprintln!(
             "smprof compare: --no-confirm: the wall-time verdicts of {} workload(s) rest on two stored runs only, unconfirmed (changes shown: {})",
             workloads.len(),
-            if flagged.is_empty() {
-                "none".to_string()
-            } else {
-                flagged.join(", ")
-            }
+            smprof::decision::confirm::listed(&flagged)
         ),
         Screened::Confirmed { disagreements, .. } => {
             for d in disagreements {

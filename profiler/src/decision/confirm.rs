@@ -10,22 +10,26 @@ fn is_wall_time(v: &Verdict) -> bool {
     v.kind != MetricKind::Deterministic
 }
 
-/// The workloads whose stored wall-time verdicts a report would show as a
-/// change or could not decide (regression, improvement, unstable, inconclusive,
-/// or borderline stable): what the screen flags.
-pub fn flagged(cmp: &Comparison) -> Vec<String> {
+/// The workloads of the verdicts `keep` selects, in order, once each.
+fn workloads_of(cmp: &Comparison, keep: impl Fn(&Verdict) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for v in cmp
-        .verdicts
-        .iter()
-        .filter(|v| is_wall_time(v) && v.basis == Basis::Stored)
-    {
-        let open = v.verdict != VerdictKind::Stable || v.borderline;
-        if open && !out.contains(&v.workload) {
+    for v in cmp.verdicts.iter().filter(|v| keep(v)) {
+        if !out.contains(&v.workload) {
             out.push(v.workload.clone());
         }
     }
     out
+}
+
+/// The workloads whose stored wall-time verdicts a report would show as a
+/// change or could not decide (regression, improvement, unstable, inconclusive,
+/// or borderline stable): what the screen flags.
+pub fn flagged(cmp: &Comparison) -> Vec<String> {
+    workloads_of(cmp, |v| {
+        is_wall_time(v)
+            && v.basis == Basis::Stored
+            && (v.verdict != VerdictKind::Stable || v.borderline)
+    })
 }
 
 /// Every workload with a wall-time verdict from two stored runs: what a
@@ -33,28 +37,21 @@ pub fn flagged(cmp: &Comparison) -> Vec<String> {
 /// between two stored runs (20–40 % on a shared machine) can as well hide a
 /// change as invent one, so a `stable` screen verdict rules nothing out.
 pub fn to_confirm(cmp: &Comparison) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in cmp
-        .verdicts
-        .iter()
-        .filter(|v| is_wall_time(v) && v.basis == Basis::Stored)
-    {
-        if !out.contains(&v.workload) {
-            out.push(v.workload.clone());
-        }
-    }
-    out
+    workloads_of(cmp, |v| is_wall_time(v) && v.basis == Basis::Stored)
 }
 
 /// Every workload with a wall-time verdict, in order, once each.
 pub fn wall_time_workloads(cmp: &Comparison) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in cmp.verdicts.iter().filter(|v| is_wall_time(v)) {
-        if !out.contains(&v.workload) {
-            out.push(v.workload.clone());
-        }
+    workloads_of(cmp, is_wall_time)
+}
+
+/// Workload names for a message: comma-separated, or `none`.
+pub fn listed(workloads: &[String]) -> String {
+    if workloads.is_empty() {
+        "none".to_string()
+    } else {
+        workloads.join(", ")
     }
-    out
 }
 
 /// Where the screen and the lockstep measurement disagreed about a change.

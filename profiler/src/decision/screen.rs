@@ -58,11 +58,7 @@ pub fn confirm_screen(
     progress(&format!(
         "measuring {} wall-time workload(s) on both builds in lockstep (the stored runs show changes in: {})",
         workloads.len(),
-        if flagged.is_empty() {
-            "none".to_string()
-        } else {
-            flagged.join(", ")
-        }
+        confirm::listed(&flagged)
     ));
     let plan = RoundPlan::new(workloads.len(), config.alpha, current.settings.processes);
     let pd = decide_paired(measurer, &workloads, config, floors, plan, progress)?;
