@@ -113,6 +113,12 @@ fn history_errors_are_clear() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("cannot resolve \"no-such-ref\""));
+    // Counts are deterministic: only wall time's change points are confirmed.
+    smprof(tmp.path())
+        .args(["history", "--confirm", "--metric", "instructions"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--confirm measures wall time"));
     // A damaged result is reported and skipped, not fatal.
     std::fs::write(
         tmp.path()

@@ -390,6 +390,12 @@ pub struct HistoryArgs {
     /// Also write a self-contained HTML page to this file.
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Confirm each change point in lockstep: build the shift's commit and the
+    /// measured commit before it (cached per commit and toolchain) and measure
+    /// both alternately until the decision engine decides. Wall time only;
+    /// without it, change points are an unconfirmed screen of stored runs.
+    #[arg(long)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Args)]

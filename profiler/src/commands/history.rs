@@ -22,8 +22,17 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         since: args.since.clone(),
         ..history::Options::default()
     };
+    if args.confirm && args.metric != "time_ns" {
+        anyhow::bail!(
+            "--confirm measures wall time (--metric time_ns); {} is counted, not sampled: its change points need no confirmation",
+            args.metric
+        );
+    }
     let store = Store::open(&cli.baselines_dir);
-    let h = history::collect(&store, &opts)?;
+    let mut h = history::collect(&store, &opts)?;
+    if args.confirm {
+        confirm(cli, &store, &mut h)?;
+    }
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         FormatArg::Csv => render::csv(&h),
@@ -38,6 +47,32 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--confirm`: every change point measured in lockstep against the commit before it.
+fn confirm(cli: &Cli, store: &Store, h: &mut history::History) -> anyhow::Result<()> {
+    let repo = store
+        .repo()
+        .context("history --confirm builds commits: run it inside the git repository")?;
+    let workdir = repo
+        .workdir()
+        .context("the repository is bare: --confirm needs a work tree")?
+        .to_path_buf();
+    let config = smprof::config::Config::load_or_default(&cli.config)?;
+    let mut builder = history::confirm::CacheBuilder {
+        repo,
+        build: smprof::build::BuildOptions::smprof(repo),
+        workdir,
+        samples: 4,
+        builds: 0,
+    };
+    let pb = super::bisect::spinner();
+    let result = history::confirm::confirm(h, &mut builder, &config, &mut |s: &str| {
+        pb.set_message(s.to_string())
+    });
+    pb.finish_and_clear();
+    result?;
+    Ok(())
 }
 
 /// `compare --html`: the comparison page, with the history of the compared

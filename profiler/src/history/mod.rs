@@ -12,6 +12,7 @@
 //! `crate::report::history` renders it.
 
 pub mod bisect;
+pub mod confirm;
 
 use crate::error::{Error, Result};
 use crate::result::{CommitInfo, Env, RunResult};
@@ -115,6 +116,10 @@ pub struct Shift {
     /// Whether the shift is a regression for this metric.
     pub regression: bool,
     pub p_value: f64,
+    /// The lockstep measurement of this commit against the one before it
+    /// (`history --confirm`); absent when not confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<confirm::Confirmation>,
 }
 
 /// The collected history.
@@ -248,6 +253,7 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
                         crate::result::Better::Higher => cp.change < 0.0,
                     },
                     p_value: cp.p_value,
+                    confirmation: None,
                 }
             })
             .collect();

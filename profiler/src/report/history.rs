@@ -172,7 +172,16 @@ pub fn table(h: &History, color: bool) -> String {
     if shifts.is_empty() {
         out.push_str("\nNo change points (E-divisive means, permutation test).\n");
     } else {
-        out.push_str("\nChange points (E-divisive means, permutation test):\n");
+        let confirmed = h
+            .series
+            .iter()
+            .flat_map(|s| &s.change_points)
+            .any(|c| c.confirmation.is_some());
+        out.push_str(if confirmed {
+            "\nChange points (E-divisive means over stored runs, each measured again in lockstep against the commit before it):\n"
+        } else {
+            "\nChange points (E-divisive means over stored runs, permutation test; unconfirmed: stored runs drift, `--confirm` measures each in lockstep):\n"
+        });
         for (s, c) in shifts {
             let (mark, end) = match (color, c.regression) {
                 (true, true) => ("\x1b[31m", "\x1b[0m"),
@@ -201,12 +210,56 @@ pub fn table(h: &History, color: bool) -> String {
                 plain(&c.time),
                 units::p(Some(c.p_value))
             ));
+            if let Some(k) = &c.confirmation {
+                out.push_str(&format!("      {}\n", confirmation_line(k)));
+            }
         }
     }
     for w in &h.warnings {
         out.push_str(&format!("warning: skipped {}\n", plain(w)));
     }
     out
+}
+
+/// How the lockstep measurement read a change point.
+fn confirmation_line(k: &crate::history::confirm::Confirmation) -> String {
+    use crate::history::confirm::Status;
+    let figures = match (k.change, k.ci95) {
+        (Some(c), Some([lo, hi])) => format!(
+            "{} [{}, {}] against {}, {} rounds",
+            pct(c),
+            pct(lo),
+            pct(hi),
+            plain(&k.against),
+            k.rounds
+        ),
+        (Some(c), None) => format!(
+            "{} against {}, {} rounds",
+            pct(c),
+            plain(&k.against),
+            k.rounds
+        ),
+        _ => format!("against {}", plain(&k.against)),
+    };
+    match k.status {
+        Status::Confirmed => format!("✔ confirmed in lockstep: {figures}"),
+        Status::NotConfirmed => {
+            format!(
+                "✘ not confirmed: no change in lockstep ({figures}); the shift is the machine's drift"
+            )
+        }
+        Status::Opposite => format!("✘ opposite in lockstep: {figures}"),
+        Status::Inconclusive => format!("? inconclusive in lockstep: {figures}"),
+        Status::Unmeasured => format!(
+            "? unmeasured: {}",
+            plain(
+                k.reason
+                    .as_deref()
+                    .and_then(|r| r.lines().next())
+                    .unwrap_or("no lockstep measurement")
+            )
+        ),
+    }
 }
 
 /// One row per (series, point):

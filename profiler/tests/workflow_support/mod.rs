@@ -73,6 +73,7 @@ pub fn stored(levels: &[(&str, f64)]) -> Resolved {
 
 /// Both builds in lockstep: a round shares a random spell (1.0–1.4×); the
 /// current build costs `ratio` × the baseline; each sample has 2 % noise.
+#[derive(Debug)]
 pub struct Fake {
     pub ratio: BTreeMap<String, f64>,
     rng: SplitMix64,
