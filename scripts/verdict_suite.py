@@ -30,6 +30,8 @@ from pathlib import Path
 # Each case: the feature its commit turns on (None: A/A or a comment), the
 # workloads and metric the change must be caught on, and the filter measured.
 FAMILY = "gelu/*,softmax/*,tensor/add_10k,matmul/128"
+# Cases that change nothing: the places whose decided change the table shows.
+WATCH = ["gelu/1m", "softmax/2048"]
 CASES = {
     "aa": {"feature": None, "expect": [], "filter": FAMILY},
     "noop": {"feature": "comment", "expect": [], "filter": FAMILY},
@@ -208,6 +210,13 @@ class Suite:
                  if r not in expect and not (same and r[0].startswith(same))]
         return caught, false
 
+    def effects(self, name, verdicts):
+        """The decided change of each place the case's change must show, so the
+        table states how big each seeded change measured (not how big it was meant)."""
+        expect = set(CASES[name]["expect"]) or {(w, "time_ns") for w in WATCH}
+        return {f"{v['workload']} {v['metric']}": round(v["change"], 4) for v in verdicts
+                if (v["workload"], v["metric"]) in expect and v.get("change") is not None}
+
     def trial_compare_or_gate(self, path, name, k, label=None):
         head = self.heads[name]
         filt = CASES[name]["filter"]
@@ -234,9 +243,12 @@ class Suite:
                     str(t / "head.json"), "--format", "json"], self.repo, self.env, check=False)
             secs = time.time() - t0
             try:
-                d = json.loads(r.stdout)["decision"]
+                g = json.loads(r.stdout)
+                d = g["decision"]
+                cmp = g.get("comparison", {"verdicts": []})
             except (json.JSONDecodeError, KeyError):
                 d = {"failures": [], "inconclusive": []}
+                cmp = {"verdicts": []}
             regs = {(f["workload"], f["metric"]) for f in d["failures"]
                     if f.get("confirmation") is None or f["confirmation"]["held"]}
             imps, inc = set(), {tuple(s.split(" ")) for s in d.get("inconclusive", [])}
@@ -246,6 +258,7 @@ class Suite:
         self.record({"path": label or path, "case": name, "trial": k, "exit": code, "caught": caught,
                      "false_regressions": sorted(map(list, false)),
                      "improvements": sorted(map(list, imps)), "inconclusive": sorted(map(list, inc)),
+                     "effects": self.effects(name, cmp["verdicts"]),
                      "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if code not in (0, 1, 3) else "",
                      **({"first_cause": cause, "cause_right": cause_right(name, cause)}
                         if path == "compare" else {})})
@@ -264,7 +277,10 @@ class Suite:
         caught, false = self.flagged(name, regs)
         self.record({"path": "ab", "case": name, "trial": k, "exit": r.returncode, "caught": caught,
                      "false_regressions": sorted(map(list, false)), "improvements": sorted(map(list, imps)),
-                     "seconds": round(secs, 1)})
+                     "inconclusive": sorted((v["workload"], v["metric"]) for v in cmp["verdicts"]
+                                            if v["verdict"] == "inconclusive"),
+                     "effects": self.effects(name, cmp["verdicts"]),
+                     "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if r.returncode not in (0, 1, 3) else ""})
 
     def trial_bisect(self, k):
         bad = self.chain[-1]
@@ -301,8 +317,7 @@ class Suite:
             for name in self.args.cases:
                 for k in range(self.args.trials):
                     if path == "ab":
-                        if name != "aa":
-                            self.trial_ab(name, k)
+                        self.trial_ab(name, k)
                     else:
                         self.trial_compare_or_gate("gate" if path.startswith("gate") else path,
                                                    name, k, label=path)
@@ -313,19 +328,32 @@ class Suite:
         print(table(self.out / "verdicts.jsonl"))
 
 
+def effect_cell(rows):
+    """Per place: the median and range of the decided change over the trials."""
+    per = {}
+    for r in rows:
+        for k, v in r.get("effects", {}).items():
+            per.setdefault(k, []).append(v)
+    parts = []
+    for k, vs in sorted(per.items()):
+        vs.sort()
+        parts.append(f"{k.split(' ')[0]} {vs[len(vs)//2]*100:+.1f} % [{vs[0]*100:+.1f}, {vs[-1]*100:+.1f}]")
+    return "; ".join(parts) or "–"
+
+
 def table(path):
     rows = [json.loads(l) for l in open(path)]
     cells = {}
     for r in rows:
         cells.setdefault((r["path"], r["case"]), []).append(r)
-    out = ["| path | case | trials | caught | false regressions | improvements | inconclusive | first root cause right | median s |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    out = ["| path | case | trials | caught | false regressions | improvements | inconclusive | first root cause right | decided change (median [range]) | median s |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for (p, c), rs in sorted(cells.items()):
         secs = sorted(r["seconds"] for r in rs)
         if p == "bisect":
             right = sum(r["right"] for r in rs)
             builds = max((r["builds"] or 0) for r in rs)
-            out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | – | {secs[len(secs)//2]} |")
+            out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | – | – | {secs[len(secs)//2]} |")
             continue
         caught = sum(r["caught"] for r in rs) if CASES[c]["expect"] else "–"
         false = sum(1 for r in rs if r["false_regressions"])
@@ -334,7 +362,8 @@ def table(path):
         judged = [r for r in rs if "cause_right" in r]
         cause = f"{sum(r['cause_right'] for r in judged)}/{len(judged)}" if judged else "–"
         out.append(f"| {p} | {c} | {len(rs)} | {caught}{'/' + str(len(rs)) if caught != '–' else ''} | "
-                   f"{false}/{len(rs)} | {imps}/{len(rs)} | {inc}/{len(rs)} | {cause} | {secs[len(secs)//2]} |")
+                   f"{false}/{len(rs)} | {imps}/{len(rs)} | {inc}/{len(rs)} | {cause} | {effect_cell(rs)} | "
+                   f"{secs[len(secs)//2]} |")
     return "\n".join(out)
 
 

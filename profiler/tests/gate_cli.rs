@@ -173,6 +173,15 @@ fn json_and_markdown_outputs() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["exit_code"], 1);
     assert_eq!(v["decision"]["failures"][0]["workload"], "matmul/128");
+    // The decided comparison rides along, each verdict with its change.
+    let verdict = v["comparison"]["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["workload"] == "matmul/128" && x["metric"] == "instructions")
+        .expect("matmul/128's instructions verdict");
+    assert_eq!(verdict["verdict"], "regression");
+    assert!((verdict["change"].as_f64().unwrap() - 0.05).abs() < 1e-9);
     case.gate(&["--format", "markdown", "--out-dir", "gate-out"])
         .code(1)
         .stdout(predicate::str::contains(

@@ -37,7 +37,7 @@ pub fn gelu_tanh_with(tier: Tier, x: &[f32], out: &mut [f32]) -> Result<()> {
         let k = crate::seed::prefix(
             x.len(),
             if cfg!(feature = "seed-gelu-5") {
-                20
+                16
             } else {
                 10
             },

@@ -57,6 +57,7 @@ pub fn run(cli: &Cli, args: &GateArgs) -> anyhow::Result<ExitCode> {
                 "baseline": base_label,
                 "current": cur_label,
                 "decision": d,
+                "comparison": &outcome.decided,
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
