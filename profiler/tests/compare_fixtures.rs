@@ -1,7 +1,7 @@
-//! The checked-in fixtures are exactly what `data/generate.rs` produces and load
+//! The checked-in fixtures are exactly what `data/generate/` produces and load
 //! cleanly. `SMPROF_REGENERATE_FIXTURES=1` rewrites them.
 
-#[path = "data/generate.rs"]
+#[path = "data/generate/mod.rs"]
 mod generate;
 
 use std::path::Path;

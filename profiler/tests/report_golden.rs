@@ -1,5 +1,5 @@
 //! Golden files (insta) of every report, rendered from the checked-in results
-//! of `tests/data/` (written by `data/generate.rs`): the mixed pair, the
+//! of `tests/data/` (written by `data/generate/`): the mixed pair, the
 //! scalar-tier pair, and the gate output and PR comment of three seeded
 //! changes (a GELU allocation, an sgemm slowdown at every size, softmax slower
 //! on long rows only). A change to a report shows up as a snapshot diff to review.

@@ -1,5 +1,5 @@
 //! Root causes of seeded changes (`tests/data/seeded_*.json`, written by
-//! `data/generate.rs`): the first finding names the seeded op, with the
+//! `data/generate/`): the first finding names the seeded op, with the
 //! pattern the change has; a layout-only change whose screen the confirmation
 //! did not hold yields no finding; the gate prints one line per cause.
 
