@@ -25,14 +25,14 @@
 //! Every candidate lands in the file's `trials`.
 
 mod final_check;
+mod products;
 
 use super::file::{TierTuning, Trial, TuningError};
 use crate::matmul::blocking::Blocking;
 use crate::matmul::cache::Caches;
 use crate::matmul::kernel;
-use crate::matmul::{Trans, sgemm_with_blocking};
 use crate::simd::Tier;
-use std::time::Instant;
+use products::{Product, Sets, gflops, gradient_set, main_set, measure, median, square_set};
 
 /// How long to measure.
 #[derive(Debug, Clone, Copy)]
@@ -53,192 +53,6 @@ impl Default for Options {
             final_rounds: 11,
             largest: 1024,
         }
-    }
-}
-
-/// One reference product: C = op(A)·op(B) on fixed random operands.
-struct Product {
-    ta: Trans,
-    tb: Trans,
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: Vec<f32>,
-    reps: usize,
-}
-
-impl Product {
-    fn new(spec: (usize, usize, usize, Trans, Trans), seed: u64) -> Product {
-        let (m, n, k, ta, tb) = spec;
-        let mut rng = crate::rng::Rng::new(seed);
-        let a = (0..m * k).map(|_| rng.normal()).collect();
-        let b = (0..k * n).map(|_| rng.normal()).collect();
-        let flops = 2.0 * (m * n * k) as f64;
-        Product {
-            ta,
-            tb,
-            m,
-            n,
-            k,
-            a,
-            b,
-            c: vec![0.0; m * n],
-            // At least ~0.3 ms a measurement, so timer and call overheads vanish.
-            reps: ((6e7 / flops).ceil() as usize).max(1),
-        }
-    }
-
-    fn flops(&self) -> f64 {
-        2.0 * (self.m * self.n * self.k) as f64
-    }
-
-    /// Seconds per call with `blocking`, over `reps` calls.
-    fn time(&mut self, tier: Tier, blocking: &Blocking) -> Result<f64, TuningError> {
-        let lda = if self.ta == Trans::No { self.k } else { self.m };
-        let ldb = if self.tb == Trans::No { self.n } else { self.k };
-        let t0 = Instant::now();
-        for _ in 0..self.reps {
-            sgemm_with_blocking(
-                tier,
-                1,
-                blocking,
-                self.ta,
-                self.tb,
-                self.m,
-                self.n,
-                self.k,
-                1.0,
-                &self.a,
-                lda,
-                &self.b,
-                ldb,
-                0.0,
-                &mut self.c,
-                self.n,
-            )
-            .map_err(|e| TuningError::Calibration(e.to_string()))?;
-        }
-        std::hint::black_box(&mut self.c);
-        Ok(t0.elapsed().as_secs_f64() / self.reps as f64)
-    }
-}
-
-/// The products of stages 1–4: squares, the three products of a linear layer of a
-/// training step (forward, input gradient, weight gradient), and a small batch (32
-/// rows, as the MLP workload; a tall tile pads its last row panel there).
-fn main_set(largest: usize) -> Vec<Product> {
-    let (no, t) = (Trans::No, Trans::Yes);
-    let big = largest.max(64);
-    let specs = [
-        (32, big / 4, big / 4, no, no),
-        (big / 4, big / 4, big / 4, no, no),
-        (big / 2, big / 2, big / 2, no, no),
-        (big, big, big, no, no),
-        (2 * big, big / 2, big / 8, no, no),
-        (2 * big, big / 8, big / 2, no, t),
-        (big / 2, big / 8, 2 * big, t, no),
-    ];
-    specs
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| Product::new(s, 100 + i as u64))
-        .collect()
-}
-
-/// The narrow weight gradients Aᵀ·B of stages 5 and 6, A stored (k, m): rows 0.5–4 KiB
-/// apart.
-fn gradient_set(largest: usize) -> Vec<Product> {
-    let (no, t) = (Trans::No, Trans::Yes);
-    let s = largest.max(64) / 8;
-    let k = 2 * largest.max(64);
-    let specs = [
-        (s, s, k, t, no),
-        (2 * s, s, k, t, no),
-        (2 * s, 2 * s, k, t, no),
-        (4 * s, s, k, t, no),
-        (8 * s, 2 * s, k, t, no),
-    ];
-    specs
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| Product::new(s, 200 + i as u64))
-        .collect()
-}
-
-/// Squares from 1/16 to 1/2 of the largest side (64–512), B row-major: whether to read
-/// B in place (stage 7).
-fn square_set(largest: usize) -> Vec<Product> {
-    let no = Trans::No;
-    let big = largest.max(64);
-    [1, 2, 3, 4, 6, 8]
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| {
-            let side = (big * s / 16).max(4);
-            Product::new((side, side, side, no, no), 300 + i as u64)
-        })
-        .collect()
-}
-
-/// Per candidate, per round: seconds per call of each product.
-type Times = Vec<Vec<Vec<f64>>>;
-
-/// The reference products of the stages, for the final check.
-struct Sets {
-    main: Vec<Product>,
-    grads: Vec<Product>,
-    squares: Vec<Product>,
-}
-
-/// Time every candidate on every product, `rounds` times, candidates rotated per round.
-fn measure(
-    tier: Tier,
-    candidates: &[Blocking],
-    products: &mut [Product],
-    rounds: usize,
-) -> Result<Times, TuningError> {
-    // One untimed pass: first-touch page faults and the pool's first rentals.
-    for cand in candidates {
-        for p in products.iter_mut() {
-            p.time(tier, cand)?;
-        }
-    }
-    let mut times = vec![Vec::with_capacity(rounds); candidates.len()];
-    for r in 0..rounds {
-        for i in 0..candidates.len() {
-            let c = (i + r) % candidates.len();
-            let row = products
-                .iter_mut()
-                .map(|p| p.time(tier, &candidates[c]))
-                .collect::<Result<Vec<f64>, _>>()?;
-            times[c].push(row);
-        }
-    }
-    Ok(times)
-}
-
-/// Geometric mean of GFLOPS over products, for one round of one candidate.
-fn gflops(products: &[Product], secs: &[f64]) -> f64 {
-    let logs: f64 = products
-        .iter()
-        .zip(secs)
-        .map(|(p, &s)| (p.flops() / s / 1e9).ln())
-        .sum();
-    (logs / products.len() as f64).exp()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
     }
 }
 
