@@ -246,7 +246,7 @@ fn mlp(c: &mut Criterion) {
 /// x (B·T, C) @ w (C, OC) forward, and its backward pair dx = dy·wᵀ (k = OC),
 /// dw = xᵀ·dy (k = B·T = 2048): the small model's (C = 128) four linear layers, and
 /// the medium model's (C = 256) MLP projection, whose dw reads a 1024-wide x
-/// transposed. (`examples/sgemm_interleaved.rs small medium` runs every product of
+/// transposed. (`examples/sgemm_interleaved/ small medium` runs every product of
 /// both models' steps, interleaved with `gemm`.)
 fn training(c: &mut Criterion) {
     for (m, k, n) in [
