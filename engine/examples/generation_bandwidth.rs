@@ -9,6 +9,11 @@
 //! accumulators) over a buffer of as many bytes as the weights, in an order alternated
 //! per round, so both read from the same cache level under the same load; the report
 //! is the **median of the per-round ratios** generation ÷ read loop, with its range.
+//! Each batch follows an untimed pass over its own bytes — the prompt's prefill reads
+//! every weight, and the read loop sums its buffer once — so neither finds its data
+//! evicted by the other when the two do not fit in cache together (medium, with the
+//! other core busy): without the read loop's pass, rounds alternated between a cold
+//! and a warm read loop and their ratios between two modes.
 //!
 //! ```sh
 //! cargo build --release -p smallmind --example generation_bandwidth
@@ -188,7 +193,9 @@ fn main() {
         };
         let read = || {
             timed(
-                || {},
+                || {
+                    black_box(read_sum(black_box(&buf)));
+                },
                 || {
                     for _ in 0..steps {
                         black_box(read_sum(black_box(&buf)));
