@@ -20,8 +20,8 @@ use crate::simd::vector::SimdF32;
 
 /// How far ahead of the sweep the SIMD bodies prefetch into L1, in floats (8 KiB).
 /// Measured on Zen 4 (docs/PERFORMANCE.md, "Generation against the core's read
-/// bandwidth"): 4–8 KiB read the decoder's matrices fastest from L3, 16 KiB and
-/// 2 KiB slower.
+/// bandwidth"): 4–8 KiB read the decoder's matrices fastest from L3; 2 KiB was
+/// slower for both models, 16 KiB for small's.
 const AHEAD: usize = 2048;
 
 /// How far ahead the far prefetch into L2 reaches, in floats (24 KiB).
@@ -29,8 +29,8 @@ const FAR: usize = 6144;
 
 /// Weight bytes a step streams above which [`Sweep::far`] is worth it. Measured on
 /// Zen 4 (32 MiB L3 shared with the other core's work): the far prefetch made 12.5 MB
-/// of medium's matrices read 10 % faster, and 3.1 MB of them, or 6.3 MB of small's,
-/// 10–12 % slower (from L3, a prefetch into L2 cost more than it hid).
+/// of medium's matrices read 11 % faster, and 1.6–6.3 MB sets of either model's
+/// shapes 8–16 % slower (from L3, a prefetch into L2 cost more than it hid).
 pub(crate) const FAR_ABOVE: usize = 8 << 20;
 
 /// What a gemv's prefetch does past its own matrix.
@@ -66,21 +66,19 @@ impl Sweep<'_> {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn hint<const H: i32>(w: &[f32], next: &[f32], at: usize, floats: usize) {
-    {
-        let (src, at) = if at < w.len() {
-            (w, at)
-        } else {
-            (next, at - w.len())
-        };
-        if at < src.len() {
-            let p = src.as_ptr().wrapping_add(at);
-            // One request per 64-byte line (16 floats).
-            for line in 0..floats.div_ceil(16) {
-                // SAFETY: a prefetch is a hint: it never faults, whatever the address.
-                unsafe {
-                    core::arch::x86_64::_mm_prefetch::<H>(p.wrapping_add(16 * line).cast::<i8>())
-                };
-            }
+    let (src, at) = if at < w.len() {
+        (w, at)
+    } else {
+        (next, at - w.len())
+    };
+    if at < src.len() {
+        let p = src.as_ptr().wrapping_add(at);
+        // One request per 64-byte line (16 floats); the last may lie past `src`.
+        for line in 0..floats.div_ceil(16) {
+            // SAFETY: a prefetch is a hint: it never faults, whatever the address.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<H>(p.wrapping_add(16 * line).cast::<i8>())
+            };
         }
     }
 }
