@@ -9,6 +9,11 @@
 //! accumulators) over a buffer of as many bytes as the weights, in an order alternated
 //! per round, so both read from the same cache level under the same load; the report
 //! is the **median of the per-round ratios** generation ÷ read loop, with its range.
+//! Each batch follows an untimed pass over its own bytes — the prompt's prefill reads
+//! every weight, and the read loop sums its buffer once — so neither finds its data
+//! evicted by the other when the two do not fit in cache together (medium, with the
+//! other core busy): without the read loop's pass, rounds alternated between a cold
+//! and a warm read loop and their ratios between two modes.
 //!
 //! ```sh
 //! cargo build --release -p smallmind --example generation_bandwidth
@@ -18,8 +23,11 @@
 //! Arguments: model names (`small`, `medium`; default `medium`). Environment: `ROUNDS`
 //! (41), `STEPS` (decoding steps a batch: the cache holds 8 prompt tokens, then up to
 //! 8 + STEPS; 16). One thread (`SMALLMIND_THREADS` is overridden). A batch during which
-//! the thread waited for a CPU (on-CPU time under 97 % of the wall time) is taken again,
-//! up to 10 times. Pin it to one CPU (`taskset -c 1`) and note the load.
+//! the thread was switched out (the number of times it was scheduled onto a CPU,
+//! the third field of `/proc/thread-self/schedstat`, changed) is taken again, up to 10
+//! times. (Not its on-CPU time, the first field: that is brought up to date only at a
+//! scheduler tick or switch, so over a sub-millisecond batch it mostly reads 0.) Pin
+//! it to one CPU (`taskset -c 1`) and note the load.
 
 use smallmind::nn::{Decoder, Gpt2, Gpt2Config};
 use std::hint::black_box;
@@ -80,27 +88,27 @@ unsafe fn read_sum_avx512(x: &[f32]) -> f32 {
     total + chunks.remainder().iter().sum::<f32>()
 }
 
-/// Nanoseconds this thread has run on a CPU (`None` off Linux).
-fn oncpu_ns() -> Option<u64> {
+/// How many times this thread has been scheduled onto a CPU (`None` off Linux).
+fn times_scheduled() -> Option<u64> {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()?
         .split_whitespace()
-        .next()?
+        .nth(2)?
         .parse()
         .ok()
 }
 
 /// Seconds `f` takes after an untimed `setup`, both taken again (up to 10 times) when
-/// the thread waited for a CPU during `f`; returns the time and the number of retakes.
+/// the thread was switched out during `f`; returns the time and the number of retakes.
 fn timed(mut setup: impl FnMut(), mut f: impl FnMut()) -> (f64, usize) {
     let mut retakes = 0;
     loop {
         setup();
-        let (c0, t0) = (oncpu_ns(), Instant::now());
+        let (c0, t0) = (times_scheduled(), Instant::now());
         f();
         let wall = t0.elapsed().as_secs_f64();
-        let preempted = match (c0, oncpu_ns()) {
-            (Some(a), Some(b)) => ((b - a) as f64 * 1e-9) < 0.97 * wall,
+        let preempted = match (c0, times_scheduled()) {
+            (Some(a), Some(b)) => b != a,
             _ => false,
         };
         if !preempted || retakes == 10 {
@@ -185,7 +193,9 @@ fn main() {
         };
         let read = || {
             timed(
-                || {},
+                || {
+                    black_box(read_sum(black_box(&buf)));
+                },
                 || {
                     for _ in 0..steps {
                         black_box(read_sum(black_box(&buf)));

@@ -4,20 +4,96 @@
 //! weight is loaded once. Written here because the general m = 1 sgemm path
 //! measured 6–14 GFLOP/s on the decoder's shapes. `matrix_times_row`:
 //! y = W x (nn.Linear layout, the LM head), one dot product per row.
+//!
+//! Both read their matrix once, in four-row blocks that lie one after the
+//! other, so the reads sweep the matrix from start to end. The SIMD bodies
+//! request the lines [`AHEAD`] floats ahead of that sweep (and on into the
+//! matrix the caller reads next): the four rows of a block are four short
+//! streams (a row of the decoder's matrices is 0.5–4 KiB, one page at most),
+//! too short for the hardware prefetchers to reach full rate before the next
+//! block starts four new ones. When the weights a step streams are too many to
+//! stay in L3 ([`FAR_ABOVE`]), the bodies also request lines [`FAR`] floats
+//! ahead into L2, to have enough of DRAM's longer latency in flight.
 
 use crate::simd::simd_kernel;
 use crate::simd::vector::SimdF32;
 
-/// y (N) = bias (N) + x (K) · w (K, N), w row-major; lengths checked by the caller.
-// x: (K), w: (K, N), bias: (N), y: (N)
-pub(crate) fn row_times_matrix(x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32]) {
-    debug_assert!(w.len() == x.len() * y.len() && bias.len() == y.len());
-    y.copy_from_slice(bias);
-    accumulate(crate::simd::active(), x, w, y);
+/// How far ahead of the sweep the SIMD bodies prefetch into L1, in floats (8 KiB).
+/// Measured on Zen 4 (docs/PERFORMANCE.md, "Generation against the core's read
+/// bandwidth"): 4–8 KiB read the decoder's matrices fastest from L3; 2 KiB was
+/// slower for both models, 16 KiB for small's.
+const AHEAD: usize = 2048;
+
+/// How far ahead the far prefetch into L2 reaches, in floats (24 KiB).
+const FAR: usize = 6144;
+
+/// Weight bytes a step streams above which [`Sweep::far`] is worth it. Measured on
+/// Zen 4 (32 MiB L3 shared with the other core's work): the far prefetch made 12.5 MB
+/// of medium's matrices read 11 % faster, and 1.6–6.3 MB sets of either model's
+/// shapes 8–16 % slower (from L3, a prefetch into L2 cost more than it hid).
+pub(crate) const FAR_ABOVE: usize = 8 << 20;
+
+/// What a gemv's prefetch does past its own matrix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sweep<'a> {
+    /// The matrix the caller reads next: the sweep's prefetch runs on into it.
+    pub next: &'a [f32],
+    /// Also prefetch [`FAR`] floats ahead into L2 (the weights do not stay in L3).
+    pub far: bool,
 }
 
-/// The specification: y[j] += Σ_p x[p]·w[p·N + j].
-fn accumulate_scalar(x: &[f32], w: &[f32], y: &mut [f32]) {
+impl Sweep<'_> {
+    /// Prefetch ahead of position `at` of the sweep, which reads `floats` floats there.
+    #[inline(always)]
+    fn ahead(self, w: &[f32], at: usize, floats: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1};
+            hint::<_MM_HINT_T0>(w, self.next, at + AHEAD, floats);
+            if self.far {
+                hint::<_MM_HINT_T1>(w, self.next, at + FAR, floats);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (self, w, at, floats);
+    }
+}
+
+/// Ask (with hint `H`) for the cache lines of floats `at..at + floats` of the sweep:
+/// of `w`, then of `next`, the matrix read after it (so the next op's first lines
+/// are on their way while this one finishes); nothing past both. A hint only: it
+/// reads nothing the caller sees and never faults.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn hint<const H: i32>(w: &[f32], next: &[f32], at: usize, floats: usize) {
+    let (src, at) = if at < w.len() {
+        (w, at)
+    } else {
+        (next, at - w.len())
+    };
+    if at < src.len() {
+        let p = src.as_ptr().wrapping_add(at);
+        // One request per 64-byte line (16 floats); the last may lie past `src`.
+        for line in 0..floats.div_ceil(16) {
+            // SAFETY: a prefetch is a hint: it never faults, whatever the address.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<H>(p.wrapping_add(16 * line).cast::<i8>())
+            };
+        }
+    }
+}
+
+/// y (N) = bias (N) + x (K) · w (K, N), w row-major; lengths checked by the caller.
+/// `sweep` steers prefetching only: results do not depend on it.
+// x: (K), w: (K, N), bias: (N), y: (N)
+pub(crate) fn row_times_matrix(x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32], sweep: Sweep) {
+    debug_assert!(w.len() == x.len() * y.len() && bias.len() == y.len());
+    y.copy_from_slice(bias);
+    accumulate(crate::simd::active(), x, w, y, sweep);
+}
+
+/// The specification: y[j] += Σ_p x[p]·w[p·N + j] (`sweep` only steers prefetching).
+fn accumulate_scalar(x: &[f32], w: &[f32], y: &mut [f32], _sweep: Sweep) {
     let n = y.len();
     for (p, &xp) in x.iter().enumerate() {
         for (yj, &wj) in y.iter_mut().zip(&w[p * n..(p + 1) * n]) {
@@ -27,7 +103,7 @@ fn accumulate_scalar(x: &[f32], w: &[f32], y: &mut [f32]) {
 }
 
 #[inline(always)]
-unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32]) {
+unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32], sweep: Sweep) {
     let (n, k, l) = (y.len(), x.len(), S::LANES);
     let wp = w.as_ptr();
     let yp = y.as_mut_ptr();
@@ -50,6 +126,8 @@ unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32]) {
             );
             let mut j = 0;
             while j + l <= n {
+                // This step reads 4·LANES floats of the block that starts at p·N.
+                sweep.ahead(w, p * n + 4 * j, 4 * l);
                 let mut acc = S::load(yp.add(j));
                 acc = S::fma(x0, S::load(r0.add(j)), acc);
                 acc = S::fma(x1, S::load(r1.add(j)), acc);
@@ -83,22 +161,22 @@ unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32]) {
 }
 
 simd_kernel! {
-    fn accumulate(x: &[f32], w: &[f32], y: &mut [f32]);
+    fn accumulate(x: &[f32], w: &[f32], y: &mut [f32], sweep: Sweep);
     scalar = accumulate_scalar;
     simd = accumulate_simd;
 }
 
 /// y (N) = w (N, K) · x (K), w row-major (the LM head in nn.Linear layout):
 /// one dot product per row, four rows per pass so each x vector is loaded once
-/// for four FMAs. Lengths checked by the caller.
+/// for four FMAs. Lengths checked by the caller; `sweep` as for [`row_times_matrix`].
 // w: (N, K), x: (K), y: (N)
-pub(crate) fn matrix_times_row(w: &[f32], x: &[f32], y: &mut [f32]) {
+pub(crate) fn matrix_times_row(w: &[f32], x: &[f32], y: &mut [f32], sweep: Sweep) {
     debug_assert!(w.len() == x.len() * y.len());
-    dots(crate::simd::active(), w, x, y);
+    dots(crate::simd::active(), w, x, y, sweep);
 }
 
-/// The specification: y[i] = Σ_p w[i·K + p]·x[p].
-fn dots_scalar(w: &[f32], x: &[f32], y: &mut [f32]) {
+/// The specification: y[i] = Σ_p w[i·K + p]·x[p] (`sweep` only steers prefetching).
+fn dots_scalar(w: &[f32], x: &[f32], y: &mut [f32], _sweep: Sweep) {
     let k = x.len();
     for (i, yi) in y.iter_mut().enumerate() {
         *yi = w[i * k..(i + 1) * k]
@@ -110,7 +188,7 @@ fn dots_scalar(w: &[f32], x: &[f32], y: &mut [f32]) {
 }
 
 #[inline(always)]
-unsafe fn dots_simd<S: SimdF32>(w: &[f32], x: &[f32], y: &mut [f32]) {
+unsafe fn dots_simd<S: SimdF32>(w: &[f32], x: &[f32], y: &mut [f32], sweep: Sweep) {
     let (n, k, l) = (y.len(), x.len(), S::LANES);
     let (wp, xp) = (w.as_ptr(), x.as_ptr());
     let kv = k - k % l;
@@ -124,6 +202,8 @@ unsafe fn dots_simd<S: SimdF32>(w: &[f32], x: &[f32], y: &mut [f32]) {
             let mut acc = [S::splat(0.0); 4];
             let mut p = 0;
             while p < kv {
+                // This step reads 4·LANES floats of the block that starts at i·K.
+                sweep.ahead(w, i * k + 4 * p, 4 * l);
                 let xv = S::load(xp.add(p));
                 for j in 0..4 {
                     acc[j] = S::fma(S::load(r[j].add(p)), xv, acc[j]);
@@ -140,7 +220,7 @@ unsafe fn dots_simd<S: SimdF32>(w: &[f32], x: &[f32], y: &mut [f32]) {
 }
 
 simd_kernel! {
-    fn dots(w: &[f32], x: &[f32], y: &mut [f32]);
+    fn dots(w: &[f32], x: &[f32], y: &mut [f32], sweep: Sweep);
     scalar = dots_scalar;
     simd = dots_simd;
 }
@@ -156,9 +236,12 @@ mod tests {
         for &(n, k) in &[(1, 1), (3, 17), (4, 16), (7, 33), (256, 128), (9, 200)] {
             let w: Vec<f32> = (0..n * k).map(|_| rng.normal()).collect();
             let x: Vec<f32> = (0..k).map(|_| rng.normal()).collect();
+            // The prefetch runs past w into a short `next`, then past both.
+            let next = vec![0.0; 37];
             crate::simd::for_each_available_tier(|tier| {
+                let far = tier == crate::simd::Tier::Avx2;
                 let mut y = vec![f32::NAN; n];
-                dots(tier, &w, &x, &mut y);
+                dots(tier, &w, &x, &mut y, Sweep { next: &next, far });
                 for i in 0..n {
                     let want: f64 = (0..k).map(|p| w[i * k + p] as f64 * x[p] as f64).sum();
                     let tol = 1e-5 * (1.0 + (k as f64).sqrt() * 4.0);
@@ -175,6 +258,7 @@ mod tests {
             let x: Vec<f32> = (0..k).map(|_| rng.normal()).collect();
             let w: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
             let b: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+            let next = vec![0.0; 37];
             let want: Vec<f64> = (0..n)
                 .map(|j| {
                     b[j] as f64
@@ -184,8 +268,9 @@ mod tests {
                 })
                 .collect();
             crate::simd::for_each_available_tier(|tier| {
+                let far = tier == crate::simd::Tier::Avx512;
                 let mut y = b.clone();
-                accumulate(tier, &x, &w, &mut y);
+                accumulate(tier, &x, &w, &mut y, Sweep { next: &next, far });
                 for j in 0..n {
                     let tol = 1e-5 * (1.0 + (k as f64).sqrt() * 4.0);
                     assert!(

@@ -1,0 +1,278 @@
+//! One query over the KV cache, for decoding a token: per head, scores over the
+//! cached positions, softmax, and the scores' weighted sum of the values.
+//!
+//! Written for the decoder's shapes (head width 32, a few to a few hundred
+//! positions) rather than through the training kernel, which wants the keys
+//! transposed (H, D, P): a token's keys were then written to C lines P floats
+//! apart — a power of two, so they fell into a few L1 sets — and the scores and
+//! the output were single chains of dependent FMAs (measured: the cache write and
+//! attention were 5 % of a `small` token). Here keys and values lie alike
+//! (H, P, D), a token's written in two contiguous runs; a chain is split over
+//! four accumulators, and the heads go through each phase together.
+// q: (H·D); k, v: keys and values (H, P, D); scores: (H, n); out: (H·D)
+
+use crate::kernels::softmax::softmax_row_in_place;
+use crate::simd::simd_kernel;
+use crate::simd::vector::{SimdF32, load_n, store_n};
+
+/// Independent accumulators a chain of FMAs is split over.
+const SPLIT: usize = 4;
+
+/// out = attention of `q` over the first n ≥ 1 of `positions` cached positions,
+/// `heads` heads, with `scores` (H·n) as scratch; shapes checked by the caller
+/// (the decoder's own buffers): `q.len() = out.len() = H·D`, `k.len() = v.len() ≥ H·P·D`, n ≤ P.
+pub(crate) fn attend_one(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let c = q.len();
+    debug_assert!(heads > 0 && c.is_multiple_of(heads) && out.len() == c);
+    debug_assert!(!scores.is_empty() && scores.len().is_multiple_of(heads));
+    debug_assert!(scores.len() <= heads * positions);
+    debug_assert!(k.len() >= c * positions && v.len() >= c * positions);
+    attend(
+        crate::simd::active(),
+        q,
+        k,
+        v,
+        heads,
+        positions,
+        scores,
+        out,
+    );
+}
+
+/// The specification: for each head h, s[t] = ⟨q_h, k_t⟩ / √D, s = softmax(s),
+/// out_h = Σ_t s[t]·v_t.
+fn attend_scalar(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let (d, n) = (q.len() / heads, scores.len() / heads);
+    let scale = 1.0 / (d as f32).sqrt();
+    for (h, scores) in scores.chunks_exact_mut(n).enumerate() {
+        let (k, v) = (&k[h * positions * d..], &v[h * positions * d..]);
+        let qh = &q[h * d..(h + 1) * d];
+        for (t, st) in scores.iter_mut().enumerate() {
+            *st = (0..d).map(|i| qh[i] * k[t * d + i]).sum::<f32>() * scale;
+        }
+        let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for st in scores.iter_mut() {
+            *st = (*st - m).exp();
+            sum += *st;
+        }
+        let o = &mut out[h * d..(h + 1) * d];
+        o.fill(0.0);
+        for (t, &st) in scores.iter().enumerate() {
+            for (oi, &vi) in o.iter_mut().zip(&v[t * d..(t + 1) * d]) {
+                *oi += st / sum * vi;
+            }
+        }
+    }
+}
+
+/// Σ of the accumulators.
+#[inline(always)]
+unsafe fn total<S: SimdF32>(a: [S::V; SPLIT]) -> S::V {
+    unsafe { S::add(S::add(a[0], a[1]), S::add(a[2], a[3])) }
+}
+
+#[inline(always)]
+unsafe fn attend_simd<S: SimdF32>(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let (n, d, l) = (scores.len() / heads, q.len() / heads, S::LANES);
+    let scale = 1.0 / (d as f32).sqrt();
+    let sp = scores.as_mut_ptr();
+    // SAFETY: head h's keys and values are k/v[h·P·D..][..n·D] (n ≤ P), its query
+    // and output q/out[h·D..][..D]; every load/store covers min(LANES, what is
+    // left) floats of them (load_n/store_n).
+    unsafe {
+        // Three passes over the heads, not one head after the other: the heads'
+        // loads from the cache (in L3 when a weight stream has just passed) are
+        // then in flight together, and the softmaxes overlap.
+        for h in 0..heads {
+            let (qh, kh) = (q.as_ptr().add(h * d), k.as_ptr().add(h * positions * d));
+            let sh = sp.add(h * n);
+            // s[t] = ⟨q, k_t⟩ for SPLIT positions at a time (independent sums).
+            let mut t = 0;
+            while t < n {
+                let m = (n - t).min(SPLIT);
+                let mut a = [S::splat(0.0); SPLIT];
+                let mut e = 0;
+                while e < d {
+                    let qv = load_n::<S>(qh.add(e), d - e);
+                    for (u, a) in a.iter_mut().enumerate().take(m) {
+                        let kv = load_n::<S>(kh.add((t + u) * d + e), d - e);
+                        *a = S::fma(qv, kv, *a);
+                    }
+                    e += l;
+                }
+                for (u, &a) in a.iter().enumerate().take(m) {
+                    *sh.add(t + u) = S::hsum(a) * scale;
+                }
+                t += m;
+            }
+        }
+        for row in scores.chunks_exact_mut(n) {
+            softmax_row_in_place::<S>(row);
+        }
+        let sp = scores.as_ptr();
+        for h in 0..heads {
+            let (vh, oh) = (
+                v.as_ptr().add(h * positions * d),
+                out.as_mut_ptr().add(h * d),
+            );
+            let sh = sp.add(h * n);
+            let mut e = 0;
+            while e < d {
+                let mut a = [S::splat(0.0); SPLIT];
+                let mut t = 0;
+                while t + SPLIT <= n {
+                    for (u, a) in a.iter_mut().enumerate() {
+                        let x = load_n::<S>(vh.add((t + u) * d + e), d - e);
+                        *a = S::fma(S::splat(*sh.add(t + u)), x, *a);
+                    }
+                    t += SPLIT;
+                }
+                for t in t..n {
+                    let x = load_n::<S>(vh.add(t * d + e), d - e);
+                    a[0] = S::fma(S::splat(*sh.add(t)), x, a[0]);
+                }
+                store_n::<S>(oh.add(e), d - e, total::<S>(a));
+                e += l;
+            }
+        }
+    }
+}
+
+simd_kernel! {
+    fn attend(
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        heads: usize,
+        positions: usize,
+        scores: &mut [f32],
+        out: &mut [f32],
+    );
+    scalar = attend_scalar;
+    simd = attend_simd;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// The f64 reference of one head-by-head attention.
+    fn reference(q: &[f32], k: &[f32], v: &[f32], heads: usize, p: usize, n: usize) -> Vec<f64> {
+        let d = q.len() / heads;
+        let mut out = vec![0.0; q.len()];
+        for h in 0..heads {
+            let s: Vec<f64> = (0..n)
+                .map(|t| {
+                    (0..d)
+                        .map(|i| q[h * d + i] as f64 * k[h * p * d + t * d + i] as f64)
+                        .sum::<f64>()
+                        / (d as f64).sqrt()
+                })
+                .collect();
+            let m = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = s.iter().map(|x| (x - m).exp()).collect();
+            let sum: f64 = e.iter().sum();
+            for i in 0..d {
+                out[h * d + i] = (0..n)
+                    .map(|t| e[t] / sum * v[h * p * d + t * d + i] as f64)
+                    .sum();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_tier_matches_the_f64_reference_on_odd_shapes() {
+        let mut rng = Rng::new(11);
+        // (heads, head width, positions, cached positions n): single lanes, tails of
+        // both the positions and the head width, the decoder's shapes.
+        let shapes = [
+            (1, 1, 1, 1),
+            (1, 5, 7, 3),
+            (3, 17, 33, 33),
+            (2, 3, 40, 19),
+            (4, 32, 64, 24),
+            (8, 32, 512, 301),
+        ];
+        for &(heads, d, p, n) in &shapes {
+            let c = heads * d;
+            let q: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+            let k: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
+            let v: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
+            let want = reference(&q, &k, &v, heads, p, n);
+            crate::simd::for_each_available_tier(|tier| {
+                let mut scores = vec![f32::NAN; heads * n];
+                let mut out = vec![f32::NAN; c];
+                attend(tier, &q, &k, &v, heads, p, &mut scores, &mut out);
+                for (i, (&got, &want)) in out.iter().zip(&want).enumerate() {
+                    assert!(
+                        (got as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                        "{tier:?} heads {heads} d {d} p {p} n {n} [{i}]: {got} vs {want}"
+                    );
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn matches_the_training_kernel_on_the_decoder_shape() {
+        let mut rng = Rng::new(12);
+        let (heads, d, p) = (4, 32, 64);
+        let c = heads * d;
+        let q: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+        let k: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
+        let v: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
+        // The training kernel's keys are transposed: (H, D, P).
+        let mut kt = vec![0.0; c * p];
+        for h in 0..heads {
+            for t in 0..p {
+                for i in 0..d {
+                    kt[h * d * p + i * p + t] = k[h * p * d + t * d + i];
+                }
+            }
+        }
+        for n in [1, 2, 15, 16, 17, 64] {
+            crate::simd::for_each_available_tier(|tier| {
+                let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; heads * n]);
+                let (mut o1, mut o2) = (vec![0.0; c], vec![0.0; c]);
+                crate::kernels::attention::attend_cached_with(
+                    tier, &q, &kt, &v, heads, p, n, &mut s1, &mut o1,
+                )
+                .unwrap();
+                attend(tier, &q, &k, &v, heads, p, &mut s2, &mut o2);
+                for (a, b) in o1.iter().zip(&o2) {
+                    assert!(
+                        (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
+                        "{tier:?} n {n}: {a} vs {b}"
+                    );
+                }
+            });
+        }
+    }
+}
