@@ -63,6 +63,21 @@ pub struct Confirmation {
     pub reason: Option<String>,
 }
 
+impl Confirmation {
+    /// No lockstep figures against `against`, for `reason`.
+    fn unmeasured(against: &CommitInfo, reason: String) -> Confirmation {
+        Confirmation {
+            status: Status::Unmeasured,
+            against: against.short.clone(),
+            change: None,
+            ci95: None,
+            q_value: None,
+            rounds: 0,
+            reason: Some(reason),
+        }
+    }
+}
+
 /// Builds two commits and measures them in lockstep. The seam between the
 /// confirmation and building (tests use a double).
 pub trait PairBuilder {
@@ -143,15 +158,7 @@ pub fn confirm(
             let metric = h.series[si].metric.clone();
             let shift = &mut h.series[si].change_points[ci];
             shift.confirmation = Some(match &decided {
-                Err(e) => Confirmation {
-                    status: Status::Unmeasured,
-                    against: b.short.clone(),
-                    change: None,
-                    ci95: None,
-                    q_value: None,
-                    rounds: 0,
-                    reason: Some(e.to_string()),
-                },
+                Err(e) => Confirmation::unmeasured(&b, e.to_string()),
                 Ok(pd) => {
                     let v = pd
                         .comparison
@@ -159,17 +166,10 @@ pub fn confirm(
                         .iter()
                         .find(|v| v.workload == workload && v.metric == metric);
                     match v {
-                        None => Confirmation {
-                            status: Status::Unmeasured,
-                            against: b.short.clone(),
-                            change: None,
-                            ci95: None,
-                            q_value: None,
-                            rounds: 0,
-                            reason: Some(format!(
-                                "the lockstep measurement has no {metric} for {workload}"
-                            )),
-                        },
+                        None => Confirmation::unmeasured(
+                            &b,
+                            format!("the lockstep measurement has no {metric} for {workload}"),
+                        ),
                         Some(v) => Confirmation {
                             status: status(shift, v.verdict),
                             against: b.short.clone(),
