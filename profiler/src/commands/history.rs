@@ -64,7 +64,6 @@ fn confirm(cli: &Cli, store: &Store, h: &mut history::History) -> anyhow::Result
         build: smprof::build::BuildOptions::smprof(repo),
         workdir,
         samples: 4,
-        builds: 0,
     };
     let pb = super::bisect::spinner();
     let result = history::confirm::confirm(h, &mut builder, &config, &mut |s: &str| {

@@ -7,7 +7,8 @@
 //! verdict is a change in the same direction.
 
 use super::{History, Shift};
-use crate::build::{BuildOptions, Built};
+use crate::build::BuildOptions;
+use crate::build::ab::build_side;
 use crate::compare::model::VerdictKind;
 use crate::config::Config;
 use crate::decision::rounds::RoundPlan;
@@ -206,33 +207,13 @@ pub struct CacheBuilder<'a> {
     pub workdir: PathBuf,
     /// Sample pairs per round and workload.
     pub samples: u32,
-    /// Builds asked for (cache hits included).
-    pub builds: usize,
 }
 
 impl std::fmt::Debug for CacheBuilder<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CacheBuilder")
             .field("workdir", &self.workdir)
-            .field("builds", &self.builds)
             .finish()
-    }
-}
-
-impl CacheBuilder<'_> {
-    fn binary(&mut self, c: &CommitInfo, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
-        progress(&format!(
-            "building {} \"{}\" (cached per commit and toolchain)",
-            c.short, c.subject
-        ));
-        self.builds += 1;
-        match crate::build::build(self.repo, &c.sha, &self.build)? {
-            Built::Ok { binary, .. } => Ok(binary),
-            Built::Failed { commit, log_tail } => Err(crate::error::Error::Other {
-                what: format!("building {} \"{}\"", commit.short, commit.subject),
-                reason: format!("cargo build failed:\n{log_tail}"),
-            }),
-        }
     }
 }
 
@@ -243,8 +224,9 @@ impl PairBuilder for CacheBuilder<'_> {
         after: &CommitInfo,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Box<dyn PairMeasurer + '_>> {
-        let baseline_exe = self.binary(before, progress)?;
-        let current_exe = self.binary(after, progress)?;
+        // The cached build of each commit, as `ab` and `bisect` take theirs.
+        let baseline_exe = build_side(self.repo, &before.sha, &self.build, progress)?.binary;
+        let current_exe = build_side(self.repo, &after.sha, &self.build, progress)?.binary;
         Ok(Box::new(Lockstep {
             baseline_exe,
             current_exe,
