@@ -2,7 +2,7 @@
 //! on a throwaway repository holding a tiny crate whose binary speaks smprof's
 //! `run --out FILE` protocol and reports a per-commit cost.
 
-mod history_support;
+use crate::history_support;
 
 use smprof::build::ab::{AbOptions, ab, build_side};
 use smprof::build::{BuildOptions, Built, build};

@@ -1,7 +1,7 @@
 //! The bisect search over a throwaway repository's first-parent history, with a
 //! test double that "measures" a known injected regression.
 
-mod history_support;
+use crate::history_support;
 
 use history_support::repo_with_commits;
 use smprof::error::Result;

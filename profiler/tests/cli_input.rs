@@ -2,7 +2,7 @@
 //! that is missing or out of range, a workload name or filter that is not in the
 //! catalogue (before anything is built); and a closed stdout ends smprof quietly.
 
-mod result_fixture;
+use crate::result_fixture;
 
 use assert_cmd::Command;
 use predicates::prelude::*;

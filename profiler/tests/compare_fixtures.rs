@@ -1,8 +1,7 @@
 //! The checked-in fixtures are exactly what `data/generate/` produces and load
 //! cleanly. `SMPROF_REGENERATE_FIXTURES=1` rewrites them.
 
-#[path = "data/generate/mod.rs"]
-mod generate;
+use crate::generate;
 
 use std::path::Path;
 

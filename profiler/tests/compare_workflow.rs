@@ -9,7 +9,7 @@ use smprof::config::Config;
 use smprof::decision::screen::{Screened, confirm_screen};
 use smprof::store::Resolved;
 
-mod workflow_support;
+use crate::workflow_support;
 use workflow_support::{Fake, stored};
 
 fn confirm(

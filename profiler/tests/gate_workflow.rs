@@ -9,7 +9,7 @@ use smprof::gate::decision::GateOptions;
 use smprof::gate::workflow::{GateRequest, run};
 use smprof::store::Resolved;
 
-mod workflow_support;
+use crate::workflow_support;
 use workflow_support::{Fake, stored};
 
 fn gate(

@@ -2,7 +2,7 @@
 //! reruns keep the previous file, and outside git a timestamp key with a warning.
 //! Each run is a tiny subset (`gelu/1k`, one process, two samples) to stay fast.
 
-mod source_tree;
+use crate::source_tree;
 
 use assert_cmd::Command;
 use smprof::result::load;

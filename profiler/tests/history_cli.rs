@@ -1,7 +1,7 @@
 //! `smprof history` and `smprof baseline push|pull` from the command line, in a
 //! throwaway repository with stored results.
 
-mod history_support;
+use crate::history_support;
 
 use assert_cmd::Command;
 use history_support::{repo_with_commits, result_for};

@@ -1,7 +1,7 @@
 //! `history --confirm`: each change point of the stored runs measured again in
 //! lockstep against the commit before it, with the workflow's measurement double.
 
-mod workflow_support;
+use crate::workflow_support;
 
 use smprof::config::Config;
 use smprof::decision::PairMeasurer;

@@ -2,7 +2,7 @@
 //! series of their own, and where the environment changes is listed as an
 //! environment change, not as a shift of the code.
 
-mod history_support;
+use crate::history_support;
 
 use history_support::{repo_with_commits, result_for};
 use smprof::history::{History, Options, collect};

@@ -3,7 +3,7 @@
 //! the markdown reports, and they load in headless Chromium without console
 //! errors (skipped with a message when chromium is not installed).
 
-mod history_support;
+use crate::history_support;
 
 use history_support::{instructions_metric, repo_with_commits, result_for};
 use smprof::compare::model::{Comparison, VerdictKind};

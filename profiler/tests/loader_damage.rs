@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use smprof::result::from_str;
 use std::path::Path;
 
-mod result_fixture;
+use crate::result_fixture;
 
 /// The valid result every case damages (built once: summaries run a bootstrap).
 fn valid_text() -> String {

@@ -1,6 +1,6 @@
 //! Results shared as git notes through a local bare repository.
 
-mod history_support;
+use crate::history_support;
 
 use history_support::{repo_with_commits, result_for};
 use smprof::git::notes;

@@ -1,7 +1,7 @@
 //! A result survives serialisation, atomic writing and loading unchanged, and the
 //! loader rejects what it must with messages naming the file.
 
-mod result_fixture;
+use crate::result_fixture;
 
 use result_fixture::sample_result;
 use smprof::result::*;

@@ -3,7 +3,7 @@
 //! from the sources it would save the result under, and a partial run that would
 //! replace a wider result. Each refusal is exit 2 and comes before "measuring".
 
-mod source_tree;
+use crate::source_tree;
 
 use assert_cmd::Command;
 use predicates::prelude::*;

@@ -3,7 +3,7 @@
 //! to `.prev.json` first, and a failed write left the key empty). The full disk
 //! is a 160 KiB tmpfs, which needs root; elsewhere the test says it is skipped.
 
-mod result_fixture;
+use crate::result_fixture;
 
 use smprof::result::load;
 use smprof::store::{Replace, Store};

@@ -6,7 +6,7 @@
 //! derived throughputs computed per sample, deterministic allocation figures,
 //! and per-op attribution for the composite workloads. `compare_fixtures.rs`
 //! checks the files match; `SMPROF_REGENERATE_FIXTURES=1 cargo test -p smprof
-//! --test compare_fixtures` rewrites them.
+//! --test integration compare_fixtures` rewrites them.
 
 #![allow(dead_code)]
 
