@@ -5,12 +5,12 @@
 //! Nothing is recorded. Every buffer is rented once in [`Decoder::new`], so
 //! after that a step allocates nothing.
 
-use super::attend::attend_one;
 use super::gemv::{FAR_ABOVE, Sweep, matrix_times_row, row_times_matrix};
 use super::gpt2::Gpt2;
 use super::sample::{Sampler, Sampling};
 use crate::autograd::linear_forward;
 use crate::error::{Error, Result};
+use crate::kernels::attention::attend_one;
 use crate::kernels::{elementwise, gelu, layernorm};
 use crate::pool::{self, Buffer};
 use crate::profile::{self, Op};

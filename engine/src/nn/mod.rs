@@ -2,7 +2,6 @@
 //! `GPT2LMHeadModel` computes it), its checkpoints, cached generation, and
 //! the MLP of the reference training workload.
 
-mod attend;
 pub(crate) mod checkpoint;
 mod config;
 mod decode;

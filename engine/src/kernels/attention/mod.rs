@@ -259,60 +259,14 @@ fn backward_checked(
     Ok(())
 }
 
-/// One query row over a KV cache (decoding): for each head h,
-/// out_h (D) = Σ_{j<n} softmax_j(q_h·k_j/√D) v_j.
-// q: (C), kt: (H, D, P) keys transposed, v: (H, P, D), scores: (n), out: (C); n ≤ P
-pub fn attend_cached(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    n: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) -> Result<()> {
-    attend_cached_with(simd::active(), q, kt, v, heads, positions, n, scores, out)
-}
-
-/// [`attend_cached`] on a chosen tier.
-pub fn attend_cached_with(
-    tier: Tier,
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    n: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) -> Result<()> {
-    const OP: &str = "attend_cached";
-    let c = q.len();
-    if heads == 0 || !c.is_multiple_of(heads) || n == 0 || n > positions || scores.len() < n {
-        return Err(Error::arg(
-            OP,
-            format!(
-                "{c} channels, {heads} heads, {n} of {positions} positions, {} scores",
-                scores.len()
-            ),
-        ));
-    }
-    whole_rows(OP, out.len(), c)?;
-    if kt.len() != c * positions || v.len() != c * positions || out.len() != c {
-        return Err(Error::shape(OP, &[c, positions], &[kt.len(), v.len()]));
-    }
-    simd::ensure_available(tier)?;
-    let _s = scope(Op::Attention);
-    attend(tier, q, kt, v, heads, positions, &mut scores[..n], out);
-    Ok(())
-}
-
+mod cached;
 mod scalar;
 mod tiled;
 
-use scalar::{attend_scalar, backward_scalar, forward_scalar};
-use tiled::{attend_simd, backward_simd, forward_simd};
+pub(crate) use cached::attend_one;
+pub use cached::{attend_cached, attend_cached_with};
+use scalar::{backward_scalar, forward_scalar};
+use tiled::{backward_simd, forward_simd};
 
 simd_kernel! {
     fn forward(
@@ -339,20 +293,6 @@ simd_kernel! {
     );
     scalar = backward_scalar;
     simd = backward_simd;
-}
-
-simd_kernel! {
-    fn attend(
-        q: &[f32],
-        kt: &[f32],
-        v: &[f32],
-        heads: usize,
-        positions: usize,
-        scores: &mut [f32],
-        out: &mut [f32],
-    );
-    scalar = attend_scalar;
-    simd = attend_simd;
 }
 
 #[cfg(test)]

@@ -98,36 +98,3 @@ pub(super) fn backward_scalar(
         }
     }
 }
-
-pub(super) fn attend_scalar(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    let d = q.len() / heads;
-    let scale = 1.0 / (d as f32).sqrt();
-    for hd in 0..heads {
-        let (kt, v) = (&kt[hd * d * positions..], &v[hd * positions * d..]);
-        let qh = &q[hd * d..(hd + 1) * d];
-        for (j, sj) in scores.iter_mut().enumerate() {
-            *sj = (0..d).map(|i| qh[i] * kt[i * positions + j]).sum::<f32>() * scale;
-        }
-        let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for sj in scores.iter_mut() {
-            *sj = (*sj - m).exp();
-            sum += *sj;
-        }
-        let o = &mut out[hd * d..(hd + 1) * d];
-        o.fill(0.0);
-        for (j, &sj) in scores.iter().enumerate() {
-            for (oi, &vi) in o.iter_mut().zip(&v[j * d..(j + 1) * d]) {
-                *oi += sj / sum * vi;
-            }
-        }
-    }
-}

@@ -257,12 +257,12 @@ fn cached_row_equals_the_last_row_of_the_full_forward() {
         let s = shape((1, t, c, h));
         let d = c / h;
         let qkv = randv(t * 3 * c, &mut rng);
-        // cache: keys (H, D, P) transposed, values (H, P, D)
-        let (mut kt, mut v) = (vec![0.0; c * p], vec![0.0; c * p]);
+        // cache: keys and values (H, P, D)
+        let (mut k, mut v) = (vec![0.0; c * p], vec![0.0; c * p]);
         for j in 0..t {
             for hd in 0..h {
                 for x in 0..d {
-                    kt[hd * d * p + x * p + j] = qkv[j * 3 * c + c + hd * d + x];
+                    k[hd * p * d + j * d + x] = qkv[j * 3 * c + c + hd * d + x];
                     v[hd * p * d + j * d + x] = qkv[j * 3 * c + 2 * c + hd * d + x];
                 }
             }
@@ -270,8 +270,8 @@ fn cached_row_equals_the_last_row_of_the_full_forward() {
         let want = reference(&qkv.iter().map(|&x| x as f64).collect::<Vec<_>>(), s);
         let q = &qkv[(t - 1) * 3 * c..(t - 1) * 3 * c + c];
         crate::simd::for_each_available_tier(|tier| {
-            let (mut scores, mut out) = (vec![0.0; p], vec![0.0; c]);
-            attend_cached_with(tier, q, &kt, &v, h, p, t, &mut scores, &mut out).unwrap();
+            let (mut scores, mut out) = (vec![0.0; h * t], vec![0.0; c]);
+            attend_cached_with(tier, q, &k, &v, h, p, t, &mut scores, &mut out).unwrap();
             for (i, &o) in out.iter().enumerate() {
                 let w = want[(t - 1) * c + i];
                 assert!(

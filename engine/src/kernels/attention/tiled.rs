@@ -2,7 +2,6 @@
 // qkv: (B, T, 3C), att: (B, H, T, T), out: (B, T, C)
 
 use super::{AttnShape, NV};
-use crate::kernels::softmax::softmax_row_in_place;
 use crate::simd::vector::{SimdF32, load_n, store_n};
 
 // SIMD body. Tiles of R rows always compute R rows (the last block repeats
@@ -454,34 +453,6 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                     weighted_rows::<S, R>(w, (b0, t), (gc, d, d), 1.0, dst);
                 }
             }
-        }
-    }
-}
-
-#[inline(always)]
-pub(super) unsafe fn attend_simd<S: SimdF32>(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    heads: usize,
-    positions: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    let (d, n) = (q.len() / heads, scores.len());
-    let scale = 1.0 / (d as f32).sqrt();
-    let sp = scores.as_mut_ptr();
-    // SAFETY: head hd's keys are kt[hd·D·P ..][.. D·P] and values v[hd·P·D ..][.. n·D]; n ≤ P.
-    unsafe {
-        for hd in 0..heads {
-            let qh = (q.as_ptr().add(hd * d), 0, 1);
-            let ktp = kt.as_ptr().add(hd * d * positions);
-            rows_times_t::<S, 1>(qh, (ktp, positions, d), n, scale, (sp, 0));
-            softmax_row_in_place::<S>(std::slice::from_raw_parts_mut(sp, n));
-            let w = (sp.cast_const(), 0, 1, 1);
-            let y = (v.as_ptr().add(hd * positions * d), d, d);
-            let dst = (out.as_mut_ptr().add(hd * d), 0, false);
-            weighted_rows::<S, 1>(w, (0, n), y, 1.0, dst);
         }
     }
 }

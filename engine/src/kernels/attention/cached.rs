@@ -1,26 +1,84 @@
-//! One query over the KV cache, for decoding a token: per head, scores over the
+//! One query over a KV cache, for decoding a token: per head, scores over the
 //! cached positions, softmax, and the scores' weighted sum of the values.
 //!
 //! Written for the decoder's shapes (head width 32, a few to a few hundred
-//! positions) rather than through the training kernel, which wants the keys
-//! transposed (H, D, P): a token's keys were then written to C lines P floats
-//! apart — a power of two, so they fell into a few L1 sets — and the scores and
-//! the output were single chains of dependent FMAs (measured: the cache write and
-//! attention were 5 % of a `small` token). Here keys and values lie alike
-//! (H, P, D), a token's written in two contiguous runs; a chain is split over
-//! four accumulators, and the heads go through each phase together.
-// q: (H·D); k, v: keys and values (H, P, D); scores: (H, n); out: (H·D)
+//! positions) rather than through the training kernel's tiles. Keys and values lie
+//! alike (H, P, D), so a token's keys are written in one contiguous run per head
+//! (transposed keys (H, D, P) put them on D lines P floats apart, a power of two
+//! that fell into a few L1 sets); a chain of FMAs is split over four
+//! accumulators, and the heads go through each phase together.
+// q: (H·D); k, v: keys and values (H, P, D); scores: (H, n); out: (H·D); n ≤ P
 
+use super::whole_rows;
+use crate::error::{Error, Result};
 use crate::kernels::softmax::softmax_row_in_place;
-use crate::simd::simd_kernel;
+use crate::profile::{Op, scope};
 use crate::simd::vector::{SimdF32, load_n, store_n};
+use crate::simd::{self, Tier, simd_kernel};
 
-/// Independent accumulators a chain of FMAs is split over.
-const SPLIT: usize = 4;
+/// One query row over a KV cache: for each head h,
+/// out_h (D) = Σ_{t<n} softmax_t(q_h·k_t/√D) v_t, with `scores` (≥ H·n floats) as scratch.
+// q: (C), k: (H, P, D), v: (H, P, D), scores: (H·n), out: (C); 1 ≤ n ≤ P
+pub fn attend_cached(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    n: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) -> Result<()> {
+    attend_cached_with(simd::active(), q, k, v, heads, positions, n, scores, out)
+}
 
-/// out = attention of `q` over the first n ≥ 1 of `positions` cached positions,
-/// `heads` heads, with `scores` (H·n) as scratch; shapes checked by the caller
-/// (the decoder's own buffers): `q.len() = out.len() = H·D`, `k.len() = v.len() ≥ H·P·D`, n ≤ P.
+/// [`attend_cached`] on a chosen tier.
+pub fn attend_cached_with(
+    tier: Tier,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    heads: usize,
+    positions: usize,
+    n: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) -> Result<()> {
+    const OP: &str = "attend_cached";
+    let c = q.len();
+    if heads == 0 || !c.is_multiple_of(heads) || n == 0 || n > positions || scores.len() < heads * n
+    {
+        return Err(Error::arg(
+            OP,
+            format!(
+                "{c} channels, {heads} heads, {n} of {positions} positions, {} scores (want ≥ {})",
+                scores.len(),
+                heads * n
+            ),
+        ));
+    }
+    whole_rows(OP, out.len(), c)?;
+    if k.len() != c * positions || v.len() != c * positions || out.len() != c {
+        return Err(Error::shape(OP, &[c, positions], &[k.len(), v.len()]));
+    }
+    simd::ensure_available(tier)?;
+    let _s = scope(Op::Attention);
+    attend(
+        tier,
+        q,
+        k,
+        v,
+        heads,
+        positions,
+        &mut scores[..heads * n],
+        out,
+    );
+    Ok(())
+}
+
+/// [`attend_cached`] for the decoder's own buffers, shapes checked by the caller
+/// (its profile scope too): `q.len() = out.len() = H·D`, `k.len() = v.len() ≥ H·P·D`,
+/// `scores.len() = H·n` with 1 ≤ n ≤ P.
 pub(crate) fn attend_one(
     q: &[f32],
     k: &[f32],
@@ -35,17 +93,11 @@ pub(crate) fn attend_one(
     debug_assert!(!scores.is_empty() && scores.len().is_multiple_of(heads));
     debug_assert!(scores.len() <= heads * positions);
     debug_assert!(k.len() >= c * positions && v.len() >= c * positions);
-    attend(
-        crate::simd::active(),
-        q,
-        k,
-        v,
-        heads,
-        positions,
-        scores,
-        out,
-    );
+    attend(simd::active(), q, k, v, heads, positions, scores, out);
 }
+
+/// Independent accumulators a chain of FMAs is split over.
+const SPLIT: usize = 4;
 
 /// The specification: for each head h, s[t] = ⟨q_h, k_t⟩ / √D, s = softmax(s),
 /// out_h = Σ_t s[t]·v_t.
@@ -234,42 +286,6 @@ mod tests {
                     assert!(
                         (got as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
                         "{tier:?} heads {heads} d {d} p {p} n {n} [{i}]: {got} vs {want}"
-                    );
-                }
-            });
-        }
-    }
-
-    #[test]
-    fn matches_the_training_kernel_on_the_decoder_shape() {
-        let mut rng = Rng::new(12);
-        let (heads, d, p) = (4, 32, 64);
-        let c = heads * d;
-        let q: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
-        let k: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
-        let v: Vec<f32> = (0..c * p).map(|_| rng.normal()).collect();
-        // The training kernel's keys are transposed: (H, D, P).
-        let mut kt = vec![0.0; c * p];
-        for h in 0..heads {
-            for t in 0..p {
-                for i in 0..d {
-                    kt[h * d * p + i * p + t] = k[h * p * d + t * d + i];
-                }
-            }
-        }
-        for n in [1, 2, 15, 16, 17, 64] {
-            crate::simd::for_each_available_tier(|tier| {
-                let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; heads * n]);
-                let (mut o1, mut o2) = (vec![0.0; c], vec![0.0; c]);
-                crate::kernels::attention::attend_cached_with(
-                    tier, &q, &kt, &v, heads, p, n, &mut s1, &mut o1,
-                )
-                .unwrap();
-                attend(tier, &q, &k, &v, heads, p, &mut s2, &mut o2);
-                for (a, b) in o1.iter().zip(&o2) {
-                    assert!(
-                        (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
-                        "{tier:?} n {n}: {a} vs {b}"
                     );
                 }
             });
