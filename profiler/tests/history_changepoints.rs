@@ -1,9 +1,10 @@
 //! E-divisive change points on synthetic histories: steps of 3 %, 10 % and 50 %
 //! under 2 % noise (issue #8: every step of 10 % or more found within ±1 commit),
-//! and step-free series that must stay quiet (none in 100 series of 100 points).
+//! step-free series that must stay quiet (none in 100 series of 100 points), and
+//! short histories, where the t-test decides what a permutation test cannot.
 //! Seeded, so the figures are reproducible; `--ignored` runs a ten-times larger sweep.
 
-use smprof::stats::edivisive::{ChangePoint, Settings, detect};
+use smprof::stats::edivisive::{ChangePoint, Settings, Significance, detect};
 use smprof::stats::rng::SplitMix64;
 
 fn noisy(levels: &[(usize, f64)], noise: f64, rng: &mut SplitMix64) -> Vec<f64> {
@@ -108,13 +109,40 @@ fn every_step_of_ten_percent_or_more_is_found_within_one_commit_more_seeds() {
 }
 
 #[test]
-#[ignore = "a larger sweep (about 2 minutes) for docs/history.md: -- --ignored"]
+#[ignore = "a larger sweep (about a minute) for docs/history.md: -- --ignored"]
 fn large_sweep() {
     // Over 1000 series a handful of 2–3 % change points fall outside the tolerances
     // (the 1.5σ step placed loosely, or noise): reported, not asserted.
     check(&sweep(0..1000), 1000, false);
     // α = 0.001 per test: about one series in a thousand may cross it by chance.
     step_free(10_000, 1000, 5);
+    // The significance tests alone and together (docs/history.md): reported.
+    for (n, at, step) in [
+        (15, 5, 0.12),
+        (15, 5, 0.06),
+        (30, 10, 0.05),
+        (100, 50, 0.03),
+    ] {
+        let [e, t, p] = [
+            Significance::Either,
+            Significance::TTest,
+            Significance::Permutation,
+        ]
+        .map(|s| found_in(n, at, step, s, 200));
+        eprintln!(
+            "{n} points, +{:.0} % after {at}: either {e}/200, t-test {t}/200, permutation {p}/200",
+            step * 100.0
+        );
+    }
+    for n in [15, 30, 100] {
+        let [e, t, p] = [
+            Significance::Either,
+            Significance::TTest,
+            Significance::Permutation,
+        ]
+        .map(|s| found_in(n, n, 0.0, s, 1000));
+        eprintln!("step-free, {n} points: either {e}/1000, t-test {t}/1000, permutation {p}/1000");
+    }
 }
 
 fn step_free(seed: u64, series: usize, allowed: usize) {
@@ -152,4 +180,57 @@ fn a_regression_then_its_fix_gives_two_change_points() {
         "{idx:?}"
     );
     assert!(cps[0].change > 0.2 && cps[1].change < -0.15);
+}
+
+/// Series of `n` points under 2 % Gaussian noise with a step of `step` at `at`
+/// (`at = n`: none), 200 seeds: in how many a change point is found within ±1 of
+/// the step (or at all, for a step-free series).
+fn found_in(n: usize, at: usize, step: f64, significance: Significance, seeds: u64) -> u64 {
+    let settings = Settings {
+        significance,
+        ..Settings::default()
+    };
+    let mut rng = SplitMix64(77 + at as u64);
+    (0..seeds)
+        .filter(|_| {
+            let xs = noisy(
+                &[(at, 100.0), (n - at, 100.0 * (1.0 + step))],
+                0.02,
+                &mut rng,
+            );
+            let cps = detect(&xs, &settings).unwrap();
+            if at == n {
+                !cps.is_empty()
+            } else {
+                cps.iter().any(|c| (c.index as i64 - at as i64).abs() <= 1)
+            }
+        })
+        .count() as u64
+}
+
+/// A step after 5 of 15 stored runs (a real history's shape: seeded `gelu` +12 %
+/// five commits into fifteen, docs/history.md). The t-test, corrected for the 55
+/// splits it compares, finds it; the permutation test cannot reach a small α on so
+/// few arrangements.
+#[test]
+fn a_step_in_a_short_history_is_found_by_the_t_test() {
+    let t12 = found_in(15, 5, 0.12, Significance::Either, 200);
+    let t10 = found_in(15, 5, 0.10, Significance::Either, 200);
+    let p12 = found_in(15, 5, 0.12, Significance::Permutation, 200);
+    eprintln!(
+        "15 points, step after 5: +12 % {t12}/200, +10 % {t10}/200 (permutation: +12 % {p12}/200)"
+    );
+    assert!(t12 >= 190 && t10 >= 170, "{t12} {t10}");
+    assert!(p12 <= 40, "{p12}");
+}
+
+/// The t-test's correction and the union bound keep step-free series quiet at every
+/// length: at most α = 0.001 of them by chance, whichever split is chosen.
+#[test]
+fn step_free_series_of_any_length_stay_quiet() {
+    for n in [15, 30, 100] {
+        let found = found_in(n, n, 0.0, Significance::Either, 1000);
+        eprintln!("step-free, {n} points: {found}/1000 with a change point");
+        assert!(found <= 3, "{n} points: {found}/1000");
+    }
 }

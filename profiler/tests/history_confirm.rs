@@ -56,6 +56,7 @@ fn series(workload: &str, points: &[usize], shifts: Vec<Shift>) -> Series {
 fn history() -> History {
     History {
         metric: "time_ns".into(),
+        significance: smprof::stats::edivisive::Significance::default(),
         commits: (0..8)
             .map(|i| MeasuredCommit {
                 commit: commit(i),

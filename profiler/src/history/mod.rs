@@ -126,6 +126,8 @@ pub struct Shift {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct History {
     pub metric: String,
+    /// The test that decided each change point (`ttest` or `permutation`).
+    pub significance: edivisive::Significance,
     /// Measured commits on the first-parent chain, oldest first.
     pub commits: Vec<MeasuredCommit>,
     /// The environments of the results, in first-seen order.
@@ -269,6 +271,7 @@ pub fn collect(store: &Store, opts: &Options) -> Result<History> {
     }
     Ok(History {
         metric: opts.metric.clone(),
+        significance: opts.detector.significance,
         commits,
         environments,
         env_changes,

@@ -7,6 +7,7 @@ use super::text::plain;
 use super::units;
 use crate::history::{History, Series};
 use comfy_table::{ContentArrangement, Table, presets};
+use std::fmt::Write as _;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -170,18 +171,26 @@ pub fn table(h: &History, color: bool) -> String {
         .flat_map(|s| s.change_points.iter().map(move |c| (s, c)))
         .collect();
     if shifts.is_empty() {
-        out.push_str("\nNo change points (E-divisive means, permutation test).\n");
+        let _ = writeln!(
+            out,
+            "\nNo change points (E-divisive means, {}).",
+            h.significance.label()
+        );
     } else {
         let confirmed = h
             .series
             .iter()
             .flat_map(|s| &s.change_points)
             .any(|c| c.confirmation.is_some());
-        out.push_str(if confirmed {
-            "\nChange points (E-divisive means over stored runs, each measured again in lockstep against the commit before it):\n"
+        if confirmed {
+            out.push_str("\nChange points (E-divisive means over stored runs, each measured again in lockstep against the commit before it):\n");
         } else {
-            "\nChange points (E-divisive means over stored runs, permutation test; unconfirmed: stored runs drift, `--confirm` measures each in lockstep):\n"
-        });
+            let _ = writeln!(
+                out,
+                "\nChange points (E-divisive means over stored runs, {}; unconfirmed: stored runs drift, `--confirm` measures each in lockstep):",
+                h.significance.label()
+            );
+        }
         for (s, c) in shifts {
             let (mark, end) = match (color, c.regression) {
                 (true, true) => ("\x1b[31m", "\x1b[0m"),

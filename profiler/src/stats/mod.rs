@@ -10,4 +10,5 @@ pub mod modality;
 pub mod normal;
 pub mod rng;
 pub mod summary;
+pub mod ttest;
 pub mod wilcoxon;
