@@ -198,6 +198,8 @@ fn a_real_shift_is_confirmed_and_drift_is_not() {
         table.contains("? unmeasured: building c5: cargo build failed"),
         "{table}"
     );
+    // The build log's lines follow, indented: the cause, not only "failed:".
+    assert!(table.contains("\n          error[E0425]\n"), "{table}");
     // And the JSON carries it, field by field.
     let json: serde_json::Value = serde_json::from_str(&smprof::report::history::json(&h)).unwrap();
     let cp = &json["series"][0]["change_points"][0]["confirmation"];

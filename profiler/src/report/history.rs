@@ -259,15 +259,18 @@ fn confirmation_line(k: &crate::history::confirm::Confirmation) -> String {
         }
         Status::Opposite => format!("✘ opposite in lockstep: {figures}"),
         Status::Inconclusive => format!("? inconclusive in lockstep: {figures}"),
-        Status::Unmeasured => format!(
-            "? unmeasured: {}",
-            plain(
-                k.reason
-                    .as_deref()
-                    .and_then(|r| r.lines().next())
-                    .unwrap_or("no lockstep measurement")
-            )
-        ),
+        // The reason's further lines (a failed build's log tail) indented below it:
+        // its first line alone ends at "cargo build failed:".
+        Status::Unmeasured => {
+            let reason = k.reason.as_deref().unwrap_or("no lockstep measurement");
+            let mut lines = reason.lines().filter(|l| !l.trim().is_empty());
+            let mut text = format!("? unmeasured: {}", plain(lines.next().unwrap_or("")));
+            for l in lines {
+                text.push_str("\n          ");
+                text.push_str(&plain(l.trim_end()));
+            }
+            text
+        }
     }
 }
 
