@@ -282,20 +282,26 @@ class Suite:
                      "effects": self.effects(name, cmp["verdicts"]),
                      "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if r.returncode not in (0, 1, 3) else ""})
 
-    def trial_bisect(self, k):
+    def trial_bisect(self, k, aa=False):
+        """The chain from the base (good) to its tip; with `aa`, from the seeded commit
+        to the tip, a range every commit of which carries the seed: no regression, so
+        the right answer is "nothing to bisect" and naming a commit is a false verdict."""
         bad = self.chain[-1]
+        good = self.chain[self.args.bad_at - 1] if aa else self.base
         sh(["git", "checkout", "-q", bad], self.repo)
         exe = str(self.binary(bad))
         t0 = time.time()
-        r = sh([exe, "bisect", "--workload", "gelu/1m", "--good", self.base, "--bad", bad],
+        r = sh([exe, "bisect", "--workload", "gelu/1m", "--good", good, "--bad", bad],
                self.repo, self.env, check=False)
         secs = time.time() - t0
         m = re.search(r"first bad commit: ([0-9a-f]{40})", r.stdout)
         b = re.search(r"(\d+) builds for (\d+) commits", r.stdout)
-        want = self.chain[self.args.bad_at - 1]
-        self.record({"path": "bisect", "case": "gelu-10 chain", "trial": k, "exit": r.returncode,
-                     "named": m.group(1) if m else None, "right": bool(m and m.group(1) == want),
-                     "builds": int(b.group(1)) if b else None, "commits": len(self.chain) + 1,
+        want = None if aa else self.chain[self.args.bad_at - 1]
+        right = (m is None and "nothing to bisect" in r.stdout) if aa else bool(m and m.group(1) == want)
+        commits = len(self.chain) - self.args.bad_at + 1 if aa else len(self.chain) + 1
+        self.record({"path": "bisect", "case": "aa chain" if aa else "gelu-10 chain", "trial": k,
+                     "exit": r.returncode, "named": m.group(1) if m else None, "right": right,
+                     "builds": int(b.group(1)) if b else None, "commits": commits,
                      "seconds": round(secs, 1)})
 
     def main(self):
@@ -307,8 +313,9 @@ class Suite:
             return
         for path in self.args.paths:
             if path == "bisect":
-                for k in range(self.args.trials):
-                    self.trial_bisect(k)
+                for aa in [c == "aa" for c in self.args.cases if c in ("aa", "gelu-10")]:
+                    for k in range(self.args.trials):
+                        self.trial_bisect(k, aa)
                 continue
             if path == "gate-calibrated":
                 sh(["git", "checkout", "-q", self.base], self.repo)
@@ -353,7 +360,11 @@ def table(path):
         if p == "bisect":
             right = sum(r["right"] for r in rs)
             builds = max((r["builds"] or 0) for r in rs)
-            out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | – | – | {secs[len(secs)//2]} |")
+            if c == "aa chain":
+                false = sum(1 for r in rs if r["named"])
+                out.append(f"| bisect | {c} | {len(rs)} | – | {false}/{len(rs)} (nothing to bisect: {right}/{len(rs)}) | – | – | – | – | {secs[len(secs)//2]} |")
+            else:
+                out.append(f"| bisect | {c} | {len(rs)} | named {right}/{len(rs)}, ≤ {builds} builds | – | – | – | – | – | {secs[len(secs)//2]} |")
             continue
         caught = sum(r["caught"] for r in rs) if CASES[c]["expect"] else "–"
         false = sum(1 for r in rs if r["false_regressions"])
