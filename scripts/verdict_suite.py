@@ -258,7 +258,9 @@ class Suite:
         self.record({"path": label or path, "case": name, "trial": k, "exit": code, "caught": caught,
                      "false_regressions": sorted(map(list, false)),
                      "improvements": sorted(map(list, imps)), "inconclusive": sorted(map(list, inc)),
-                     "regressions": sorted(map(list, regs)),
+                     "regressions": {f"{v['workload']} {v['metric']}": round(v["change"], 4)
+                                     for v in cmp["verdicts"] if (v["workload"], v["metric"]) in regs
+                                     and v.get("change") is not None},
                      "effects": self.effects(name, cmp["verdicts"]),
                      "seconds": round(secs, 1), "stderr_tail": r.stderr[-300:] if code not in (0, 1, 3) else "",
                      **({"first_cause": cause, "cause_right": cause_right(name, cause)}
