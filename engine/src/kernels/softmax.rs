@@ -31,22 +31,12 @@ pub fn softmax_rows_with(tier: Tier, x: &[f32], out: &mut [f32], cols: usize) ->
     // Long rows only: the finding must be the size pattern, not "softmax".
     #[cfg(feature = "seed-softmax-long")]
     if cols >= 1024 {
-        seed_long_rows(tier, x, cols);
+        let k = crate::seed::prefix(cols, 10);
+        for row in x.chunks_exact(cols) {
+            crate::seed::into_scratch(k, |s| softmax_dispatch(tier, &row[..k], s, k));
+        }
     }
     Ok(())
-}
-
-/// `seed-softmax-long`'s extra work, out of line: inlined, it grew the caller and
-/// made short rows +5 % slower too (measured on softmax/256 in lockstep), which
-/// the seed must not touch.
-#[cfg(feature = "seed-softmax-long")]
-#[cold]
-#[inline(never)]
-fn seed_long_rows(tier: Tier, x: &[f32], cols: usize) {
-    let k = crate::seed::prefix(cols, 10);
-    for row in x.chunks_exact(cols) {
-        crate::seed::into_scratch(k, |s| softmax_dispatch(tier, &row[..k], s, k));
-    }
 }
 
 /// out[r] = log_softmax(x[r]) for each row of `cols`.
