@@ -299,8 +299,10 @@ class Suite:
         secs = time.time() - t0
         m = re.search(r"first bad commit: ([0-9a-f]{40})", r.stdout)
         b = re.search(r"(\d+) builds for (\d+) commits", r.stdout)
-        want = None if aa else self.chain[self.args.bad_at - 1]
-        right = (m is None and "nothing to bisect" in r.stdout) if aa else bool(m and m.group(1) == want)
+        if aa:
+            right = m is None and "nothing to bisect" in r.stdout
+        else:
+            right = bool(m and m.group(1) == self.chain[self.args.bad_at - 1])
         commits = len(self.chain) - self.args.bad_at + 1 if aa else len(self.chain) + 1
         self.record({"path": "bisect", "case": "aa chain" if aa else "gelu-10 chain", "trial": k,
                      "exit": r.returncode, "named": m.group(1) if m else None, "right": right,

@@ -126,7 +126,7 @@ pub struct Shift {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct History {
     pub metric: String,
-    /// The test that decided each change point (`ttest` or `permutation`).
+    /// The test that decided each change point (`either`, `t_test` or `permutation`).
     pub significance: edivisive::Significance,
     /// Measured commits on the first-parent chain, oldest first.
     pub commits: Vec<MeasuredCommit>,

@@ -58,7 +58,7 @@ pub fn student(a: &[f64], b: &[f64]) -> Option<TTest> {
 
 /// Mean and sum of squared deviations from it.
 fn mean_ss(x: &[f64]) -> (f64, f64) {
-    let m = x.iter().sum::<f64>() / x.len() as f64;
+    let m = super::summary::mean(x);
     (m, x.iter().map(|v| (v - m) * (v - m)).sum())
 }
 
