@@ -1,5 +1,6 @@
 //! `gelu/N`: the tanh-approximated GELU over N floats.
 
+use super::buffer::{Floats, floats, zeros};
 use super::{Def, Derived, Suite, Workload};
 use crate::error::Result;
 use smallmind::kernels::gelu::gelu_tanh;
@@ -35,18 +36,15 @@ pub fn defs() -> Vec<Def> {
 }
 
 struct Gelu {
-    x: Vec<f32>,
-    out: Vec<f32>,
+    x: Floats,
+    out: Floats,
 }
 
 fn setup(n: usize) -> Result<Box<dyn Workload>> {
     let mut rng = Rng::new(0x6765_6c75 + n as u64);
     // Inputs over the range activations take (≈ N(0, 2²)), both tails included.
-    let x = (0..n).map(|_| 2.0 * rng.normal()).collect();
-    Ok(Box::new(Gelu {
-        x,
-        out: vec![0.0; n],
-    }))
+    let x = floats((0..n).map(|_| 2.0 * rng.normal()));
+    Ok(Box::new(Gelu { x, out: zeros(n) }))
 }
 
 impl Workload for Gelu {

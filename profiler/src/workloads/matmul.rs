@@ -1,5 +1,6 @@
 //! `matmul/N`: one square single-precision product C = A·B (N×N), as sgemm.
 
+use super::buffer::{Floats, floats, zeros};
 use super::{Def, Derived, Suite, Workload};
 use crate::error::Result;
 use smallmind::matmul::blocking::balanced;
@@ -46,19 +47,19 @@ pub fn defs() -> Vec<Def> {
 /// Random inputs, fixed seed; C is overwritten by every operation (β = 0).
 struct Square {
     n: usize,
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: Vec<f32>,
+    a: Floats,
+    b: Floats,
+    c: Floats,
 }
 
 fn setup(n: usize) -> Result<Box<dyn Workload>> {
     let mut rng = Rng::new(0x6d61_746d + n as u64);
-    let mut fill = |len: usize| (0..len).map(|_| rng.normal()).collect::<Vec<f32>>();
+    let mut fill = |len: usize| floats((0..len).map(|_| rng.normal()));
     Ok(Box::new(Square {
         n,
         a: fill(n * n),
         b: fill(n * n),
-        c: vec![0.0; n * n],
+        c: zeros(n * n),
     }))
 }
 

@@ -3,6 +3,7 @@
 //! metrics. Adding a workload is adding one `Def` to its group's file.
 
 mod backward;
+mod buffer;
 mod gelu;
 mod matmul;
 mod model;

@@ -1,5 +1,6 @@
 //! `softmax/N`: a numerically stable softmax of one row of N floats.
 
+use super::buffer::{Floats, floats, zeros};
 use super::{Def, Derived, Suite, Workload};
 use crate::error::Result;
 use smallmind::kernels::softmax::softmax_rows;
@@ -36,18 +37,18 @@ pub fn defs() -> Vec<Def> {
 
 struct Softmax {
     n: usize,
-    x: Vec<f32>,
-    out: Vec<f32>,
+    x: Floats,
+    out: Floats,
 }
 
 fn setup(n: usize) -> Result<Box<dyn Workload>> {
     let mut rng = Rng::new(0x736f_6674 + n as u64);
     // Logits of attention scale: a few units of spread.
-    let x = (0..n).map(|_| 3.0 * rng.normal()).collect();
+    let x = floats((0..n).map(|_| 3.0 * rng.normal()));
     Ok(Box::new(Softmax {
         n,
         x,
-        out: vec![0.0; n],
+        out: zeros(n),
     }))
 }
 
