@@ -15,7 +15,10 @@
 //!
 //! A batch during which the thread waited for a CPU (another task ran: on-CPU time
 //! from `/proc/thread-self/schedstat` under 97 % of the wall time) is taken again, up
-//! to 10 times; the number of retakes is printed.
+//! to 10 times; the number of retakes is printed. With several threads that test reads
+//! nothing (the work runs on other threads) and is not made; instead each batch follows
+//! ≥ 10 ms of untimed calls of its own contender, so that it times back-to-back calls
+//! with that library's threads awake, as a caller that uses one library would see.
 //!
 //! A shape is `n` (square) or `MxNxK`, optionally `:tn`-style transposes of A and B
 //! (`n` as stored, `t` transposed). `small` and `medium` stand for every product of
@@ -175,11 +178,9 @@ fn main() {
             for i in 0..who.len() {
                 let w = (i + r) % who.len();
                 let threads = counts[who[w].0];
-                let mut tries = 0;
-                let per = loop {
-                    let cpu0 = oncpu_ns();
+                let mut batch = |reps: usize| {
                     let t0 = Instant::now();
-                    let per = match &who[w].1 {
+                    match &who[w].1 {
                         Who::Peak => fma_loop(tier, peak_iters) / peak_iters as f64,
                         Who::Engine(bl) => {
                             let tuned = tuning::tuned(tier).blocking;
@@ -228,13 +229,33 @@ fn main() {
                             }
                             t0.elapsed().as_secs_f64() / reps as f64
                         }
-                    };
+                    }
+                };
+                // With several threads the work runs on threads other than this one (gemm's
+                // caller sleeps while rayon's workers compute), so this thread's on-CPU time
+                // says nothing about preemption: no retakes, and ≥ 10 ms of untimed calls
+                // first, so that the batch finds its own library's threads awake, not the
+                // other's still spinning. (Before, every gemm batch was retaken ten times,
+                // hence timed warm, and the engine's cold: 0.65–0.93× at 256³–1024³. With one
+                // untimed call, gemm ran at its one-thread speed in most rounds at 256³ and
+                // 512³: its rayon workers need a few milliseconds to be all awake again.)
+                if threads > 1 {
+                    let warm = Instant::now();
+                    while warm.elapsed().as_secs_f64() < 0.010 {
+                        batch(1);
+                    }
+                }
+                let mut tries = 0;
+                let per = loop {
+                    let cpu0 = oncpu_ns();
+                    let t0 = Instant::now();
+                    let per = batch(reps);
                     let wall = t0.elapsed().as_nanos() as f64;
                     let ran = oncpu_ns()
                         .zip(cpu0)
                         .map(|(b, a)| b.saturating_sub(a) as f64);
                     match ran {
-                        Some(ran) if ran < 0.97 * wall && tries < 10 => {
+                        Some(ran) if threads == 1 && ran < 0.97 * wall && tries < 10 => {
                             tries += 1;
                             retakes += 1;
                         }
