@@ -4,7 +4,8 @@
 //! `/sys/devices/system/cpu/cpu0/cache/index*/` (`level`, `type`, `size`); the sizes
 //! there are per instance, i.e. what one core owns (on the model-207 Xeon VM:
 //! L1d 48 KiB, L2 2 MiB). Where that is unreadable (another OS, a sandbox), the
-//! sizes fall back to [`Caches::FALLBACK`], a common desktop core's.
+//! sizes fall back to [`Caches::FALLBACK`], a common desktop core's. The last level
+//! (L3) is shared: [`llc_share`] is one CPU's part of it, for the decoder's prefetch.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -56,6 +57,57 @@ impl Caches {
         }
         Some(Caches { l1d: l1d?, l2: l2? })
     }
+}
+
+/// This CPU's share of the last-level cache in bytes: the size of the highest cache
+/// level of `/sys/devices/system/cpu/cpu0/cache` over the number of CPUs its
+/// `shared_cpu_list` names (read once); `None` where that is unreadable.
+pub fn llc_share() -> Option<usize> {
+    static SHARE: OnceLock<Option<usize>> = OnceLock::new();
+    *SHARE.get_or_init(|| llc_share_from_sysfs(Path::new("/sys/devices/system/cpu/cpu0/cache")))
+}
+
+/// [`llc_share`] read from a sysfs `cache` directory: the data or unified cache of the
+/// highest level, its `size` over the CPUs in its `shared_cpu_list` (1 when absent).
+pub fn llc_share_from_sysfs(dir: &Path) -> Option<usize> {
+    let mut best: Option<(u32, usize, usize)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let read = |name: &str| std::fs::read_to_string(path.join(name)).ok();
+        let (Some(level), Some(kind), Some(size)) = (read("level"), read("type"), read("size"))
+        else {
+            continue;
+        };
+        let (Ok(level), Some(bytes)) = (level.trim().parse::<u32>(), parse_size(&size)) else {
+            continue;
+        };
+        if !matches!(kind.trim(), "Data" | "Unified") {
+            continue;
+        }
+        let sharing = read("shared_cpu_list")
+            .and_then(|l| cpu_count(&l))
+            .unwrap_or(1);
+        if best.is_none_or(|(l, _, _)| level > l) {
+            best = Some((level, bytes, sharing));
+        }
+    }
+    best.map(|(_, bytes, sharing)| bytes / sharing)
+}
+
+/// The number of CPUs in a sysfs CPU list such as `0-1` or `0,2-5,8`.
+pub fn cpu_count(list: &str) -> Option<usize> {
+    let mut n = 0usize;
+    for part in list.trim().split(',') {
+        let (lo, hi) = match part.split_once('-') {
+            Some((lo, hi)) => (lo.trim().parse::<usize>().ok()?, hi.trim().parse().ok()?),
+            None => {
+                let c = part.trim().parse::<usize>().ok()?;
+                (c, c)
+            }
+        };
+        n += hi.checked_sub(lo)? + 1;
+    }
+    (n > 0).then_some(n)
 }
 
 /// A sysfs size: `48K`, `2048K`, `2M`, or a plain byte count. Zero is not a size.
@@ -112,6 +164,42 @@ mod tests {
             })
         );
         assert_eq!(Caches::from_sysfs(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn cpu_lists_count_ranges_and_singles() {
+        assert_eq!(cpu_count("0-1\n"), Some(2));
+        assert_eq!(cpu_count("0,2-5,8"), Some(6));
+        assert_eq!(cpu_count("3"), Some(1));
+        for bad in ["", "1-0", "a", "0-"] {
+            assert_eq!(cpu_count(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_level_is_shared_among_the_cpus_it_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = |i: usize, level: &str, kind: &str, size: &str, shared: Option<&str>| {
+            let d = dir.path().join(format!("index{i}"));
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("level"), level).unwrap();
+            std::fs::write(d.join("type"), kind).unwrap();
+            std::fs::write(d.join("size"), size).unwrap();
+            if let Some(s) = shared {
+                std::fs::write(d.join("shared_cpu_list"), s).unwrap();
+            }
+        };
+        assert_eq!(llc_share_from_sysfs(dir.path()), None);
+        index(0, "1\n", "Data\n", "32K\n", Some("0\n"));
+        index(1, "2\n", "Unified\n", "1024K\n", None);
+        assert_eq!(
+            llc_share_from_sysfs(dir.path()),
+            Some(1 << 20),
+            "L2, unshared"
+        );
+        index(2, "3\n", "Unified\n", "32768K\n", Some("0-1\n"));
+        index(3, "4\n", "Instruction\n", "64K\n", Some("0\n"));
+        assert_eq!(llc_share_from_sysfs(dir.path()), Some(16 << 20));
     }
 
     #[test]

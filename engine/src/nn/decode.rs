@@ -5,7 +5,7 @@
 //! Nothing is recorded. Every buffer is rented once in [`Decoder::new`], so
 //! after that a step allocates nothing.
 
-use super::gemv::{FAR_ABOVE, Sweep, matrix_times_row, row_times_matrix};
+use super::gemv::{Sweep, far_above, matrix_times_row, row_times_matrix};
 use super::gpt2::Gpt2;
 use super::sample::{Sampler, Sampling};
 use crate::autograd::linear_forward;
@@ -69,7 +69,7 @@ impl Decoder {
             act: pool::rent(CHUNK * 4 * e),
             logits: pool::rent(c.vocab_size),
             stat: pool::rent(2 * CHUNK),
-            far: 4 * streamed_floats(c) > FAR_ABOVE,
+            far: 4 * streamed_floats(c) > far_above(),
         }
     }
 

@@ -12,7 +12,7 @@
 //! streams (a row of the decoder's matrices is 0.5–4 KiB, one page at most),
 //! too short for the hardware prefetchers to reach full rate before the next
 //! block starts four new ones. When the weights a step streams are too many to
-//! stay in L3 ([`FAR_ABOVE`]), the bodies also request lines [`FAR`] floats
+//! stay in L3 ([`far_above`]), the bodies also request lines [`FAR`] floats
 //! ahead into L2, to have enough of DRAM's longer latency in flight.
 
 use crate::simd::simd_kernel;
@@ -27,11 +27,25 @@ const AHEAD: usize = 2048;
 /// How far ahead the far prefetch into L2 reaches, in floats (24 KiB).
 const FAR: usize = 6144;
 
-/// Weight bytes a step streams above which [`Sweep::far`] is worth it. Measured on
-/// Zen 4 (32 MiB L3 shared with the other core's work): the far prefetch made 12.5 MB
-/// of medium's matrices read 11 % faster, and 1.6–6.3 MB sets of either model's
-/// shapes 8–16 % slower (from L3, a prefetch into L2 cost more than it hid).
-pub(crate) const FAR_ABOVE: usize = 8 << 20;
+/// Weight bytes a step streams above which [`Sweep::far`] is worth it: half of this
+/// CPU's share of the last-level cache (a stream stays in a shared cache only while
+/// well under its share: other cores, other tenants of the host and the KV cache take
+/// the rest), [`FAR_ABOVE_FALLBACK`] where the cache cannot be read. Measured on Zen 4
+/// (32 MiB L3 over 2 CPUs, so 8 MiB; docs/PERFORMANCE.md): the far prefetch made
+/// 12.5 MB of medium's matrices read 11 % faster, and 1.6–6.3 MB sets of either
+/// model's shapes 8–16 % slower (from L3, a prefetch into L2 cost more than it hid).
+pub(crate) fn far_above() -> usize {
+    far_above_for(crate::matmul::cache::llc_share())
+}
+
+/// [`far_above`] for a last-level share of `share` bytes.
+fn far_above_for(share: Option<usize>) -> usize {
+    share.map_or(FAR_ABOVE_FALLBACK, |s| s / 2)
+}
+
+/// [`far_above`] when the last-level cache is unknown: 8 MiB, as for a 32 MiB L3
+/// shared by two CPUs.
+const FAR_ABOVE_FALLBACK: usize = 8 << 20;
 
 /// What a gemv's prefetch does past its own matrix.
 #[derive(Debug, Clone, Copy)]
@@ -229,6 +243,16 @@ simd_kernel! {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    #[test]
+    fn the_far_prefetch_starts_at_half_the_last_level_share() {
+        // 32 MiB shared by 2 CPUs: medium's 12.9 MB are far, small's 1.7 MB are not.
+        let zen4 = far_above_for(Some(16 << 20));
+        assert_eq!(zen4, 8 << 20);
+        assert!(1_700_000 < zen4 && 12_900_000 > zen4);
+        assert_eq!(far_above_for(Some(2 << 20)), 1 << 20);
+        assert_eq!(far_above_for(None), FAR_ABOVE_FALLBACK);
+    }
 
     #[test]
     fn row_dots_match_the_f64_reference_on_every_tier() {
