@@ -13,9 +13,11 @@
 //! BLOCKINGS=8x32,8x48/kc=256 cargo run --release -p smallmind --example sgemm_interleaved -- 512
 //! ```
 //!
-//! A batch during which the thread waited for a CPU (another task ran: on-CPU time
-//! from `/proc/thread-self/schedstat` under 97 % of the wall time) is taken again, up
-//! to 10 times; the number of retakes is printed. With several threads that test reads
+//! A batch during which the thread was switched out (the number of times it was
+//! scheduled onto a CPU, the third field of `/proc/thread-self/schedstat`, changed) is
+//! taken again, up to 10 times; the number of retakes is printed. (Not its on-CPU
+//! time, the first field: that is brought up to date only at a scheduler tick or a
+//! switch, so it retook about half of all 2 ms batches on an idle core.) With several threads that test reads
 //! nothing (the work runs on other threads) and is not made; instead each batch follows
 //! ≥ 10 ms of untimed calls of its own contender, so that it times back-to-back calls
 //! with that library's threads awake, as a caller that uses one library would see.
@@ -75,12 +77,12 @@ fn range(v: &[f64]) -> (f64, f64) {
         })
 }
 
-/// Nanoseconds this thread has run on a CPU (`None` off Linux).
-fn oncpu_ns() -> Option<u64> {
+/// How many times this thread has been scheduled onto a CPU (`None` off Linux).
+fn times_scheduled() -> Option<u64> {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()?
         .split_whitespace()
-        .next()?
+        .nth(2)?
         .parse()
         .ok()
 }
@@ -232,8 +234,8 @@ fn main() {
                     }
                 };
                 // With several threads the work runs on threads other than this one (gemm's
-                // caller sleeps while rayon's workers compute), so this thread's on-CPU time
-                // says nothing about preemption: no retakes, and ≥ 10 ms of untimed calls
+                // caller sleeps while rayon's workers compute), so whether this thread was
+                // switched out says nothing about preemption: no retakes, and ≥ 10 ms of untimed calls
                 // first, so that the batch finds its own library's threads awake, not the
                 // other's still spinning. (Before, every gemm batch was retaken ten times,
                 // hence timed warm, and the engine's cold: 0.65–0.93× at 256³–1024³. With one
@@ -247,19 +249,14 @@ fn main() {
                 }
                 let mut tries = 0;
                 let per = loop {
-                    let cpu0 = oncpu_ns();
-                    let t0 = Instant::now();
+                    let s0 = times_scheduled();
                     let per = batch(reps);
-                    let wall = t0.elapsed().as_nanos() as f64;
-                    let ran = oncpu_ns()
-                        .zip(cpu0)
-                        .map(|(b, a)| b.saturating_sub(a) as f64);
-                    match ran {
-                        Some(ran) if threads == 1 && ran < 0.97 * wall && tries < 10 => {
-                            tries += 1;
-                            retakes += 1;
-                        }
-                        _ => break per,
+                    let switched = matches!((s0, times_scheduled()), (Some(a), Some(b)) if b != a);
+                    if threads == 1 && switched && tries < 10 {
+                        tries += 1;
+                        retakes += 1;
+                    } else {
+                        break per;
                     }
                 };
                 // Round 0 warms up (page faults, pools, the peak loop's clock).
