@@ -361,6 +361,25 @@ pub fn calibrate(
     )?;
     best = mcs[i].1;
 
+    // 4b. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
+    // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
+    // reads A in place) can win with the blocks stages 3 and 4 chose.
+    let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
+        .into_iter()
+        .map(|kc| (kc.to_string(), Blocking { kc, ..best }))
+        .collect();
+    let i = stage(
+        tier,
+        "kc_kept",
+        &kcs,
+        &any_product,
+        &mut main,
+        rounds,
+        &mut trials,
+        progress,
+    )?;
+    best = kcs[i].1;
+
     // 5. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
     let rule = best.kc_tn;
@@ -462,6 +481,7 @@ mod tests {
                 "kc",
                 "nc",
                 "mc",
+                "kc_kept",
                 "at_pack_stride",
                 "b_in_place_max",
                 "kc_tn",
