@@ -192,8 +192,16 @@ fn run(args: &Args) -> Result<(), TuningError> {
 
 fn blocks(b: &Blocking) -> String {
     format!(
-        "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {}",
-        b.mr, b.nr, b.kc, b.mc, b.nc, b.at_pack_stride, b.kc_tn, b.b_in_place_max
+        "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {}",
+        b.mr,
+        b.nr,
+        b.kc,
+        b.mc,
+        b.nc,
+        b.at_pack_stride,
+        b.kc_tn,
+        b.b_in_place_max,
+        b.narrow_b_in_place_rows
     )
 }
 

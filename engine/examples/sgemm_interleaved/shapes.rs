@@ -37,7 +37,7 @@ pub fn parse(spec: &str) -> Option<(usize, usize, usize, Trans, Trans)> {
 }
 
 /// `MRxNR[/field=value…]` on `tier`: the cache rules' blocking of that tile with the
-/// named fields (`kc`, `mc`, `nc`, `at_pack_stride`, `kc_tn`, `b_in_place_max`) set
+/// named fields (`kc`, `mc`, `nc`, `at_pack_stride`, `kc_tn`, `b_in_place_max`, `narrow_b_in_place_rows`) set
 /// (MC and NC re-derived by the rules when only KC is given).
 pub fn blocking(tier: Tier, spec: &str) -> Result<Blocking, String> {
     let mut parts = spec.split('/');
@@ -64,6 +64,7 @@ pub fn blocking(tier: Tier, spec: &str) -> Result<Blocking, String> {
             "at_pack_stride" => b.at_pack_stride = v,
             "kc_tn" => b.kc_tn = v,
             "b_in_place_max" => b.b_in_place_max = v,
+            "narrow_b_in_place_rows" => b.narrow_b_in_place_rows = v,
             _ => return Err(format!("{spec:?}: unknown field {name:?}")),
         }
     }

@@ -13,7 +13,10 @@
 //! - `kc_tn`: the depth of a pass of a narrow weight gradient (see below);
 //! - `b_in_place_max`: a small row-major B is read in place (its rows, `ldb` apart,
 //!   are the micro-panels) instead of packed: the copy is then a large share of the
-//!   product, while a large B read in place streams strided rows once per row panel.
+//!   product, while a large B read in place streams strided rows once per row panel;
+//! - `narrow_b_in_place_rows`: a narrow row-major B (n ≤ 4·NR, rows under 4 KiB apart)
+//!   of any size is read in place for products of at most this many rows: the narrow
+//!   weight gradients Xᵀ·dY, whose copy of all of dY serves only m/MR row panels.
 //!
 //! **Where they come from.** [`Blocking::for_caches`] derives every field from this
 //! CPU's caches (`cache.rs`) and the tier's default tile: MR·KC·4 ≤ L1d/4 (KC a
@@ -65,6 +68,20 @@ pub struct Blocking {
     pub kc_tn: usize,
     /// A row-major B of at most this many elements (k·n) is read in place, not packed.
     pub b_in_place_max: usize,
+    /// A narrow row-major B (n ≤ 4·NR, rows under 4 KiB apart) is read in place, not
+    /// packed, in products of at most this many rows (m). Absent from files written
+    /// before it existed: [`NARROW_B_IN_PLACE_ROWS`].
+    #[serde(default = "narrow_b_in_place_rows_default")]
+    pub narrow_b_in_place_rows: usize,
+}
+
+/// The default of [`Blocking::narrow_b_in_place_rows`]: 64, the bound up to which any
+/// row-major B is read in place (measured on the model-207 Xeon, see `driver/`), so
+/// that without a calibration narrow products behave as before it existed.
+pub const NARROW_B_IN_PLACE_ROWS: usize = 64;
+
+fn narrow_b_in_place_rows_default() -> usize {
+    NARROW_B_IN_PLACE_ROWS
 }
 
 /// Bounds every blocking keeps (files are checked against them).
@@ -98,6 +115,7 @@ impl Blocking {
             kc_tn,
             // B within half of L1d, where it stays across every row panel.
             b_in_place_max: c.l1d / 2 / 4,
+            narrow_b_in_place_rows: NARROW_B_IN_PLACE_ROWS,
         }
         .with_kc(kc, c)
     }

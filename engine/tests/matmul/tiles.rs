@@ -5,7 +5,8 @@ use super::*;
 /// The blockings the calibration can choose for `tier`, for every tile it offers:
 /// the cache rules; tiny blocks (many depth passes, row and column blocks, ragged
 /// last blocks); deep passes with wide blocks; a transposed A always packed or
-/// always read in place; narrow weight gradients in shallow and deep passes.
+/// always read in place; narrow weight gradients in shallow and deep passes; a narrow
+/// B always packed or read in place whatever the rows.
 fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
     let mut out = Vec::new();
     for t in tiles(tier) {
@@ -24,6 +25,7 @@ fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
             nc: 2 * t.nr,
             at_pack_stride: 0,
             kc_tn: 40,
+            narrow_b_in_place_rows: 0,
             ..rules
         });
         out.push(Blocking {
@@ -32,6 +34,7 @@ fn choosable_blockings(tier: Tier) -> Vec<Blocking> {
             nc: 32 * t.nr,
             at_pack_stride: usize::MAX,
             kc_tn: 512,
+            narrow_b_in_place_rows: usize::MAX,
             ..rules
         });
     }

@@ -166,10 +166,13 @@ pub(crate) fn gemm(
     // unless it is a transposed operand whose rows are too far apart: each step of k
     // then touches another page (see `Blocking::at_pack_stride`).
     let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= bl.at_pack_stride);
-    // B is read in place when it is small, or when few row panels would share its copy.
+    // B is read in place when it is small, or when few row panels would share its copy
+    // (few rows, or a narrow B: `Blocking::narrow_b_in_place_rows`).
+    let rows_close = b.rs * 4 < B_IN_PLACE_MAX_STRIDE;
     let b_in_place = b.cs == 1
         && (k * n <= bl.b_in_place_max
-            || (m <= B_IN_PLACE_MAX_M && b.rs * 4 < B_IN_PLACE_MAX_STRIDE));
+            || (m <= B_IN_PLACE_MAX_M && rows_close)
+            || (n <= 4 * bl.nr && m <= bl.narrow_b_in_place_rows && rows_close));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
     // When column chunks need A packed (or row chunks B), every chunk would pack the

@@ -89,8 +89,8 @@ pub struct TierTuning {
 /// One candidate of one stage of the calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
-    /// The parameter varied: `tile`, `kc`, `nc`, `mc`, `at_pack_stride`,
-    /// `b_in_place_max` or `kc_tn`.
+    /// The parameter varied: `tile`, `kc`, `nc`, `mc`, `kc_kept`, `kc_tn`,
+    /// `at_pack_stride`, `narrow_b_in_place_rows` or `b_in_place_max`.
     pub stage: String,
     /// Its value (`8x48`, `256`, …).
     pub value: String,

@@ -40,6 +40,7 @@ pub(super) fn decide(
     let grad_part = Blocking {
         kc_tn: best.kc_tn,
         at_pack_stride: best.at_pack_stride,
+        narrow_b_in_place_rows: best.narrow_b_in_place_rows,
         ..default
     };
     let mut candidates = vec![default, best];
@@ -81,8 +82,8 @@ pub(super) fn decide(
         .map(|p| {
             let on_grads = ratio(p, grads.clone());
             progress(&format!(
-                "{tier} final, gradient part (kc_tn {}, at_pack_stride {}) on the gradients: per-round ratio {on_grads:.3}",
-                grad_part.kc_tn, grad_part.at_pack_stride
+                "{tier} final, gradient part (kc_tn {}, at_pack_stride {}, narrow_b_in_place_rows {}) on the gradients: per-round ratio {on_grads:.3}",
+                grad_part.kc_tn, grad_part.at_pack_stride, grad_part.narrow_b_in_place_rows
             ));
             (p, on_grads)
         });

@@ -13,6 +13,8 @@
 //! 6. `at_pack_stride`: those gradients with the transposed A read in place against
 //!    packed, per row stride; the threshold is the stride from which packing wins on
 //!    the whole set;
+//! 6b. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
+//!    place against packed, per number of rows m;
 //! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
@@ -229,12 +231,28 @@ fn threshold(
             pick = (t, total);
         }
     }
-    // As in `stage`: the incumbent stays unless the pick is faster by the margin.
-    Ok(if pick.1 * (1.0 + MARGIN) < total(incumbent) {
+    // As in `stage`: the incumbent stays unless the pick is faster by the margin on
+    // the products the two thresholds treat differently.
+    Ok(if faster_by_margin(&med, &keys, pick.0, incumbent) {
         pick.0
     } else {
         incumbent
     })
+}
+
+/// Whether threshold `pick` beats threshold `incumbent` by [`MARGIN`] in total time
+/// over the products whose `keys` fall between the two (packed under one, in place
+/// under the other); `med[p]` = [in place, packed] seconds. None between: no.
+fn faster_by_margin(med: &[[f64; 2]], keys: &[usize], pick: usize, incumbent: usize) -> bool {
+    let total = |t: usize| -> f64 {
+        med.iter()
+            .zip(keys)
+            .filter(|&(_, &k)| (k >= pick) != (k >= incumbent))
+            .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+            .sum()
+    };
+    let (p, i) = (total(pick), total(incumbent));
+    i > 0.0 && p * (1.0 + MARGIN) < i
 }
 
 /// Distinct values, in order.
@@ -415,6 +433,28 @@ pub fn calibrate(
         progress,
     )?;
 
+    // 6b. A narrow row-major B in place or packed, per number of rows (packed from
+    // m = t up), on the gradients whose B is narrow (n ≤ 4·NR).
+    grads.sort_by_key(|g| g.n > 4 * best.nr);
+    let narrow = grads.iter().take_while(|g| g.n <= 4 * best.nr).count();
+    if narrow > 0 {
+        let t = threshold(
+            tier,
+            "narrow_b_in_place_rows",
+            &mut grads[..narrow],
+            |g| g.m,
+            best.narrow_b_in_place_rows.saturating_add(1),
+            |t| Blocking {
+                narrow_b_in_place_rows: t.saturating_sub(1),
+                ..best
+            },
+            rounds,
+            &mut trials,
+            progress,
+        )?;
+        best.narrow_b_in_place_rows = t.saturating_sub(1);
+    }
+
     // 7. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
     let mut squares = square_set(opts.largest);
     let t = threshold(
@@ -483,6 +523,7 @@ mod tests {
                 "mc",
                 "kc_kept",
                 "at_pack_stride",
+                "narrow_b_in_place_rows",
                 "b_in_place_max",
                 "kc_tn",
             ] {
@@ -502,6 +543,7 @@ mod tests {
             let grad_part = Blocking {
                 kc_tn: t.blocking.kc_tn,
                 at_pack_stride: t.blocking.at_pack_stride,
+                narrow_b_in_place_rows: t.blocking.narrow_b_in_place_rows,
                 ..t.default
             };
             assert!(t.blocking == t.default || t.speedup > 1.0 || t.blocking == grad_part);
@@ -534,6 +576,22 @@ mod tests {
             vec![round(1.0, 0.5), round(1.0, 1.0), round(1.0, 1.0)],
         ];
         assert!(!beats_incumbent(&flops, &times, 1, &[false, true]));
+    }
+
+    #[test]
+    fn a_threshold_must_win_by_the_margin_on_the_products_between_the_two() {
+        // [in place, packed] seconds for rows 128, 256 and 512: in place is 4 % faster
+        // at 128 and 256, 3 % slower at 512 (as a narrow B on the Zen 4).
+        let med = [[0.96, 1.0], [1.92, 2.0], [4.12, 4.0]];
+        let keys = [128, 256, 512];
+        // Packed from 512 against packed from 65 (all packed): 2.88 against 3.0 s on
+        // the two products between them, 4 %; over all three it would be 1.7 %.
+        assert!(faster_by_margin(&med, &keys, 512, 65));
+        // From 1024 (all in place) changes the 512 product as well: 7.0 against 7.0.
+        assert!(!faster_by_margin(&med, &keys, 1024, 65));
+        // Nothing between the two: the incumbent stays.
+        assert!(!faster_by_margin(&med, &keys, 100, 65));
+        assert!(!faster_by_margin(&med, &keys, 65, 65));
     }
 
     #[test]
