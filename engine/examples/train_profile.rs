@@ -1,0 +1,67 @@
+//! Where a training step's time goes: the engine's op profile (`smallmind::profile`)
+//! over `STEPS` AdamW steps (20) of each model named (`small`, `medium`; both by
+//! default) on the training shapes of `train_step_server` (small 32 × 64, medium
+//! 8 × 256), one thread unless `SMALLMIND_THREADS` says otherwise, after 3 untimed steps.
+//!
+//! ```sh
+//! cargo run --release -p smallmind --example train_profile -- small medium
+//! ```
+//!
+//! Prints the mean step time and, per op, its share of it (an op's time includes
+//! every op it calls that has no scope of its own).
+
+use smallmind::nn::{Gpt2, Gpt2Config};
+use smallmind::rng::Rng;
+use smallmind::train::{TrainConfig, Trainer};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("SMALLMIND_THREADS").is_none() {
+        smallmind::threads::set_threads(1)?;
+    }
+    let steps: usize = match std::env::var("STEPS") {
+        Ok(v) => v.parse().map_err(|_| format!("STEPS={v:?}: want a whole number ≥ 1"))?,
+        Err(_) => 20,
+    };
+    let steps = steps.max(1);
+    let mut names: Vec<String> = std::env::args().skip(1).collect();
+    if names.is_empty() {
+        names = vec!["small".into(), "medium".into()];
+    }
+    for name in names {
+        let (cfg, batch, seq) = match name.as_str() {
+            "small" => (Gpt2Config::small(), 32, 64),
+            "medium" => (Gpt2Config::medium(), 8, 256),
+            other => return Err(format!("expected small or medium, got {other:?}").into()),
+        };
+        let mut tr = Trainer::new(Gpt2::new(cfg, 1)?, TrainConfig::new(batch, seq, 1000))?;
+        let mut rng = Rng::new(2);
+        let ids: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
+        let targets: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
+        for _ in 0..3 {
+            tr.step_on(&ids, &targets, batch)?;
+        }
+        smallmind::profile::reset();
+        smallmind::profile::set_enabled(true);
+        let t0 = Instant::now();
+        for _ in 0..steps {
+            tr.step_on(&ids, &targets, batch)?;
+        }
+        let step = t0.elapsed().as_secs_f64() / steps as f64;
+        smallmind::profile::set_enabled(false);
+        println!("{name}: {:.1} ms a step ({steps} steps)", step * 1e3);
+        let mut ops = smallmind::profile::snapshot();
+        ops.sort_by_key(|(_, st)| std::cmp::Reverse(st.time_ns));
+        for (op, st) in ops {
+            let ms = st.time_ns as f64 / 1e6 / steps as f64;
+            println!(
+                "  {:<14} {:8.2} ms  {:5.1} %  {} calls a step",
+                op.as_str(),
+                ms,
+                100.0 * ms / (step * 1e3),
+                st.calls / steps as u64
+            );
+        }
+    }
+    Ok(())
+}
