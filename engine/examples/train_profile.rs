@@ -20,10 +20,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         smallmind::threads::set_threads(1)?;
     }
     let steps: usize = match std::env::var("STEPS") {
-        Ok(v) => v.parse().map_err(|_| format!("STEPS={v:?}: want a whole number ≥ 1"))?,
+        Ok(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| format!("STEPS={v:?}: want a whole number ≥ 1"))?,
         Err(_) => 20,
     };
-    let steps = steps.max(1);
     let mut names: Vec<String> = std::env::args().skip(1).collect();
     if names.is_empty() {
         names = vec!["small".into(), "medium".into()];
