@@ -9,13 +9,14 @@
 //! 3. `nc`: the B block as ¼ … 2× L2 (a block larger than L2 streams from L3,
 //!    and one block spanning all of C's columns lets A be read in place);
 //! 4. `mc`: the A block as ¼ … 2× L2;
-//! 5. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
-//! 6. `at_pack_stride`: those gradients with the transposed A read in place against
+//! 5. `kc_kept`: depths 128–512 again with the chosen MC and NC kept;
+//! 6. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
+//! 7. `at_pack_stride`: those gradients with the transposed A read in place against
 //!    packed, per row stride; the threshold is the stride from which packing wins on
 //!    the whole set;
-//! 6b. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
+//! 8. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
 //!    place against packed, per number of rows m;
-//! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
 //! to the first candidate's (the incumbent: what is in force so far) in the same round,
@@ -379,7 +380,7 @@ pub fn calibrate(
     )?;
     best = mcs[i].1;
 
-    // 4b. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
+    // 5. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
     // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
     // reads A in place) can win with the blocks stages 3 and 4 chose.
     let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
@@ -398,7 +399,7 @@ pub fn calibrate(
     )?;
     best = kcs[i].1;
 
-    // 5. The depth of a narrow gradient's passes.
+    // 6. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
     let rule = best.kc_tn;
     let kcs: Vec<(String, Blocking)> = dedup(vec![rule, 64, 128, 256, 512, 1024])
@@ -417,7 +418,7 @@ pub fn calibrate(
     )?;
     best = kcs[i].1;
 
-    // 6. Transposed A in place or packed, per row stride.
+    // 7. Transposed A in place or packed, per row stride.
     best.at_pack_stride = threshold(
         tier,
         "at_pack_stride",
@@ -433,7 +434,7 @@ pub fn calibrate(
         progress,
     )?;
 
-    // 6b. A narrow row-major B in place or packed, per number of rows (packed from
+    // 8. A narrow row-major B in place or packed, per number of rows (packed from
     // m = t up), on the gradients whose B is narrow (n ≤ 4·NR).
     grads.sort_by_key(|g| g.n > 4 * best.nr);
     let narrow = grads.iter().take_while(|g| g.n <= 4 * best.nr).count();
@@ -455,7 +456,7 @@ pub fn calibrate(
         best.narrow_b_in_place_rows = t.saturating_sub(1);
     }
 
-    // 7. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
+    // 9. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
     let mut squares = square_set(opts.largest);
     let t = threshold(
         tier,

@@ -76,7 +76,7 @@ impl Product {
     }
 }
 
-/// The products of stages 1–4: squares, the three products of a linear layer of a
+/// The products of stages 1–5: squares, the three products of a linear layer of a
 /// training step (forward, input gradient, weight gradient), and a small batch (32
 /// rows, as the MLP workload; a tall tile pads its last row panel there).
 pub(super) fn main_set(largest: usize) -> Vec<Product> {
@@ -98,7 +98,7 @@ pub(super) fn main_set(largest: usize) -> Vec<Product> {
         .collect()
 }
 
-/// The narrow weight gradients Aᵀ·B of stages 5 and 6, A stored (k, m): rows 0.5–4 KiB
+/// The narrow weight gradients Aᵀ·B of stages 6–8, A stored (k, m): rows 0.5–4 KiB
 /// apart.
 pub(super) fn gradient_set(largest: usize) -> Vec<Product> {
     let (no, t) = (Trans::No, Trans::Yes);
@@ -119,7 +119,7 @@ pub(super) fn gradient_set(largest: usize) -> Vec<Product> {
 }
 
 /// Squares from 1/16 to 1/2 of the largest side (64–512), B row-major: whether to read
-/// B in place (stage 7).
+/// B in place (stage 9).
 pub(super) fn square_set(largest: usize) -> Vec<Product> {
     let no = Trans::No;
     let big = largest.max(64);
