@@ -190,24 +190,9 @@ fn run(args: &Args) -> Result<(), TuningError> {
     Ok(())
 }
 
-fn blocks(b: &Blocking) -> String {
-    format!(
-        "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {}",
-        b.mr,
-        b.nr,
-        b.kc,
-        b.mc,
-        b.nc,
-        b.at_pack_stride,
-        b.kc_tn,
-        b.b_in_place_max,
-        b.narrow_b_in_place_rows
-    )
-}
-
 fn print_tier(name: &str, t: &TierTuning) {
-    println!("{name}: {}", blocks(&t.blocking));
-    println!("  defaults  {}", blocks(&t.default));
+    println!("{name}: {}", t.blocking);
+    println!("  defaults  {}", t.default);
     println!(
         "  reference products: defaults {:.1} GFLOPS, chosen {:.1} GFLOPS, median per-round ratio {:.3}×{}",
         t.default_gflops,
@@ -238,7 +223,7 @@ fn show(format: Format) -> Result<(), TuningError> {
         Format::Text => {
             println!("{}", active.origin);
             for t in Tier::ALL {
-                println!("{t}: {}", blocks(&active.tier(t).blocking));
+                println!("{t}: {}", active.tier(t).blocking);
             }
         }
     }

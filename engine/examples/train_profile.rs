@@ -10,9 +10,9 @@
 //! Prints the mean step time and, per op, its share of it (an op's time includes
 //! every op it calls that has no scope of its own).
 
-use smallmind::nn::{Gpt2, Gpt2Config};
-use smallmind::rng::Rng;
-use smallmind::train::{TrainConfig, Trainer};
+#[path = "shared/training.rs"]
+mod training;
+
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,23 +33,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         names = vec!["small".into(), "medium".into()];
     }
     for name in names {
-        let (cfg, batch, seq) = match name.as_str() {
-            "small" => (Gpt2Config::small(), 32, 64),
-            "medium" => (Gpt2Config::medium(), 8, 256),
-            other => return Err(format!("expected small or medium, got {other:?}").into()),
-        };
-        let mut tr = Trainer::new(Gpt2::new(cfg, 1)?, TrainConfig::new(batch, seq, 1000))?;
-        let mut rng = Rng::new(2);
-        let ids: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
-        let targets: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
-        for _ in 0..3 {
-            tr.step_on(&ids, &targets, batch)?;
-        }
+        let mut run = training::Run::new(&name)?;
         smallmind::profile::reset();
         smallmind::profile::set_enabled(true);
         let t0 = Instant::now();
         for _ in 0..steps {
-            tr.step_on(&ids, &targets, batch)?;
+            run.step()?;
         }
         let step = t0.elapsed().as_secs_f64() / steps as f64;
         smallmind::profile::set_enabled(false);

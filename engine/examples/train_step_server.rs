@@ -8,9 +8,9 @@
 //! its wall time in nanoseconds; end of input ends it. One thread unless
 //! `SMALLMIND_THREADS` says otherwise. Prints `ready` once built and warmed up.
 
-use smallmind::nn::{Gpt2, Gpt2Config};
-use smallmind::rng::Rng;
-use smallmind::train::{TrainConfig, Trainer};
+#[path = "shared/training.rs"]
+mod training;
+
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
@@ -19,18 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         smallmind::threads::set_threads(1)?;
     }
     let which = std::env::args().nth(1).unwrap_or_default();
-    let (cfg, batch, seq) = match which.as_str() {
-        "small" => (Gpt2Config::small(), 32, 64),
-        "medium" => (Gpt2Config::medium(), 8, 256),
-        other => return Err(format!("expected small or medium, got {other:?}").into()),
-    };
-    let mut tr = Trainer::new(Gpt2::new(cfg, 1)?, TrainConfig::new(batch, seq, 1000))?;
-    let mut rng = Rng::new(2);
-    let ids: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
-    let targets: Vec<u32> = (0..batch * seq).map(|_| rng.below(256) as u32).collect();
-    for _ in 0..3 {
-        tr.step_on(&ids, &targets, batch)?;
-    }
+    let mut run = training::Run::new(&which)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ready")?;
     out.flush()?;
@@ -38,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match line?.trim() {
             "step" => {
                 let t0 = Instant::now();
-                std::hint::black_box(tr.step_on(&ids, &targets, batch)?);
+                run.step()?;
                 writeln!(out, "{}", t0.elapsed().as_nanos())?;
                 out.flush()?;
             }

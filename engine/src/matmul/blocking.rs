@@ -84,6 +84,26 @@ fn narrow_b_in_place_rows_default() -> usize {
     NARROW_B_IN_PLACE_ROWS
 }
 
+/// `8x32 kc 512 mc 1024 nc 1024 at_pack_stride 4096 …`: the tile, then every field by
+/// its name, for logs and result files.
+impl std::fmt::Display for Blocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {}",
+            self.mr,
+            self.nr,
+            self.kc,
+            self.mc,
+            self.nc,
+            self.at_pack_stride,
+            self.kc_tn,
+            self.b_in_place_max,
+            self.narrow_b_in_place_rows
+        )
+    }
+}
+
 /// Bounds every blocking keeps (files are checked against them).
 const KC_RANGE: (usize, usize) = (8, 4096);
 const BLOCK_MAX: usize = 1 << 16;

@@ -39,19 +39,10 @@ impl Caches {
     /// Read L1d and L2 from a sysfs `cache` directory; `None` unless both are found.
     pub fn from_sysfs(dir: &Path) -> Option<Caches> {
         let (mut l1d, mut l2) = (None, None);
-        for entry in std::fs::read_dir(dir).ok()?.flatten() {
-            let path = entry.path();
-            let read = |name: &str| std::fs::read_to_string(path.join(name)).ok();
-            let (Some(level), Some(kind), Some(size)) = (read("level"), read("type"), read("size"))
-            else {
-                continue;
-            };
-            let Some(bytes) = parse_size(&size) else {
-                continue;
-            };
-            match (level.trim(), kind.trim()) {
-                ("1", "Data" | "Unified") => l1d = Some(bytes),
-                ("2", "Data" | "Unified") => l2 = Some(bytes),
+        for c in data_caches(dir)? {
+            match c.level {
+                1 => l1d = Some(c.bytes),
+                2 => l2 = Some(c.bytes),
                 _ => {}
             }
         }
@@ -70,7 +61,22 @@ pub fn llc_share() -> Option<usize> {
 /// [`llc_share`] read from a sysfs `cache` directory: the data or unified cache of the
 /// highest level, its `size` over the CPUs in its `shared_cpu_list` (1 when absent).
 pub fn llc_share_from_sysfs(dir: &Path) -> Option<usize> {
-    let mut best: Option<(u32, usize, usize)> = None;
+    let last = data_caches(dir)?.into_iter().max_by_key(|c| c.level)?;
+    Some(last.bytes / last.sharing)
+}
+
+/// One data or unified cache level as sysfs describes it.
+struct SysfsCache {
+    level: u32,
+    bytes: usize,
+    /// CPUs that share it (`shared_cpu_list`; 1 when absent or unreadable).
+    sharing: usize,
+}
+
+/// The data and unified caches of a sysfs `cache` directory (`index*/` with `level`,
+/// `type`, `size`); entries missing one of those, or instruction caches, are skipped.
+fn data_caches(dir: &Path) -> Option<Vec<SysfsCache>> {
+    let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
         let read = |name: &str| std::fs::read_to_string(path.join(name)).ok();
@@ -87,11 +93,13 @@ pub fn llc_share_from_sysfs(dir: &Path) -> Option<usize> {
         let sharing = read("shared_cpu_list")
             .and_then(|l| cpu_count(&l))
             .unwrap_or(1);
-        if best.is_none_or(|(l, _, _)| level > l) {
-            best = Some((level, bytes, sharing));
-        }
+        out.push(SysfsCache {
+            level,
+            bytes,
+            sharing,
+        });
     }
-    best.map(|(_, bytes, sharing)| bytes / sharing)
+    Some(out)
 }
 
 /// The number of CPUs in a sysfs CPU list such as `0-1` or `0,2-5,8`.

@@ -214,20 +214,7 @@ impl Active {
 
     /// One line for logs and result files: origin and the tile and blocks of `tier`.
     pub fn describe(&self, tier: Tier) -> String {
-        let b = self.tier(tier).blocking;
-        format!(
-            "{tier} {}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {} ({})",
-            b.mr,
-            b.nr,
-            b.kc,
-            b.mc,
-            b.nc,
-            b.at_pack_stride,
-            b.kc_tn,
-            b.b_in_place_max,
-            b.narrow_b_in_place_rows,
-            self.origin
-        )
+        format!("{tier} {} ({})", self.tier(tier).blocking, self.origin)
     }
 }
 

@@ -59,66 +59,6 @@ impl Default for Options {
     }
 }
 
-/// Time `candidates` (the incumbent, what is in force so far, first) and return the index
-/// of the one to keep, recording every score as a trial.
-///
-/// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
-/// round (so a slow spell of the machine cancels), median over rounds, times candidate
-/// 0's median GFLOPS. The best score replaces the incumbent only when it also wins by
-/// the margin on the products the choice `changes` ([`beats_incumbent`]).
-fn stage(
-    tier: Tier,
-    name: &str,
-    candidates: &[(String, Blocking)],
-    changes: &Changes,
-    products: &mut [Product],
-    rounds: usize,
-    trials: &mut Vec<Trial>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<usize, TuningError> {
-    let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
-    let times = measure(tier, &blocks, products, rounds)?;
-    let per_round: Vec<Vec<f64>> = times
-        .iter()
-        .map(|c| c.iter().map(|r| gflops(products, r)).collect())
-        .collect();
-    let base = median(per_round[0].clone());
-    let mut best = (0, f64::NEG_INFINITY);
-    for (i, (label, _)) in candidates.iter().enumerate() {
-        let rel = median(
-            per_round[i]
-                .iter()
-                .zip(&per_round[0])
-                .map(|(c, b)| c / b)
-                .collect(),
-        );
-        let score = rel * base;
-        progress(&format!("{tier} {name} {label}: {score:.1} GFLOPS"));
-        trials.push(Trial {
-            stage: name.to_string(),
-            value: label.clone(),
-            gflops: score,
-        });
-        if score > best.1 {
-            best = (i, score);
-        }
-    }
-    // A challenger must beat the incumbent by a margin, not by noise, on the products
-    // the choice between them changes.
-    let flops: Vec<f64> = products.iter().map(Product::flops).collect();
-    let changed: Vec<bool> = products
-        .iter()
-        .map(|p| changes(p, &blocks[0], &blocks[best.0]))
-        .collect();
-    Ok(
-        if best.0 != 0 && beats_incumbent(&flops, &times, best.0, &changed) {
-            best.0
-        } else {
-            0
-        },
-    )
-}
-
 /// Whether a choice between two blockings can change how `product` runs. A block
 /// size only matters to products larger than the smaller of its two values: judged
 /// over the whole set, 3 % gained at 1024³ by NC 1024 over 512 (A read in place, not
@@ -170,77 +110,6 @@ fn beats_incumbent(flops: &[f64], times: &Times, best: usize, changed: &[bool]) 
 /// near-equal candidates otherwise trade places from run to run on a shared machine.
 const MARGIN: f64 = 0.01;
 
-/// A threshold between two ways of running a product: `with(t)` packs an operand of
-/// the products whose `key` is at least `t` and reads the others in place. Both ways
-/// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
-/// threshold is the one, among 0, each key and twice the largest, with the least total
-/// time, ties going to the larger (no copy), provided it beats the `incumbent` by the
-/// margin.
-fn threshold(
-    tier: Tier,
-    name: &str,
-    products: &mut [Product],
-    key: impl Fn(&Product) -> usize,
-    incumbent: usize,
-    with: impl Fn(usize) -> Blocking,
-    rounds: usize,
-    trials: &mut Vec<Trial>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<usize, TuningError> {
-    let times = measure(tier, &[with(usize::MAX), with(0)], products, rounds)?;
-    // Per product: median seconds in place, and the median over rounds of packed ÷
-    // in place in the same round (a slow spell cancels).
-    let med: Vec<[f64; 2]> = (0..products.len())
-        .map(|p| {
-            let inplace = median(times[0].iter().map(|r| r[p]).collect());
-            let ratio = median(
-                times[1]
-                    .iter()
-                    .zip(&times[0])
-                    .map(|(pk, ip)| pk[p] / ip[p])
-                    .collect(),
-            );
-            [inplace, inplace * ratio]
-        })
-        .collect();
-    let keys: Vec<usize> = products.iter().map(&key).collect();
-    let mut candidates = dedup({
-        let mut k = keys.clone();
-        k.sort_unstable();
-        k
-    });
-    candidates.insert(0, 0);
-    candidates.push(candidates.last().copied().unwrap_or(1) * 2);
-    let flops: f64 = products.iter().map(Product::flops).sum();
-    let total = |t: usize| -> f64 {
-        med.iter()
-            .zip(&keys)
-            .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
-            .sum()
-    };
-    let mut pick = (usize::MAX, f64::INFINITY);
-    for &t in candidates.iter().rev() {
-        let total = total(t);
-        let score = flops / total / 1e9;
-        progress(&format!("{tier} {name} from {t}: {score:.1} GFLOPS"));
-        trials.push(Trial {
-            stage: name.to_string(),
-            value: t.to_string(),
-            gflops: score,
-        });
-        if total < pick.1 {
-            pick = (t, total);
-        }
-    }
-    // As in `stage`: the incumbent stays unless the pick is faster by the margin on
-    // the products the two thresholds treat differently.
-    Ok(if faster_by_margin(&med, &keys, pick.0, incumbent) {
-        pick.0
-    } else {
-        incumbent
-    })
-}
-
 /// Whether threshold `pick` beats threshold `incumbent` by [`MARGIN`] in total time
 /// over the products whose `keys` fall between the two (packed under one, in place
 /// under the other); `med[p]` = [in place, packed] seconds. None between: no.
@@ -254,6 +123,188 @@ fn faster_by_margin(med: &[[f64; 2]], keys: &[usize], pick: usize, incumbent: us
     };
     let (p, i) = (total(pick), total(incumbent));
     i > 0.0 && p * (1.0 + MARGIN) < i
+}
+
+/// What every stage of the search shares besides its candidates and products: the
+/// tier, the rounds per stage, the trials recorded so far and where progress goes.
+struct Search<'p> {
+    tier: Tier,
+    rounds: usize,
+    trials: Vec<Trial>,
+    progress: &'p mut dyn FnMut(&str),
+}
+
+impl Search<'_> {
+    /// Record one candidate's score as a trial and report it (`from`: a threshold's
+    /// value, the one from which the operand is packed).
+    fn record(&mut self, name: &str, value: &str, gflops: f64, from: bool) {
+        let from = if from { "from " } else { "" };
+        (self.progress)(&format!(
+            "{} {name} {from}{value}: {gflops:.1} GFLOPS",
+            self.tier
+        ));
+        self.trials.push(Trial {
+            stage: name.to_string(),
+            value: value.to_string(),
+            gflops,
+        });
+    }
+
+    /// Time `candidates` (the incumbent, what is in force so far, first) and return the index
+    /// of the one to keep, recording every score as a trial.
+    ///
+    /// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
+    /// round (so a slow spell of the machine cancels), median over rounds, times candidate
+    /// 0's median GFLOPS. The best score replaces the incumbent only when it also wins by
+    /// the margin on the products the choice `changes` ([`beats_incumbent`]).
+    fn stage(
+        &mut self,
+        name: &str,
+        candidates: &[(String, Blocking)],
+        changes: &Changes,
+        products: &mut [Product],
+    ) -> Result<usize, TuningError> {
+        let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
+        let times = measure(self.tier, &blocks, products, self.rounds)?;
+        let per_round: Vec<Vec<f64>> = times
+            .iter()
+            .map(|c| c.iter().map(|r| gflops(products, r)).collect())
+            .collect();
+        let base = median(per_round[0].clone());
+        let mut best = (0, f64::NEG_INFINITY);
+        for (i, (label, _)) in candidates.iter().enumerate() {
+            let rel = median(
+                per_round[i]
+                    .iter()
+                    .zip(&per_round[0])
+                    .map(|(c, b)| c / b)
+                    .collect(),
+            );
+            let score = rel * base;
+            self.record(name, label, score, false);
+            if score > best.1 {
+                best = (i, score);
+            }
+        }
+        // A challenger must beat the incumbent by a margin, not by noise, on the products
+        // the choice between them changes.
+        let flops: Vec<f64> = products.iter().map(Product::flops).collect();
+        let changed: Vec<bool> = products
+            .iter()
+            .map(|p| changes(p, &blocks[0], &blocks[best.0]))
+            .collect();
+        Ok(
+            if best.0 != 0 && beats_incumbent(&flops, &times, best.0, &changed) {
+                best.0
+            } else {
+                0
+            },
+        )
+    }
+
+    /// A threshold between two ways of running a product: `with(t)` packs an operand of
+    /// the products whose `key` is at least `t` and reads the others in place. Both ways
+    /// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
+    /// threshold is the one, among 0, each key and twice the largest, with the least total
+    /// time, ties going to the larger (no copy), provided it beats the `incumbent` by the
+    /// margin.
+    fn threshold(
+        &mut self,
+        name: &str,
+        products: &mut [Product],
+        key: impl Fn(&Product) -> usize,
+        incumbent: usize,
+        with: impl Fn(usize) -> Blocking,
+    ) -> Result<usize, TuningError> {
+        let times = measure(
+            self.tier,
+            &[with(usize::MAX), with(0)],
+            products,
+            self.rounds,
+        )?;
+        // Per product: median seconds in place, and the median over rounds of packed ÷
+        // in place in the same round (a slow spell cancels).
+        let med: Vec<[f64; 2]> = (0..products.len())
+            .map(|p| {
+                let inplace = median(times[0].iter().map(|r| r[p]).collect());
+                let ratio = median(
+                    times[1]
+                        .iter()
+                        .zip(&times[0])
+                        .map(|(pk, ip)| pk[p] / ip[p])
+                        .collect(),
+                );
+                [inplace, inplace * ratio]
+            })
+            .collect();
+        let keys: Vec<usize> = products.iter().map(&key).collect();
+        let mut candidates = dedup({
+            let mut k = keys.clone();
+            k.sort_unstable();
+            k
+        });
+        candidates.insert(0, 0);
+        candidates.push(candidates.last().copied().unwrap_or(1) * 2);
+        let flops: f64 = products.iter().map(Product::flops).sum();
+        let total = |t: usize| -> f64 {
+            med.iter()
+                .zip(&keys)
+                .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+                .sum()
+        };
+        let mut pick = (usize::MAX, f64::INFINITY);
+        for &t in candidates.iter().rev() {
+            let total = total(t);
+            let score = flops / total / 1e9;
+            self.record(name, &t.to_string(), score, true);
+            if total < pick.1 {
+                pick = (t, total);
+            }
+        }
+        // As in `stage`: the incumbent stays unless the pick is faster by the margin on
+        // the products the two thresholds treat differently.
+        Ok(if faster_by_margin(&med, &keys, pick.0, incumbent) {
+            pick.0
+        } else {
+            incumbent
+        })
+    }
+
+    /// [`Self::threshold`] for a bound up to which an operand is read in place: the
+    /// largest `key` read in place (packed from bound + 1 up), `current` the incumbent.
+    fn in_place_bound(
+        &mut self,
+        name: &str,
+        products: &mut [Product],
+        key: impl Fn(&Product) -> usize,
+        current: usize,
+        with_max: impl Fn(usize) -> Blocking,
+    ) -> Result<usize, TuningError> {
+        let from = self.threshold(name, products, key, current.saturating_add(1), |t| {
+            with_max(t.saturating_sub(1))
+        })?;
+        Ok(from.saturating_sub(1))
+    }
+}
+
+/// `values` (the incumbent first; repeats dropped) as labelled candidates.
+fn candidates(values: Vec<usize>, make: impl Fn(usize) -> Blocking) -> Vec<(String, Blocking)> {
+    dedup(values)
+        .into_iter()
+        .map(|v| (v.to_string(), make(v)))
+        .collect()
+}
+
+/// The incumbent, then the blocks of rows `row` bytes long that fill ¼, ½, 1 and 2× an
+/// L2 of `l2` bytes, in whole `unit`s (at most 8192 rows).
+fn l2_shares(incumbent: usize, l2: usize, row: usize, unit: usize) -> Vec<usize> {
+    std::iter::once(incumbent)
+        .chain(
+            [(1, 4), (1, 2), (1, 1), (2, 1)]
+                .iter()
+                .map(|&(p, q)| (l2 * p / q / row).clamp(unit, 8192) / unit * unit),
+        )
+        .collect()
 }
 
 /// Distinct values, in order.
@@ -284,11 +335,15 @@ pub fn calibrate(
             "the scalar tier is the specification and is not tuned".into(),
         ));
     }
-    let rounds = opts.rounds.max(1);
     let caches = Caches::detected();
     let default = Blocking::for_caches(tier, caches);
     let mut main = main_set(opts.largest);
-    let mut trials = Vec::new();
+    let mut search = Search {
+        tier,
+        rounds: opts.rounds.max(1),
+        trials: Vec::new(),
+        progress,
+    };
 
     // 1. The tile, each with its own cache-derived blocks.
     let tiles: Vec<(String, Blocking)> = kernel::tiles(tier)
@@ -300,127 +355,53 @@ pub fn calibrate(
             )
         })
         .collect();
-    let i = stage(
-        tier,
-        "tile",
-        &tiles,
-        &any_product,
-        &mut main,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let i = search.stage("tile", &tiles, &any_product, &mut main)?;
     let mut best = tiles[i].1;
 
     // 2. The depth, MC and NC following it by the cache rules.
-    let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
-        .into_iter()
-        .map(|kc| (kc.to_string(), best.with_kc(kc, caches)))
-        .collect();
-    let i = stage(
-        tier,
-        "kc",
-        &kcs,
-        &any_product,
-        &mut main,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let kcs = candidates(vec![best.kc, 128, 192, 256, 320, 384, 512], |kc| {
+        best.with_kc(kc, caches)
+    });
+    let i = search.stage("kc", &kcs, &any_product, &mut main)?;
     best = kcs[i].1;
 
     // 3. The B block, as a share of L2.
     let row = best.kc * 4;
-    let ncs: Vec<usize> =
-        dedup(
-            std::iter::once(best.nc)
-                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
-                    (caches.l2 * p / q / row).clamp(best.nr, 8192) / best.nr * best.nr
-                }))
-                .collect(),
-        );
-    let ncs: Vec<(String, Blocking)> = ncs
-        .into_iter()
-        .map(|nc| (nc.to_string(), Blocking { nc, ..best }))
-        .collect();
-    let i = stage(
-        tier,
-        "nc",
-        &ncs,
-        &wider_than_nc,
-        &mut main,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let ncs = candidates(l2_shares(best.nc, caches.l2, row, best.nr), |nc| Blocking {
+        nc,
+        ..best
+    });
+    let i = search.stage("nc", &ncs, &wider_than_nc, &mut main)?;
     best = ncs[i].1;
 
     // 4. The A block, as a multiple of L2.
-    let mcs: Vec<usize> =
-        dedup(
-            std::iter::once(best.mc)
-                .chain([(1, 4), (1, 2), (1, 1), (2, 1)].iter().map(|&(p, q)| {
-                    (caches.l2 * p / q / row).clamp(best.mr, 8192) / best.mr * best.mr
-                }))
-                .collect(),
-        );
-    let mcs: Vec<(String, Blocking)> = mcs
-        .into_iter()
-        .map(|mc| (mc.to_string(), Blocking { mc, ..best }))
-        .collect();
-    let i = stage(
-        tier,
-        "mc",
-        &mcs,
-        &taller_than_mc,
-        &mut main,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let mcs = candidates(l2_shares(best.mc, caches.l2, row, best.mr), |mc| Blocking {
+        mc,
+        ..best
+    });
+    let i = search.stage("mc", &mcs, &taller_than_mc, &mut main)?;
     best = mcs[i].1;
 
     // 5. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
     // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
     // reads A in place) can win with the blocks stages 3 and 4 chose.
-    let kcs: Vec<(String, Blocking)> = dedup(vec![best.kc, 128, 192, 256, 320, 384, 512])
-        .into_iter()
-        .map(|kc| (kc.to_string(), Blocking { kc, ..best }))
-        .collect();
-    let i = stage(
-        tier,
-        "kc_kept",
-        &kcs,
-        &any_product,
-        &mut main,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let kcs = candidates(vec![best.kc, 128, 192, 256, 320, 384, 512], |kc| Blocking {
+        kc,
+        ..best
+    });
+    let i = search.stage("kc_kept", &kcs, &any_product, &mut main)?;
     best = kcs[i].1;
 
     // 6. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
-    let rule = best.kc_tn;
-    let kcs: Vec<(String, Blocking)> = dedup(vec![rule, 64, 128, 256, 512, 1024])
-        .into_iter()
-        .map(|kc_tn| (kc_tn.to_string(), Blocking { kc_tn, ..best }))
-        .collect();
-    let i = stage(
-        tier,
-        "kc_tn",
-        &kcs,
-        &any_product,
-        &mut grads,
-        rounds,
-        &mut trials,
-        progress,
-    )?;
+    let kcs = candidates(vec![best.kc_tn, 64, 128, 256, 512, 1024], |kc_tn| {
+        Blocking { kc_tn, ..best }
+    });
+    let i = search.stage("kc_tn", &kcs, &any_product, &mut grads)?;
     best = kcs[i].1;
 
     // 7. Transposed A in place or packed, per row stride.
-    best.at_pack_stride = threshold(
-        tier,
+    best.at_pack_stride = search.threshold(
         "at_pack_stride",
         &mut grads,
         |g| g.m * 4,
@@ -429,9 +410,6 @@ pub fn calibrate(
             at_pack_stride: t,
             ..best
         },
-        rounds,
-        &mut trials,
-        progress,
     )?;
 
     // 8. A narrow row-major B in place or packed, per number of rows (packed from
@@ -439,40 +417,30 @@ pub fn calibrate(
     grads.sort_by_key(|g| g.n > 4 * best.nr);
     let narrow = grads.iter().take_while(|g| g.n <= 4 * best.nr).count();
     if narrow > 0 {
-        let t = threshold(
-            tier,
+        best.narrow_b_in_place_rows = search.in_place_bound(
             "narrow_b_in_place_rows",
             &mut grads[..narrow],
             |g| g.m,
-            best.narrow_b_in_place_rows.saturating_add(1),
-            |t| Blocking {
-                narrow_b_in_place_rows: t.saturating_sub(1),
+            best.narrow_b_in_place_rows,
+            |max| Blocking {
+                narrow_b_in_place_rows: max,
                 ..best
             },
-            rounds,
-            &mut trials,
-            progress,
         )?;
-        best.narrow_b_in_place_rows = t.saturating_sub(1);
     }
 
     // 9. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
     let mut squares = square_set(opts.largest);
-    let t = threshold(
-        tier,
+    best.b_in_place_max = search.in_place_bound(
         "b_in_place_max",
         &mut squares,
         |p| p.k * p.n,
-        best.b_in_place_max.saturating_add(1),
-        |t| Blocking {
-            b_in_place_max: t.saturating_sub(1),
+        best.b_in_place_max,
+        |max| Blocking {
+            b_in_place_max: max,
             ..best
         },
-        rounds,
-        &mut trials,
-        progress,
     )?;
-    best.b_in_place_max = t.saturating_sub(1);
 
     // The choice against the defaults, on everything (`final_check.rs`).
     let checked = final_check::decide(
@@ -485,7 +453,7 @@ pub fn calibrate(
             squares,
         },
         opts.final_rounds.max(1),
-        progress,
+        search.progress,
     )?;
     Ok(TierTuning {
         blocking: checked.blocking,
@@ -493,7 +461,7 @@ pub fn calibrate(
         default_gflops: checked.default_gflops,
         tuned_gflops: checked.tuned_gflops,
         speedup: checked.speedup,
-        trials,
+        trials: search.trials,
     })
 }
 
