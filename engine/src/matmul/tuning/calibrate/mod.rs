@@ -35,7 +35,10 @@ use crate::matmul::blocking::Blocking;
 use crate::matmul::cache::Caches;
 use crate::matmul::kernel;
 use crate::simd::Tier;
-use products::{Product, Sets, Times, gflops, gradient_set, main_set, measure, median, square_set};
+use products::{
+    Product, Sets, Times, geomean_gflops, gflops, gradient_set, main_set, measure, median,
+    square_set,
+};
 
 /// How long to measure.
 #[derive(Debug, Clone, Copy)]
@@ -89,18 +92,12 @@ fn beats_incumbent(flops: &[f64], times: &Times, best: usize, changed: &[bool]) 
     if picked.is_empty() {
         return false;
     }
-    let mean_log = |secs: &[f64]| {
-        picked
-            .iter()
-            .map(|&p| (flops[p] / secs[p]).ln())
-            .sum::<f64>()
-            / picked.len() as f64
-    };
+    let rate = |secs: &[f64]| geomean_gflops(picked.iter().map(|&p| (flops[p], secs[p])));
     let ratio = median(
         times[best]
             .iter()
             .zip(&times[0])
-            .map(|(b, i)| (mean_log(b) - mean_log(i)).exp())
+            .map(|(b, i)| rate(b) / rate(i))
             .collect(),
     );
     ratio > 1.0 + MARGIN
@@ -114,15 +111,22 @@ const MARGIN: f64 = 0.01;
 /// over the products whose `keys` fall between the two (packed under one, in place
 /// under the other); `med[p]` = [in place, packed] seconds. None between: no.
 fn faster_by_margin(med: &[[f64; 2]], keys: &[usize], pick: usize, incumbent: usize) -> bool {
-    let total = |t: usize| -> f64 {
-        med.iter()
-            .zip(keys)
-            .filter(|&(_, &k)| (k >= pick) != (k >= incumbent))
-            .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
-            .sum()
-    };
-    let (p, i) = (total(pick), total(incumbent));
+    let between = |k: usize| (k >= pick) != (k >= incumbent);
+    let (p, i) = (
+        total_time(med, keys, pick, between),
+        total_time(med, keys, incumbent, between),
+    );
     i > 0.0 && p * (1.0 + MARGIN) < i
+}
+
+/// Seconds of the products whose key is `counted`, with the operand packed from key
+/// `t` up and read in place below; `med[p]` = [in place, packed] seconds.
+fn total_time(med: &[[f64; 2]], keys: &[usize], t: usize, counted: impl Fn(usize) -> bool) -> f64 {
+    med.iter()
+        .zip(keys)
+        .filter(|&(_, &k)| counted(k))
+        .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+        .sum()
 }
 
 /// What every stage of the search shares besides its candidates and products: the
@@ -193,13 +197,11 @@ impl Search<'_> {
             .iter()
             .map(|p| changes(p, &blocks[0], &blocks[best.0]))
             .collect();
-        Ok(
-            if best.0 != 0 && beats_incumbent(&flops, &times, best.0, &changed) {
-                best.0
-            } else {
-                0
-            },
-        )
+        Ok(if beats_incumbent(&flops, &times, best.0, &changed) {
+            best.0
+        } else {
+            0
+        })
     }
 
     /// A threshold between two ways of running a product: `with(t)` packs an operand of
@@ -246,12 +248,7 @@ impl Search<'_> {
         candidates.insert(0, 0);
         candidates.push(candidates.last().copied().unwrap_or(1) * 2);
         let flops: f64 = products.iter().map(Product::flops).sum();
-        let total = |t: usize| -> f64 {
-            med.iter()
-                .zip(&keys)
-                .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
-                .sum()
-        };
+        let total = |t: usize| total_time(&med, &keys, t, |_| true);
         let mut pick = (usize::MAX, f64::INFINITY);
         for &t in candidates.iter().rev() {
             let total = total(t);

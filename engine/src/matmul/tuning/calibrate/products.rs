@@ -172,12 +172,19 @@ pub(super) fn measure(
 
 /// Geometric mean of GFLOPS over products, for one round of one candidate.
 pub(super) fn gflops(products: &[Product], secs: &[f64]) -> f64 {
-    let logs: f64 = products
-        .iter()
-        .zip(secs)
-        .map(|(p, &s)| (p.flops() / s / 1e9).ln())
-        .sum();
-    (logs / products.len() as f64).exp()
+    geomean_gflops(
+        products
+            .iter()
+            .map(Product::flops)
+            .zip(secs.iter().copied()),
+    )
+}
+
+/// Geometric mean of GFLOPS over (flops, seconds) pairs.
+pub(super) fn geomean_gflops(runs: impl ExactSizeIterator<Item = (f64, f64)>) -> f64 {
+    let n = runs.len() as f64;
+    let logs: f64 = runs.map(|(f, s)| (f / s / 1e9).ln()).sum();
+    (logs / n).exp()
 }
 
 pub(super) fn median(mut v: Vec<f64>) -> f64 {
