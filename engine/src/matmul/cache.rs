@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// Where Linux describes the first CPU's caches (one `index*/` directory a level and type).
+const SYSFS_CACHE: &str = "/sys/devices/system/cpu/cpu0/cache";
+
 /// The per-core data-cache sizes the blocking needs, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caches {
@@ -30,10 +33,8 @@ impl Caches {
     /// This CPU's caches (read from sysfs on first use, then cached).
     pub fn detected() -> Caches {
         static CACHES: OnceLock<Caches> = OnceLock::new();
-        *CACHES.get_or_init(|| {
-            Caches::from_sysfs(Path::new("/sys/devices/system/cpu/cpu0/cache"))
-                .unwrap_or(Caches::FALLBACK)
-        })
+        *CACHES
+            .get_or_init(|| Caches::from_sysfs(Path::new(SYSFS_CACHE)).unwrap_or(Caches::FALLBACK))
     }
 
     /// Read L1d and L2 from a sysfs `cache` directory; `None` unless both are found.
@@ -55,7 +56,7 @@ impl Caches {
 /// `shared_cpu_list` names (read once); `None` where that is unreadable.
 pub fn llc_share() -> Option<usize> {
     static SHARE: OnceLock<Option<usize>> = OnceLock::new();
-    *SHARE.get_or_init(|| llc_share_from_sysfs(Path::new("/sys/devices/system/cpu/cpu0/cache")))
+    *SHARE.get_or_init(|| llc_share_from_sysfs(Path::new(SYSFS_CACHE)))
 }
 
 /// [`llc_share`] read from a sysfs `cache` directory: the data or unified cache of the
