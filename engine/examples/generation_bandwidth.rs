@@ -29,6 +29,10 @@
 //! scheduler tick or switch, so over a sub-millisecond batch it mostly reads 0.) Pin
 //! it to one CPU (`taskset -c 1`) and note the load.
 
+#[path = "shared/sched.rs"]
+mod sched;
+
+use sched::times_scheduled;
 use smallmind::nn::{Decoder, Gpt2, Gpt2Config};
 use std::hint::black_box;
 use std::time::Instant;
@@ -86,16 +90,6 @@ unsafe fn read_sum_avx512(x: &[f32]) -> f32 {
     }
     let total: f32 = acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum();
     total + chunks.remainder().iter().sum::<f32>()
-}
-
-/// How many times this thread has been scheduled onto a CPU (`None` off Linux).
-fn times_scheduled() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
 }
 
 /// Seconds `f` takes after an untimed `setup`, both taken again (up to 10 times) when

@@ -17,10 +17,11 @@
 //! scheduled onto a CPU, the third field of `/proc/thread-self/schedstat`, changed) is
 //! taken again, up to 10 times; the number of retakes is printed. (Not its on-CPU
 //! time, the first field: that is brought up to date only at a scheduler tick or a
-//! switch, so it retook about half of all 2 ms batches on an idle core.) With several threads that test reads
-//! nothing (the work runs on other threads) and is not made; instead each batch follows
-//! ≥ 10 ms of untimed calls of its own contender, so that it times back-to-back calls
-//! with that library's threads awake, as a caller that uses one library would see.
+//! switch, so it retook about half of all 2 ms batches on an idle core.) With several
+//! threads that test reads nothing (the work runs on other threads) and is not made;
+//! instead each batch follows ≥ 10 ms of untimed calls of its own contender, so that it
+//! times back-to-back calls with that library's threads awake, as a caller that uses one
+//! library would see.
 //!
 //! A shape is `n` (square) or `MxNxK`, optionally `:tn`-style transposes of A and B
 //! (`n` as stored, `t` transposed). `small` and `medium` stand for every product of
@@ -38,6 +39,8 @@
 //! printed first). Pin it to one CPU (`taskset -c 1`) and note the load.
 
 mod peak;
+#[path = "../shared/sched.rs"]
+mod sched;
 mod shapes;
 
 use smallmind::matmul::blocking::Blocking;
@@ -48,6 +51,7 @@ use smallmind::simd::Tier;
 use std::time::Instant;
 
 use peak::*;
+use sched::times_scheduled;
 use shapes::*;
 
 /// One contender of a round.
@@ -76,16 +80,6 @@ fn range(v: &[f64]) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))
         })
-}
-
-/// How many times this thread has been scheduled onto a CPU (`None` off Linux).
-fn times_scheduled() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
 }
 
 fn loadavg() -> String {
@@ -236,9 +230,9 @@ fn main() {
                 };
                 // With several threads the work runs on threads other than this one (gemm's
                 // caller sleeps while rayon's workers compute), so whether this thread was
-                // switched out says nothing about preemption: no retakes, and ≥ 10 ms of untimed calls
-                // first, so that the batch finds its own library's threads awake, not the
-                // other's still spinning. (Before, every gemm batch was retaken ten times,
+                // switched out says nothing about preemption: no retakes, and ≥ 10 ms of
+                // untimed calls first, so that the batch finds its own library's threads
+                // awake, not the other's still spinning. (Before, every gemm batch was retaken ten times,
                 // hence timed warm, and the engine's cold: 0.65–0.93× at 256³–1024³. With one
                 // untimed call, gemm ran at its one-thread speed in most rounds at 256³ and
                 // 512³: its rayon workers need a few milliseconds to be all awake again.)
