@@ -4,8 +4,9 @@
 //! themselves never spawn threads). `scripts/bench_peers_ops.py` runs this and
 //! NumPy on the same ops and prints the ratios.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use smallmind::Tier;
+use smallmind::kernels::attention::{self, AttnShape};
 use smallmind::kernels::broadcast;
 use smallmind::kernels::elementwise::{self, BinOp};
 use smallmind::kernels::{gelu, softmax};
@@ -105,5 +106,72 @@ fn elementwise_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, gelu_benches, softmax_benches, elementwise_benches);
+/// Causal self-attention at the two training shapes, forward then backward, as a
+/// training step runs them: with the caches first flushed by writing 64 MiB, since
+/// in a step a layer's Q, K, V and the saved probabilities come from L3 or DRAM.
+/// SIMD tiers only (the scalar body is the specification, ~20× slower).
+fn attention_benches(c: &mut Criterion) {
+    let mut flush = vec![0u8; 64 << 20];
+    for (model, (batch, seq, channels, heads)) in
+        [("small", (32, 64, 128, 4)), ("medium", (8, 256, 256, 8))]
+    {
+        let s = AttnShape {
+            batch,
+            seq,
+            channels,
+            heads,
+        };
+        let qkv = randn(batch * seq * 3 * channels, 7);
+        let dout = randn(batch * seq * channels, 8);
+        let mut att = vec![0.0f32; batch * heads * seq * seq];
+        let mut out = vec![0.0f32; batch * seq * channels];
+        let mut dqkv = vec![0.0f32; qkv.len()];
+        let mut scratch = vec![0.0f32; s.scratch_len()];
+        let mut g = c.benchmark_group("attention_step");
+        g.sample_size(20);
+        for tier in Tier::available().into_iter().filter(|&t| t != Tier::Scalar) {
+            g.bench_function(BenchmarkId::new(tier.as_str(), model), |b| {
+                b.iter_batched(
+                    || {
+                        flush
+                            .iter_mut()
+                            .step_by(64)
+                            .for_each(|x| *x = x.wrapping_add(1))
+                    },
+                    |()| {
+                        attention::causal_attention_for_backward_with(
+                            tier,
+                            &qkv,
+                            &mut att,
+                            &mut out,
+                            s,
+                            &mut scratch,
+                        )
+                        .unwrap();
+                        attention::causal_attention_backward_overwrite_with(
+                            tier,
+                            &dout,
+                            &qkv,
+                            &att,
+                            &mut dqkv,
+                            s,
+                            &mut scratch,
+                        )
+                        .unwrap();
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    gelu_benches,
+    softmax_benches,
+    elementwise_benches,
+    attention_benches
+);
 criterion_main!(benches);

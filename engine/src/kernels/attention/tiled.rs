@@ -272,6 +272,38 @@ pub(super) unsafe fn causal_softmax_row<S: SimdF32>(
     }
 }
 
+/// The head after (bi, hd), if any, as (batch, head).
+#[inline(always)]
+fn next_head(bi: usize, hd: usize, s: AttnShape) -> Option<(usize, usize)> {
+    if hd + 1 < s.heads {
+        Some((bi, hd + 1))
+    } else {
+        (bi + 1 < s.batch).then_some((bi + 1, 0))
+    }
+}
+
+/// Ask for `rows` rows of `len` floats at stride `stride` from `base` into L2: a
+/// later head's operands, a share of them at each row block of the head before.
+/// A head reads D of every row's 3C floats, a pattern no hardware prefetcher
+/// follows, and at the training shapes the rows come from L3 or DRAM. (Into L1
+/// instead, the requests evicted the head's own operands: no gain.)
+#[inline(always)]
+fn prefetch_rows(base: *const f32, stride: usize, rows: std::ops::Range<usize>, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for r in rows {
+        let p = base.wrapping_add(r * stride);
+        for line in 0..len.div_ceil(16) {
+            // SAFETY: a prefetch is a hint: it never faults, whatever the address.
+            unsafe {
+                use core::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+                _mm_prefetch::<_MM_HINT_T1>(p.wrapping_add(16 * line).cast::<i8>())
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (base, stride, rows, len);
+}
+
 /// dst (D, T) = the D columns at `src` of T rows of stride `ss`, transposed.
 ///
 /// # Safety
@@ -348,9 +380,23 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                 let a = att.as_mut_ptr().add((bi * h + hd) * t * t);
                 transpose_into(k, 3 * c, t, d, kt);
                 copy_rows::<S>(v, 3 * c, t, d, vc);
+                let next = next_head(bi, hd, s);
                 for t0 in (0..t).step_by(R) {
                     let rows = R.min(t - t0);
                     let cols = t0 + rows;
+                    if let Some((nb, nh)) = next {
+                        // rows t0.. of the next head's Q, K, V and output
+                        let nq = qkv.as_ptr().add(nb * t * 3 * c + nh * d);
+                        for part in 0..3 {
+                            prefetch_rows(nq.add(part * c), 3 * c, t0..t0 + rows, d);
+                        }
+                        prefetch_rows(
+                            out.as_mut_ptr().add(nb * t * c + nh * d),
+                            c,
+                            t0..t0 + rows,
+                            d,
+                        );
+                    }
                     // S (rows, padded cols) = Q_blk Kᵀ / √D; the padding past a row's
                     // causal end is computed and then zeroed by the softmax
                     let x = (q.add(t0 * 3 * c), 3 * c, rows);
@@ -425,8 +471,23 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                 // diagonal up to padded(i + 1) in row i. Nothing reads further: dQ reads
                 // row i of block b0 up to column b0 + R − 1, dK reads column b0 + r of
                 // rows c ≥ b0, and padded(c + 1) ≥ b0 + R because R divides b0 and LANES.
+                let next = next_head(bi, hd, s);
                 for t0 in (0..t).step_by(R) {
                     let rows = R.min(t - t0);
+                    if let Some((nb, nh)) = next {
+                        // rows t0.. of the next head's Q, K, V, dQ, dK, dV and dO, and
+                        // its probability rows up to their causal ends
+                        let at = nb * t * 3 * c + nh * d;
+                        let (q, dq) = (qkv.as_ptr().add(at), dqkv.as_mut_ptr().add(at));
+                        for part in 0..3 {
+                            prefetch_rows(q.add(part * c), 3 * c, t0..t0 + rows, d);
+                            prefetch_rows(dq.add(part * c), 3 * c, t0..t0 + rows, d);
+                        }
+                        let go = dout.as_ptr().add(nb * t * c + nh * d);
+                        prefetch_rows(go, c, t0..t0 + rows, d);
+                        let np = att.as_ptr().add((nb * h + nh) * t * t);
+                        prefetch_rows(np, t, t0..t0 + rows, t0 + rows);
+                    }
                     let x = (gc.add(t0 * d).cast_const(), d, rows);
                     let pc = padded::<S>(t0 + rows, t);
                     rows_times_t::<S, R>(x, (vt, t, d), pc, 1.0, (ds.add(t0 * t), t));
