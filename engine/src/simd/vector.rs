@@ -92,6 +92,11 @@ pub trait SimdF32: Copy {
 
     /// Sum of the lanes.
     unsafe fn hsum(v: Self::V) -> f32;
+    /// Sums of adjacent lane pairs of `a` then of `b`: lane i < LANES/2 is
+    /// a[2i] + a[2i+1], lane LANES/2 + i is b[2i] + b[2i+1]. Applied log₂ LANES
+    /// times over LANES vectors ([`lane_sums`]) it yields all their lane sums
+    /// in one vector, for a fraction of LANES [`SimdF32::hsum`]s.
+    unsafe fn pair_sums(a: Self::V, b: Self::V) -> Self::V;
     /// Max of the lanes (NaN lanes are treated as by [`SimdF32::max`]).
     unsafe fn hmax(v: Self::V) -> f32;
 }
@@ -233,6 +238,15 @@ impl SimdF32 for Avx2 {
             let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
             let s = _mm_add_ss(s, _mm_movehdup_ps(s));
             _mm_cvtss_f32(s)
+        }
+    }
+    #[inline(always)]
+    unsafe fn pair_sums(a: __m256, b: __m256) -> __m256 {
+        unsafe {
+            // hadd works within 128-bit halves: [a01 a23 b01 b23 | a45 a67 b45 b67];
+            // swapping the middle 64-bit quarters puts a's four sums first.
+            let h = _mm256_castps_pd(_mm256_hadd_ps(a, b));
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(h))
         }
     }
     #[inline(always)]
@@ -388,12 +402,47 @@ impl SimdF32 for Avx512 {
         }
     }
     #[inline(always)]
+    unsafe fn pair_sums(a: __m512, b: __m512) -> __m512 {
+        unsafe {
+            // even and odd lanes of the 32-lane concatenation a ++ b
+            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            _mm512_add_ps(
+                _mm512_permutex2var_ps(a, even, b),
+                _mm512_permutex2var_ps(a, odd, b),
+            )
+        }
+    }
+    #[inline(always)]
     unsafe fn hmax(v: __m512) -> f32 {
         unsafe {
             let lo = _mm512_castps512_ps256(v);
             let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
             Avx2::hmax(_mm256_max_ps(lo, hi))
         }
+    }
+}
+
+/// The most lanes of any tier: the size of a [`lane_sums`] block.
+pub(crate) const MAX_LANES: usize = 16;
+
+/// Lane u of the result = the sum of the lanes of `v[u]`, for u < LANES (entries
+/// of `v` past LANES are ignored; `v` is clobbered). Pairwise, so the sums
+/// differ from [`SimdF32::hsum`]'s in rounding only.
+///
+/// # Safety
+/// The CPU supports `S`'s tier.
+#[inline(always)]
+pub(crate) unsafe fn lane_sums<S: SimdF32>(v: &mut [S::V; MAX_LANES]) -> S::V {
+    unsafe {
+        let mut m = S::LANES;
+        while m > 1 {
+            for i in 0..m / 2 {
+                v[i] = S::pair_sums(v[2 * i], v[2 * i + 1]);
+            }
+            m /= 2;
+        }
+        v[0]
     }
 }
 
@@ -424,5 +473,56 @@ pub(crate) unsafe fn store_n<S: SimdF32>(p: *mut f32, n: usize, v: S::V) {
         } else {
             S::store_masked(p, S::first(n), v)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::{for_each_available_tier, simd_kernel};
+
+    /// out[u] = Σ_i v[u·LANES + i] for u < LANES, the LANES of the tier.
+    fn lane_sums_scalar(v: &[f32], out: &mut [f32]) {
+        let l = out.len().min(v.len());
+        for (u, o) in out.iter_mut().enumerate() {
+            *o = v[u * l..(u + 1) * l].iter().sum();
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn lane_sums_simd<S: SimdF32>(v: &[f32], out: &mut [f32]) {
+        let l = S::LANES;
+        unsafe {
+            let mut a = [S::splat(0.0); MAX_LANES];
+            for (u, a) in a.iter_mut().enumerate().take(l) {
+                *a = S::load(v.as_ptr().add(u * l));
+            }
+            S::store(out.as_mut_ptr(), lane_sums::<S>(&mut a));
+        }
+    }
+
+    simd_kernel! {
+        fn sums(v: &[f32], out: &mut [f32]);
+        scalar = lane_sums_scalar;
+        simd = lane_sums_simd;
+    }
+
+    #[test]
+    fn lane_sums_put_each_vectors_sum_in_its_lane() {
+        for_each_available_tier(|tier| {
+            let l = match tier {
+                crate::simd::Tier::Avx512 => 16,
+                crate::simd::Tier::Avx2 => 8,
+                crate::simd::Tier::Scalar => return,
+            };
+            // Integers: every order of summation gives the exact sum.
+            let v: Vec<f32> = (0..l * l).map(|i| ((i * 37) % 101) as f32).collect();
+            let mut out = vec![f32::NAN; l];
+            sums(tier, &v, &mut out);
+            for (u, &got) in out.iter().enumerate() {
+                let want: f32 = v[u * l..(u + 1) * l].iter().sum();
+                assert_eq!(got, want, "{tier} lane {u}");
+            }
+        });
     }
 }

@@ -5,15 +5,17 @@
 //! positions) rather than through the training kernel's tiles. Keys and values lie
 //! alike (H, P, D), so a token's keys are written in one contiguous run per head
 //! (transposed keys (H, D, P) put them on D lines P floats apart, a power of two
-//! that fell into a few L1 sets); a chain of FMAs is split over four
-//! accumulators, and the heads go through each phase together.
+//! that fell into a few L1 sets); a vector of scores is reduced from one vector
+//! of products per position at once (`lane_sums`, not one horizontal sum each),
+//! the weighted sum's FMA chain is split over four accumulators, and the heads
+//! go through each phase together.
 // q: (H·D); k, v: keys and values (H, P, D); scores: (H, n); out: (H·D); n ≤ P
 
 use super::whole_rows;
 use crate::error::{Error, Result};
 use crate::kernels::softmax::softmax_row_in_place;
 use crate::profile::{Op, scope};
-use crate::simd::vector::{SimdF32, load_n, store_n};
+use crate::simd::vector::{MAX_LANES, SimdF32, lane_sums, load_n, store_n};
 use crate::simd::{self, Tier, simd_kernel};
 
 /// One query row over a KV cache: for each head h,
@@ -163,11 +165,12 @@ unsafe fn attend_simd<S: SimdF32>(
         for h in 0..heads {
             let (qh, kh) = (q.as_ptr().add(h * d), k.as_ptr().add(h * positions * d));
             let sh = sp.add(h * n);
-            // s[t] = ⟨q, k_t⟩ for SPLIT positions at a time (independent sums).
+            // s[t..t + LANES] = ⟨q, k_t⟩ · scale: one vector of lane-wise products
+            // per position, all reduced together (lane_sums), not one hsum each.
             let mut t = 0;
             while t < n {
-                let m = (n - t).min(SPLIT);
-                let mut a = [S::splat(0.0); SPLIT];
+                let m = (n - t).min(l);
+                let mut a = [S::splat(0.0); MAX_LANES];
                 let mut e = 0;
                 while e < d {
                     let qv = load_n::<S>(qh.add(e), d - e);
@@ -177,9 +180,8 @@ unsafe fn attend_simd<S: SimdF32>(
                     }
                     e += l;
                 }
-                for (u, &a) in a.iter().enumerate().take(m) {
-                    *sh.add(t + u) = S::hsum(a) * scale;
-                }
+                let sums = lane_sums::<S>(&mut a);
+                store_n::<S>(sh.add(t), m, S::mul(sums, S::splat(scale)));
                 t += m;
             }
         }
@@ -193,23 +195,35 @@ unsafe fn attend_simd<S: SimdF32>(
                 out.as_mut_ptr().add(h * d),
             );
             let sh = sp.add(h * n);
+            // Channels two vectors at a time, so a score is broadcast once per two
+            // FMAs (once for all of a head at D = 32 on AVX-512).
             let mut e = 0;
             while e < d {
-                let mut a = [S::splat(0.0); SPLIT];
+                let w = (d - e).min(2 * l);
+                let mut a = [[S::splat(0.0); 2]; SPLIT];
                 let mut t = 0;
                 while t + SPLIT <= n {
                     for (u, a) in a.iter_mut().enumerate() {
-                        let x = load_n::<S>(vh.add((t + u) * d + e), d - e);
-                        *a = S::fma(S::splat(*sh.add(t + u)), x, *a);
+                        let (sv, row) = (S::splat(*sh.add(t + u)), vh.add((t + u) * d + e));
+                        a[0] = S::fma(sv, load_n::<S>(row, w), a[0]);
+                        if w > l {
+                            a[1] = S::fma(sv, load_n::<S>(row.add(l), w - l), a[1]);
+                        }
                     }
                     t += SPLIT;
                 }
                 for t in t..n {
-                    let x = load_n::<S>(vh.add(t * d + e), d - e);
-                    a[0] = S::fma(S::splat(*sh.add(t)), x, a[0]);
+                    let (sv, row) = (S::splat(*sh.add(t)), vh.add(t * d + e));
+                    a[0][0] = S::fma(sv, load_n::<S>(row, w), a[0][0]);
+                    if w > l {
+                        a[0][1] = S::fma(sv, load_n::<S>(row.add(l), w - l), a[0][1]);
+                    }
                 }
-                store_n::<S>(oh.add(e), d - e, total::<S>(a));
-                e += l;
+                store_n::<S>(oh.add(e), w, total::<S>(a.map(|a| a[0])));
+                if w > l {
+                    store_n::<S>(oh.add(e + l), w - l, total::<S>(a.map(|a| a[1])));
+                }
+                e += 2 * l;
             }
         }
     }
