@@ -44,10 +44,10 @@ impl AttnShape {
         self.channels / self.heads
     }
 
-    /// Floats of scratch space the kernels need: one head's operands copied
-    /// contiguous (four (T, D) blocks, one of them transposed) and one T×T block.
+    /// Floats of scratch space the kernels need: one head's keys or values
+    /// transposed (D, T) and one T×T block.
     pub fn scratch_len(&self) -> usize {
-        4 * self.head_dim() * self.seq + self.seq * self.seq
+        self.head_dim() * self.seq + self.seq * self.seq
     }
 
     fn check(&self, op: &'static str, lens: &[(usize, usize)], scratch: usize) -> Result<()> {

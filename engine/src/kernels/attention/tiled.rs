@@ -171,28 +171,6 @@ pub(super) unsafe fn softmax_backward_row<S: SimdF32>(
     }
 }
 
-/// dst (T, D) = the D columns at `src` of T rows of stride `ss`, contiguous.
-/// Vector moves, not a `memcpy` call per row of D = 32 floats.
-#[inline(always)]
-pub(super) unsafe fn copy_rows<S: SimdF32>(
-    src: *const f32,
-    ss: usize,
-    t: usize,
-    d: usize,
-    dst: *mut f32,
-) {
-    unsafe {
-        for j in 0..t {
-            let (s, o) = (src.add(j * ss), dst.add(j * d));
-            let mut k = 0;
-            while k < d {
-                store_n::<S>(o.add(k), d - k, load_n::<S>(s.add(k), d - k));
-                k += S::LANES;
-            }
-        }
-    }
-}
-
 /// row[from..to] = 0 by vector stores (no `memset` call for a short run).
 #[inline(always)]
 pub(super) unsafe fn zero_run<S: SimdF32>(row: *mut f32, from: usize, to: usize) {
@@ -365,12 +343,12 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
 ) {
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
-    // One head's operands are copied contiguous first: K transposed (D, T) for the
-    // scores, V (T, D) for the weighted sum, so the inner loops stream from L1.
-    let (kt, rest) = scratch.split_at_mut(d * t);
-    let (kt, vc) = (kt.as_mut_ptr(), rest.as_mut_ptr());
+    // K is transposed (D, T) into scratch for the scores; V is read in place (its
+    // rows prefetched into L2 during the head before: a contiguous copy cost more
+    // than it saved, 1.09–1.12× slower at the small training shape).
+    let kt = scratch.as_mut_ptr();
     // SAFETY: every offset below stays inside the buffers whose lengths were checked
-    // (rows < T, columns < T or < D, heads < H); kt and vc are (D, T), (T, D) in scratch.
+    // (rows < T, columns < T or < D, heads < H); kt is (D, T) in scratch.
     unsafe {
         for bi in 0..s.batch {
             for hd in 0..h {
@@ -379,7 +357,6 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                 let o = out.as_mut_ptr().add(bi * t * c + hd * d);
                 let a = att.as_mut_ptr().add((bi * h + hd) * t * t);
                 transpose_into(k, 3 * c, t, d, kt);
-                copy_rows::<S>(v, 3 * c, t, d, vc);
                 let next = next_head(bi, hd, s);
                 for t0 in (0..t).step_by(R) {
                     let rows = R.min(t - t0);
@@ -408,7 +385,7 @@ pub(super) unsafe fn forward_tiled<S: SimdF32, const R: usize>(
                     // O_blk (rows, D) = P_blk (rows, cols) V (cols, D)
                     let w = (a.add(t0 * t).cast_const(), t, 1, rows);
                     let dst = (o.add(t0 * c), c, false);
-                    weighted_rows::<S, R>(w, (0, cols), (vc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (0, cols), (v, 3 * c, d), 1.0, dst);
                 }
             }
         }
@@ -448,10 +425,10 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
     debug_assert!(S::LANES.is_multiple_of(R));
     let (t, c, h, d) = (s.seq, s.channels, s.heads, s.head_dim());
     let scale = 1.0 / (d as f32).sqrt();
-    // vt (D, T) = Vᵀ; qc, kc, gc (T, D) = Q, K, dO contiguous; ds (T, T)
+    // vt (D, T) = Vᵀ and ds (T, T) in scratch; Q, K and dO are read in place, as V in
+    // the forward (contiguous copies made the small shape's backward 1.13–1.15× slower).
     let sp = scratch.as_mut_ptr();
-    let n = d * t;
-    // SAFETY: as in forward_simd; the five blocks lie inside scratch (scratch_len).
+    // SAFETY: as in forward_simd; both blocks lie inside scratch (scratch_len).
     unsafe {
         for bi in 0..s.batch {
             for hd in 0..h {
@@ -461,12 +438,8 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                 let (dk, dv) = (dq.add(c), dq.add(2 * c));
                 let go = dout.as_ptr().add(bi * t * c + hd * d);
                 let p = att.as_ptr().add((bi * h + hd) * t * t);
-                let (vt, qc, kc, gc, ds) =
-                    (sp, sp.add(n), sp.add(2 * n), sp.add(3 * n), sp.add(4 * n));
+                let (vt, ds) = (sp, sp.add(d * t));
                 transpose_into(v, 3 * c, t, d, vt);
-                copy_rows::<S>(q, 3 * c, t, d, qc);
-                copy_rows::<S>(k, 3 * c, t, d, kc);
-                copy_rows::<S>(go, c, t, d, gc);
                 // dS (T, T) = softmax_backward(P, dO Vᵀ) / √D, exact zeros above the
                 // diagonal up to padded(i + 1) in row i. Nothing reads further: dQ reads
                 // row i of block b0 up to column b0 + R − 1, dK reads column b0 + r of
@@ -488,7 +461,7 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                         let np = att.as_ptr().add((nb * h + nh) * t * t);
                         prefetch_rows(np, t, t0..t0 + rows, t0 + rows);
                     }
-                    let x = (gc.add(t0 * d).cast_const(), d, rows);
+                    let x = (go.add(t0 * c), c, rows);
                     let pc = padded::<S>(t0 + rows, t);
                     rows_times_t::<S, R>(x, (vt, t, d), pc, 1.0, (ds.add(t0 * t), t));
                     for r in 0..rows {
@@ -503,15 +476,15 @@ pub(super) unsafe fn backward_tiled<S: SimdF32, const R: usize>(
                     // dQ_blk += dS_blk (rows, ≤ b0+rows) K
                     let w = (ds.add(b0 * t).cast_const(), t, 1, rows);
                     let dst = (dq.add(b0 * 3 * c), 3 * c, add);
-                    weighted_rows::<S, R>(w, (0, b0 + rows), (kc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (0, b0 + rows), (k, 3 * c, d), 1.0, dst);
                     // dK_blk += dSᵀ_blk Q over the rows t ≥ b0 that see these keys
                     let w = (ds.add(b0).cast_const(), 1, t, rows);
                     let dst = (dk.add(b0 * 3 * c), 3 * c, add);
-                    weighted_rows::<S, R>(w, (b0, t), (qc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (b0, t), (q, 3 * c, d), 1.0, dst);
                     // dV_blk += Pᵀ_blk dO
                     let w = (p.add(b0), 1, t, rows);
                     let dst = (dv.add(b0 * 3 * c), 3 * c, add);
-                    weighted_rows::<S, R>(w, (b0, t), (gc, d, d), 1.0, dst);
+                    weighted_rows::<S, R>(w, (b0, t), (go, c, d), 1.0, dst);
                 }
             }
         }
