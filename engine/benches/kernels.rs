@@ -167,8 +167,40 @@ fn attention_benches(c: &mut Criterion) {
     }
 }
 
+/// One query over a KV cache at the decoder's shapes (small: 4 heads of 32, context
+/// 64; medium: 8 heads, context 512), 24 cached positions, every tier; warm caches.
+fn attend_cached_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("attend_cached");
+    for (model, heads, positions) in [("small", 4, 64), ("medium", 8, 512)] {
+        let (n, ch) = (24, heads * 32);
+        let q = randn(ch, 9);
+        let (k, v) = (randn(ch * positions, 10), randn(ch * positions, 11));
+        let (mut scores, mut out) = (vec![0.0f32; heads * n], vec![0.0f32; ch]);
+        for tier in Tier::available() {
+            g.bench_function(BenchmarkId::new(tier.as_str(), model), |b| {
+                b.iter(|| {
+                    attention::attend_cached_with(
+                        tier,
+                        black_box(&q),
+                        &k,
+                        &v,
+                        heads,
+                        positions,
+                        n,
+                        &mut scores,
+                        &mut out,
+                    )
+                    .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    attend_cached_benches,
     gelu_benches,
     softmax_benches,
     elementwise_benches,
