@@ -138,16 +138,20 @@ unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32], sweep
                 wp.add((p + 2) * n),
                 wp.add((p + 3) * n),
             );
+            let (xs, rs) = ([x0, x1, x2, x3], [r0, r1, r2, r3]);
             let mut j = 0;
-            while j + l <= n {
-                // This step reads 4·LANES floats of the block that starts at p·N.
+            // Two vectors a step: half the prefetch bookkeeping per weight (medium's
+            // token read its weights 4–7 % faster, six alternated runs).
+            while j + 2 * l <= n {
+                // This step reads 8·LANES floats of the block that starts at p·N.
+                sweep.ahead(w, p * n + 4 * j, 8 * l);
+                four_rows_at::<S>(xs, rs, yp, j);
+                four_rows_at::<S>(xs, rs, yp, j + l);
+                j += 2 * l;
+            }
+            if j + l <= n {
                 sweep.ahead(w, p * n + 4 * j, 4 * l);
-                let mut acc = S::load(yp.add(j));
-                acc = S::fma(x0, S::load(r0.add(j)), acc);
-                acc = S::fma(x1, S::load(r1.add(j)), acc);
-                acc = S::fma(x2, S::load(r2.add(j)), acc);
-                acc = S::fma(x3, S::load(r3.add(j)), acc);
-                S::store(yp.add(j), acc);
+                four_rows_at::<S>(xs, rs, yp, j);
                 j += l;
             }
             for jj in j..n {
@@ -171,6 +175,23 @@ unsafe fn accumulate_simd<S: SimdF32>(x: &[f32], w: &[f32], y: &mut [f32], sweep
             }
             p += 1;
         }
+    }
+}
+
+/// y[j..j + LANES] += Σ_i xs[i] · rs[i][j..j + LANES]: one vector of y through a
+/// four-row block.
+///
+/// # Safety
+/// LANES floats readable at every `rs[i] + j` and writable at `y + j`; the CPU
+/// supports `S`'s tier.
+#[inline(always)]
+unsafe fn four_rows_at<S: SimdF32>(xs: [S::V; 4], rs: [*const f32; 4], y: *mut f32, j: usize) {
+    unsafe {
+        let mut acc = S::load(y.add(j));
+        for (&x, &r) in xs.iter().zip(&rs) {
+            acc = S::fma(x, S::load(r.add(j)), acc);
+        }
+        S::store(y.add(j), acc);
     }
 }
 
