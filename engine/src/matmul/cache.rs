@@ -104,7 +104,7 @@ fn data_caches(dir: &Path) -> Option<Vec<SysfsCache>> {
 }
 
 /// The number of CPUs in a sysfs CPU list such as `0-1` or `0,2-5,8`.
-pub fn cpu_count(list: &str) -> Option<usize> {
+fn cpu_count(list: &str) -> Option<usize> {
     let mut n = 0usize;
     for part in list.trim().split(',') {
         let (lo, hi) = match part.split_once('-') {

@@ -103,6 +103,14 @@ fn beats_incumbent(flops: &[f64], times: &Times, best: usize, changed: &[bool]) 
     ratio > 1.0 + MARGIN
 }
 
+/// The depths stages 2 and 5 try after the incumbent's.
+const DEPTHS: [usize; 6] = [128, 192, 256, 320, 384, 512];
+
+/// The incumbent `first`, then `rest`: a stage's candidate values.
+fn then_each(first: usize, rest: &[usize]) -> Vec<usize> {
+    std::iter::once(first).chain(rest.iter().copied()).collect()
+}
+
 /// How much better (1 %) a candidate must score than the incumbent to replace it:
 /// near-equal candidates otherwise trade places from run to run on a shared machine.
 const MARGIN: f64 = 0.01;
@@ -356,9 +364,7 @@ pub fn calibrate(
     let mut best = tiles[i].1;
 
     // 2. The depth, MC and NC following it by the cache rules.
-    let kcs = candidates(vec![best.kc, 128, 192, 256, 320, 384, 512], |kc| {
-        best.with_kc(kc, caches)
-    });
+    let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| best.with_kc(kc, caches));
     let i = search.stage("kc", &kcs, &any_product, &mut main)?;
     best = kcs[i].1;
 
@@ -382,16 +388,13 @@ pub fn calibrate(
     // 5. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
     // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
     // reads A in place) can win with the blocks stages 3 and 4 chose.
-    let kcs = candidates(vec![best.kc, 128, 192, 256, 320, 384, 512], |kc| Blocking {
-        kc,
-        ..best
-    });
+    let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| Blocking { kc, ..best });
     let i = search.stage("kc_kept", &kcs, &any_product, &mut main)?;
     best = kcs[i].1;
 
     // 6. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
-    let kcs = candidates(vec![best.kc_tn, 64, 128, 256, 512, 1024], |kc_tn| {
+    let kcs = candidates(then_each(best.kc_tn, &[64, 128, 256, 512, 1024]), |kc_tn| {
         Blocking { kc_tn, ..best }
     });
     let i = search.stage("kc_tn", &kcs, &any_product, &mut grads)?;
