@@ -16,7 +16,9 @@
 //!   product, while a large B read in place streams strided rows once per row panel;
 //! - `narrow_b_in_place_rows`: a narrow row-major B (n ≤ 4·NR, rows under 4 KiB apart)
 //!   of any size is read in place for products of at most this many rows: the narrow
-//!   weight gradients Xᵀ·dY, whose copy of all of dY serves only m/MR row panels.
+//!   weight gradients Xᵀ·dY, whose copy of all of dY serves only m/MR row panels;
+//! - `gemv_far_above`: not the sgemm's but the decoder's (`nn/gemv.rs`): from how many
+//!   bytes of weights a decoding step streams its gemvs also prefetch far ahead into L2.
 //!
 //! **Where they come from.** [`Blocking::for_caches`] derives every field from this
 //! CPU's caches (`cache.rs`) and the tier's default tile: MR·KC·4 ≤ L1d/4 (KC a
@@ -73,6 +75,11 @@ pub struct Blocking {
     /// before it existed: [`NARROW_B_IN_PLACE_ROWS`].
     #[serde(default = "narrow_b_in_place_rows_default")]
     pub narrow_b_in_place_rows: usize,
+    /// A decoding step that streams more than this many bytes of weights prefetches
+    /// them far ahead into L2 as well (`nn/gemv.rs`). `None` (the defaults, and files
+    /// written before it existed): half this CPU's share of the last-level cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemv_far_above: Option<usize>,
 }
 
 /// The default of [`Blocking::narrow_b_in_place_rows`]: 64, the bound up to which any
@@ -100,7 +107,11 @@ impl std::fmt::Display for Blocking {
             self.kc_tn,
             self.b_in_place_max,
             self.narrow_b_in_place_rows
-        )
+        )?;
+        match self.gemv_far_above {
+            Some(bytes) => write!(f, " gemv_far_above {bytes}"),
+            None => write!(f, " gemv_far_above llc/2"),
+        }
     }
 }
 
@@ -136,6 +147,7 @@ impl Blocking {
             // B within half of L1d, where it stays across every row panel.
             b_in_place_max: c.l1d / 2 / 4,
             narrow_b_in_place_rows: NARROW_B_IN_PLACE_ROWS,
+            gemv_far_above: None,
         }
         .with_kc(kc, c)
     }

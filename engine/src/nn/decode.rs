@@ -69,8 +69,15 @@ impl Decoder {
             act: pool::rent(CHUNK * 4 * e),
             logits: pool::rent(c.vocab_size),
             stat: pool::rent(2 * CHUNK),
-            far: 4 * streamed_floats(c) > far_above(),
+            far: streamed_bytes(c) > far_above(),
         }
+    }
+
+    /// This decoder with the far prefetch on or off whatever its model's size: how the
+    /// calibration measures `Blocking::gemv_far_above`.
+    pub(crate) fn with_far(mut self, far: bool) -> Decoder {
+        self.far = far;
+        self
     }
 
     /// Forget the sequence (keep the buffers).
@@ -261,6 +268,11 @@ fn linear(
     } else {
         linear_forward(x, w, false, Some(bias), out, rows, k, n)
     }
+}
+
+/// Bytes of the matrices a decoding step of `c` streams, which decide its far prefetch.
+pub(crate) fn streamed_bytes(c: &super::Gpt2Config) -> usize {
+    4 * streamed_floats(c)
 }
 
 /// Floats of the matrices a decoding step streams: per layer C·3C + C·C + C·4C +

@@ -27,19 +27,25 @@ const AHEAD: usize = 2048;
 /// How far ahead the far prefetch into L2 reaches, in floats (24 KiB).
 const FAR: usize = 6144;
 
-/// Weight bytes a step streams above which [`Sweep::far`] is worth it: half of this
-/// CPU's share of the last-level cache (a stream stays in a shared cache only while
-/// well under its share: other cores, other tenants of the host and the KV cache take
-/// the rest), [`FAR_ABOVE_FALLBACK`] where the cache cannot be read. Measured on Zen 4
-/// (32 MiB L3 over 2 CPUs, so 8 MiB; docs/PERFORMANCE.md): the far prefetch made
-/// 12.5 MB of medium's matrices read 11 % faster, and 1.6–6.3 MB sets of either
-/// model's shapes 8–16 % slower (from L3, a prefetch into L2 cost more than it hid).
+/// Weight bytes a step streams above which [`Sweep::far`] is worth it on this CPU:
+/// measured by the calibration (`Blocking::gemv_far_above`, `sgemm_tune`), else half
+/// this CPU's share of the last-level cache ([`far_above_for`]). Which sets gain
+/// depends on the CPU, not only on the cache's size: with the same 32 MiB L3 over
+/// 2 CPUs, on Zen 4 the far prefetch made 12.5 MB of medium's matrices read 11 %
+/// faster and 1.6–6.3 MB sets 8–16 % slower, while on Zen 5 it made sets of 6.6–19 MB
+/// 4–20 % slower and 25–63 MB 4–15 % faster (docs/PERFORMANCE.md).
 pub(crate) fn far_above() -> usize {
-    far_above_for(crate::matmul::cache::llc_share())
+    let tier = crate::simd::active();
+    crate::matmul::tuning::tuned(tier)
+        .blocking
+        .gemv_far_above
+        .unwrap_or_else(|| far_above_for(crate::matmul::cache::llc_share()))
 }
 
-/// [`far_above`] for a last-level share of `share` bytes.
-fn far_above_for(share: Option<usize>) -> usize {
+/// [`far_above`] without a calibration, for a last-level share of `share` bytes: a
+/// stream stays in a shared cache only while well under its share (other cores, other
+/// tenants of the host and the KV cache take the rest).
+pub(crate) fn far_above_for(share: Option<usize>) -> usize {
     share.map_or(FAR_ABOVE_FALLBACK, |s| s / 2)
 }
 

@@ -4,8 +4,8 @@
 
 pub(crate) mod checkpoint;
 mod config;
-mod decode;
-mod gemv;
+pub(crate) mod decode;
+pub(crate) mod gemv;
 mod gpt2;
 mod mlp;
 mod sample;

@@ -16,7 +16,9 @@
 //!    the whole set;
 //! 8. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
 //!    place against packed, per number of rows m;
-//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed;
+//! 10. `gemv_far_above`: not a product's but the decoder's: sets of matrices ¼–3× the
+//!     last-level share swept with and without the far prefetch (`sweep.rs`).
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
 //! to the first candidate's (the incumbent: what is in force so far) in the same round,
@@ -29,6 +31,7 @@
 
 mod final_check;
 mod products;
+mod sweep;
 
 use super::file::{TierTuning, Trial, TuningError};
 use crate::matmul::blocking::Blocking;
@@ -455,8 +458,31 @@ pub fn calibrate(
         opts.final_rounds.max(1),
         search.progress,
     )?;
+    // 10. The decoder's far prefetch: no product depends on it, so after the check.
+    let sets = sweep::measure_sets(search.rounds, opts.largest)?;
+    for s in &sets {
+        search.record(
+            "gemv_far_above",
+            &format!("{} near", s.bytes),
+            s.near_gflops,
+            false,
+        );
+        search.record(
+            "gemv_far_above",
+            &format!("{} far", s.bytes),
+            s.far_gflops,
+            false,
+        );
+    }
+    let far_above = sweep::threshold(&sets);
+    (search.progress)(&format!(
+        "{tier} gemv_far_above: far prefetch above {far_above} bytes"
+    ));
     Ok(TierTuning {
-        blocking: checked.blocking,
+        blocking: Blocking {
+            gemv_far_above: Some(far_above),
+            ..checked.blocking
+        },
         default,
         default_gflops: checked.default_gflops,
         tuned_gflops: checked.tuned_gflops,
@@ -495,6 +521,7 @@ mod tests {
                 "narrow_b_in_place_rows",
                 "b_in_place_max",
                 "kc_tn",
+                "gemv_far_above",
             ] {
                 assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
             }
@@ -515,7 +542,12 @@ mod tests {
                 narrow_b_in_place_rows: t.blocking.narrow_b_in_place_rows,
                 ..t.default
             };
-            assert!(t.blocking == t.default || t.speedup > 1.0 || t.blocking == grad_part);
+            assert!(t.blocking.gemv_far_above.is_some());
+            let sgemm_part = Blocking {
+                gemv_far_above: None,
+                ..t.blocking
+            };
+            assert!(sgemm_part == t.default || t.speedup > 1.0 || sgemm_part == grad_part);
         }
         assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
     }
