@@ -19,9 +19,8 @@ use crate::simd::simd_kernel;
 use crate::simd::vector::SimdF32;
 
 /// How far ahead of the sweep the SIMD bodies prefetch into L1, in floats (8 KiB).
-/// Measured on Zen 4 (docs/PERFORMANCE.md, "Generation against the core's read
-/// bandwidth"): 4–8 KiB read the decoder's matrices fastest from L3; 2 KiB was
-/// slower for both models, 16 KiB for small's.
+/// Measured on Zen 4 (the table in `83aefdf`'s docs/PERFORMANCE.md): 4–8 KiB read the
+/// decoder's matrices fastest from L3; 2 KiB was slower for both models, 16 KiB for small's.
 const AHEAD: usize = 2048;
 
 /// How far ahead the far prefetch into L2 reaches, in floats (24 KiB).
@@ -33,7 +32,7 @@ const FAR: usize = 6144;
 /// depends on the CPU, not only on the cache's size: with the same 32 MiB L3 over
 /// 2 CPUs, on Zen 4 the far prefetch made 12.5 MB of medium's matrices read 11 %
 /// faster and 1.6–6.3 MB sets 8–16 % slower, while on Zen 5 it made sets of 6.6–19 MB
-/// 4–20 % slower and 25–63 MB 4–15 % faster (docs/PERFORMANCE.md).
+/// 4–20 % slower and 25–63 MB 4–15 % faster (docs/PERFORMANCE.md, "Generation").
 pub(crate) fn far_above() -> usize {
     let tier = crate::simd::active();
     crate::matmul::tuning::tuned(tier)
