@@ -1,4 +1,4 @@
-//! Calibrate the engine's sgemm for this CPU: measure the candidate tiles and cache
+//! Calibrate the engine for this CPU (`smallmind::tune`): measure the candidate tiles and cache
 //! blocks of each SIMD tier for a few seconds and cache the fastest in this CPU
 //! model's tuning file, which every later process reads at its first product
 //! (`docs/sgemm-tuning.md`).
@@ -44,7 +44,7 @@ impl From<TierArg> for Tier {
     }
 }
 
-/// Calibrate the sgemm tile and cache blocks for this CPU and cache the choice.
+/// Calibrate the sgemm tile and cache blocks (and the decoder's far prefetch) for this CPU and cache the choice.
 ///
 /// Without options: measures every SIMD tier this CPU has (one thread, a few seconds
 /// each; run it on a quiet machine) and writes the cache file that
@@ -150,7 +150,7 @@ fn run(args: &Args) -> Result<(), TuningError> {
     let mut out = BTreeMap::new();
     for tier in tiers {
         let t0 = std::time::Instant::now();
-        let t = calibrate::calibrate(tier, &opts, &mut |line| eprintln!("  {line}"))?;
+        let t = smallmind::tune::calibrate(tier, &opts, &mut |line| eprintln!("  {line}"))?;
         eprintln!(
             "sgemm_tune: {tier} done in {:.1} s",
             t0.elapsed().as_secs_f64()

@@ -7,6 +7,7 @@
 //! - [`kernels`]: elementwise, broadcast, GELU, softmax, layer norm and reductions.
 //! - [`matmul`]: the BLIS-style sgemm, gemv and batched tensor matmul.
 //! - [`threads`]: the thread count (`SMALLMIND_THREADS`, [`threads::set_threads`]) and the team parallel kernels run on.
+//! - [`tune`]: calibrating the engine for this CPU (the sgemm's tile and blocks, the decoder's prefetch).
 //! - [`profile`]: per-op instrumentation (calls, time, bytes) that costs nothing when off.
 //! - [`seed`]: seeded regressions (`seed-*` features, off by default) for the profiler's verdict-quality suite.
 
@@ -23,6 +24,7 @@ pub mod simd;
 pub mod tensor;
 pub mod threads;
 pub mod train;
+pub mod tune;
 
 pub use error::{Error, Result};
 pub use simd::Tier;

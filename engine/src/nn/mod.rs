@@ -4,8 +4,9 @@
 
 pub(crate) mod checkpoint;
 mod config;
-pub(crate) mod decode;
-pub(crate) mod gemv;
+mod decode;
+pub(crate) mod far_prefetch;
+mod gemv;
 mod gpt2;
 mod mlp;
 mod sample;

@@ -16,9 +16,10 @@
 //!    the whole set;
 //! 8. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
 //!    place against packed, per number of rows m;
-//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed;
-//! 10. `gemv_far_above`: not a product's but the decoder's: sets of matrices ¼–3× the
-//!     last-level share swept with and without the far prefetch (`sweep.rs`).
+//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//!
+//! (Stage 10, the decoder's `gemv_far_above`, measures the decoder: `crate::tune` runs it
+//! after these, from `nn/far_prefetch.rs`.)
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
 //! to the first candidate's (the incumbent: what is in force so far) in the same round,
@@ -31,16 +32,15 @@
 
 mod final_check;
 mod products;
-mod sweep;
 
 use super::file::{TierTuning, Trial, TuningError};
 use crate::matmul::blocking::Blocking;
 use crate::matmul::cache::Caches;
 use crate::matmul::kernel;
 use crate::simd::Tier;
+pub(crate) use products::median;
 use products::{
-    Product, Sets, Times, geomean_gflops, gflops, gradient_set, main_set, measure, median,
-    square_set,
+    Product, Sets, Times, geomean_gflops, gflops, gradient_set, main_set, measure, square_set,
 };
 
 /// How long to measure.
@@ -116,7 +116,7 @@ fn then_each(first: usize, rest: &[usize]) -> Vec<usize> {
 
 /// How much better (1 %) a candidate must score than the incumbent to replace it:
 /// near-equal candidates otherwise trade places from run to run on a shared machine.
-const MARGIN: f64 = 0.01;
+pub(crate) const MARGIN: f64 = 0.01;
 
 /// Whether threshold `pick` beats threshold `incumbent` by [`MARGIN`] in total time
 /// over the products whose `keys` fall between the two (packed under one, in place
@@ -458,31 +458,8 @@ pub fn calibrate(
         opts.final_rounds.max(1),
         search.progress,
     )?;
-    // 10. The decoder's far prefetch: no product depends on it, so after the check.
-    let sets = sweep::measure_sets(search.rounds, opts.largest)?;
-    for s in &sets {
-        search.record(
-            "gemv_far_above",
-            &format!("{} near", s.bytes),
-            s.near_gflops,
-            false,
-        );
-        search.record(
-            "gemv_far_above",
-            &format!("{} far", s.bytes),
-            s.far_gflops,
-            false,
-        );
-    }
-    let far_above = sweep::threshold(&sets);
-    (search.progress)(&format!(
-        "{tier} gemv_far_above: far prefetch above {far_above} bytes"
-    ));
     Ok(TierTuning {
-        blocking: Blocking {
-            gemv_far_above: Some(far_above),
-            ..checked.blocking
-        },
+        blocking: checked.blocking,
         default,
         default_gflops: checked.default_gflops,
         tuned_gflops: checked.tuned_gflops,
@@ -521,7 +498,6 @@ mod tests {
                 "narrow_b_in_place_rows",
                 "b_in_place_max",
                 "kc_tn",
-                "gemv_far_above",
             ] {
                 assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
             }
@@ -542,12 +518,7 @@ mod tests {
                 narrow_b_in_place_rows: t.blocking.narrow_b_in_place_rows,
                 ..t.default
             };
-            assert!(t.blocking.gemv_far_above.is_some());
-            let sgemm_part = Blocking {
-                gemv_far_above: None,
-                ..t.blocking
-            };
-            assert!(sgemm_part == t.default || t.speedup > 1.0 || sgemm_part == grad_part);
+            assert!(t.blocking == t.default || t.speedup > 1.0 || t.blocking == grad_part);
         }
         assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
     }

@@ -187,7 +187,7 @@ pub(super) fn geomean_gflops(runs: impl ExactSizeIterator<Item = (f64, f64)>) ->
     (logs / n).exp()
 }
 
-pub(super) fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {

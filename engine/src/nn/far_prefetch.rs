@@ -1,4 +1,4 @@
-//! Stage 10, `gemv_far_above`: from how many bytes of weights the decoder's gemvs
+//! The calibration's stage 10 (`crate::tune`), `gemv_far_above`: from how many bytes of weights the decoder's gemvs
 //! should also prefetch far ahead into L2 (`nn/gemv.rs`, `Sweep::far`).
 //!
 //! A decoding step streams every weight matrix once. While the weights stay in the
@@ -11,12 +11,12 @@
 //! bare gemvs of the same sizes did not show it: equal within 1 % from 8 to 24 MB,
 //! where the decoder's steps ran 4–20 % slower with it.)
 
-use super::super::file::TuningError;
-use super::{MARGIN, median};
+use super::decode::streamed_bytes;
+use super::gemv::far_above_for;
+use super::{Decoder, Gpt2, Gpt2Config};
 use crate::matmul::cache::llc_share;
-use crate::nn::decode::streamed_bytes;
-use crate::nn::gemv::far_above_for;
-use crate::nn::{Decoder, Gpt2, Gpt2Config};
+use crate::matmul::tuning::TuningError;
+use crate::matmul::tuning::calibrate::{MARGIN, median};
 use std::time::Instant;
 
 /// The set sizes, as fractions (numerator, denominator) of the last-level share.
@@ -32,19 +32,19 @@ const STEPS: usize = 8;
 
 /// One measured set: its bytes, and the median GFLOPS without and with the far prefetch.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SetResult {
-    pub(super) bytes: usize,
-    pub(super) near_gflops: f64,
-    pub(super) far_gflops: f64,
+pub(crate) struct SetResult {
+    pub(crate) bytes: usize,
+    pub(crate) near_gflops: f64,
+    pub(crate) far_gflops: f64,
     /// Median over rounds of the per-round time ratio far ÷ near.
-    pub(super) ratio: f64,
+    pub(crate) ratio: f64,
 }
 
 /// The threshold from the measured sets (ascending by size): far above the largest set
 /// from which on the far prefetch does not win by [`MARGIN`] at every larger set; 0
 /// when it wins at all of them, the largest set when it wins at none (then only sets
 /// past everything measured would use it).
-pub(super) fn threshold(sets: &[SetResult]) -> usize {
+pub(crate) fn threshold(sets: &[SetResult]) -> usize {
     let wins = |s: &SetResult| s.ratio < 1.0 - MARGIN;
     let first_of_run = sets
         .iter()
@@ -60,7 +60,7 @@ pub(super) fn threshold(sets: &[SetResult]) -> usize {
 /// Measure the sets (`largest` scales them as it scales the products: 1024 is the
 /// full size) in `rounds` interleaved rounds; ascending by size. The decoder runs on
 /// the tier in force (`SMALLMIND_SIMD`), as generation will.
-pub(super) fn measure_sets(rounds: usize, largest: usize) -> Result<Vec<SetResult>, TuningError> {
+pub(crate) fn measure_sets(rounds: usize, largest: usize) -> Result<Vec<SetResult>, TuningError> {
     let share = llc_share().unwrap_or(2 * far_above_for(None));
     let fail = |e: crate::Error| TuningError::Calibration(format!("gemv_far_above: {e}"));
     let config = |n_layer: usize| Gpt2Config {
