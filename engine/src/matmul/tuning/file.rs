@@ -293,6 +293,37 @@ mod tests {
     }
 
     #[test]
+    fn the_decoders_threshold_is_written_when_measured_and_read_as_the_rule_when_absent() {
+        let mut f = sample();
+        let t = f.tiers.get_mut("avx2").unwrap();
+        t.blocking.gemv_far_above = Some(25 << 20);
+        let text = serde_json::to_string(&f).unwrap();
+        // The defaults never carry it (they use the rule): no key, no `null`.
+        assert_eq!(text.matches("gemv_far_above").count(), 1, "{text}");
+        let back = TuningFile::parse(&text, Path::new("t.json")).unwrap();
+        assert_eq!(back.tiers["avx2"].blocking.gemv_far_above, Some(25 << 20));
+        assert_eq!(back.tiers["avx2"].default.gemv_far_above, None);
+        // A file written before it existed: the rule.
+        let old = TuningFile::parse(
+            &serde_json::to_string(&sample()).unwrap(),
+            Path::new("o.json"),
+        );
+        assert_eq!(old.unwrap().tiers["avx2"].blocking.gemv_far_above, None);
+        assert!(
+            back.tiers["avx2"]
+                .blocking
+                .to_string()
+                .ends_with("gemv_far_above 26214400")
+        );
+        assert!(
+            back.tiers["avx2"]
+                .default
+                .to_string()
+                .ends_with("gemv_far_above llc/2")
+        );
+    }
+
+    #[test]
     fn bad_files_are_errors_that_say_why() {
         let p = Path::new("t.json");
         let text = |f: &TuningFile| serde_json::to_string(f).unwrap();
