@@ -46,16 +46,12 @@ mod tests {
 
     #[test]
     fn a_quick_calibration_adds_the_decoders_stage_to_the_sgemms() {
-        let opts = Options {
-            rounds: 1,
-            final_rounds: 1,
-            largest: 64,
-        };
-        for tier in [Tier::Avx2, Tier::Avx512] {
-            if !tier.is_available() {
-                assert!(calibrate(tier, &opts, &mut |_| {}).is_err());
-                continue;
-            }
+        // (Unavailable tiers and the scalar one fail in stages 1–9: their own test.)
+        let opts = Options::quick();
+        for tier in [Tier::Avx2, Tier::Avx512]
+            .into_iter()
+            .filter(|t| t.is_available())
+        {
             let mut lines = Vec::new();
             let t = calibrate(tier, &opts, &mut |l| lines.push(l.to_string())).unwrap();
             let far = t
@@ -89,6 +85,5 @@ mod tests {
             // The sgemm's stages come first, unchanged.
             assert_eq!(t.trials[0].stage, "tile");
         }
-        assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
     }
 }

@@ -55,6 +55,17 @@ pub struct Options {
     pub largest: usize,
 }
 
+impl Options {
+    /// One round of each stage on products of side 64 at most: for tests of the workflow.
+    pub fn quick() -> Options {
+        Options {
+            rounds: 1,
+            final_rounds: 1,
+            largest: 64,
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
@@ -476,11 +487,7 @@ mod tests {
     #[test]
     fn a_quick_calibration_chooses_a_valid_blocking_and_records_every_stage() {
         let mut lines = Vec::new();
-        let opts = Options {
-            rounds: 1,
-            final_rounds: 1,
-            largest: 64,
-        };
+        let opts = Options::quick();
         for tier in [Tier::Avx2, Tier::Avx512] {
             if !tier.is_available() {
                 assert!(calibrate(tier, &opts, &mut |_| {}).is_err());
