@@ -147,16 +147,7 @@ fn run(args: &Args) -> Result<(), TuningError> {
         Caches::detected().l1d / 1024,
         Caches::detected().l2 / 1024
     );
-    let mut out = BTreeMap::new();
-    for tier in tiers {
-        let t0 = std::time::Instant::now();
-        let t = smallmind::tune::calibrate(tier, &opts, &mut |line| eprintln!("  {line}"))?;
-        eprintln!(
-            "sgemm_tune: {tier} done in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        );
-        out.insert(tier.as_str().to_string(), t);
-    }
+    let out = smallmind::tune::calibrate(&tiers, &opts, &mut |line| eprintln!("  {line}"))?;
     let file = TuningFile {
         schema_version: tuning::SCHEMA_VERSION,
         cpu,

@@ -1,43 +1,67 @@
-//! Calibrating the engine for this CPU, one tier at a time (`sgemm_tune`): the sgemm's
-//! tile and cache blocks (`matmul::tuning::calibrate`, stages 1–9), then the decoder's
-//! far-prefetch threshold (`nn::far_prefetch`, stage 10), into one [`TierTuning`] for
-//! the cache file (`docs/sgemm-tuning.md`). Above both: the decoder's stage times
-//! `nn`'s decoder, which itself runs on `matmul`.
+//! Calibrating the engine for this CPU (`sgemm_tune`): per tier the sgemm's tile and
+//! cache blocks (`matmul::tuning::calibrate`, stages 1–9), then once the decoder's
+//! far-prefetch threshold (`nn::far_prefetch`, stage 10), into one [`TierTuning`] per
+//! tier for the cache file (`docs/sgemm-tuning.md`). Above both: the decoder's stage
+//! times `nn`'s decoder, which itself runs on `matmul`.
 
 use crate::matmul::tuning::calibrate::{self, Options};
 use crate::matmul::tuning::{TierTuning, Trial, TuningError};
 use crate::nn::far_prefetch;
 use crate::simd::Tier;
+use std::collections::BTreeMap;
+use std::time::Instant;
 
-/// Calibrate `tier` on this CPU (one thread, a few seconds), reporting each measured
-/// candidate through `progress`. The tier must be available.
+/// Calibrate `tiers` on this CPU (one thread, a few seconds each), reporting each
+/// measured candidate through `progress`; the tuning of each, by tier name. Every tier
+/// must be available. The decoder runs on the tier in force (`SMALLMIND_SIMD`), as
+/// generation will, so stage 10 is measured once and its threshold goes to every tier.
 pub fn calibrate(
-    tier: Tier,
+    tiers: &[Tier],
     opts: &Options,
     progress: &mut dyn FnMut(&str),
-) -> Result<TierTuning, TuningError> {
-    let mut tuning = calibrate::calibrate(tier, opts, progress)?;
-    // 10. The decoder's far prefetch: no product depends on it, so after the final check.
+) -> Result<BTreeMap<String, TierTuning>, TuningError> {
+    let mut out = BTreeMap::new();
+    for &tier in tiers {
+        let t0 = Instant::now();
+        let tuning = calibrate::calibrate(tier, opts, progress)?;
+        progress(&format!(
+            "{tier} stages 1–9 done in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        ));
+        out.insert(tier.as_str().to_string(), tuning);
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    // 10. The decoder's far prefetch: no product depends on it, so after the final checks.
+    let t0 = Instant::now();
     let sets = far_prefetch::measure_sets(opts.rounds, opts.largest)?;
+    let far_above = far_prefetch::threshold(&sets);
     for s in &sets {
         for (side, gflops) in [("near", s.near_gflops), ("far", s.far_gflops)] {
-            let value = format!("{} {side}", s.bytes);
             progress(&format!(
-                "{tier} gemv_far_above {value}: {gflops:.1} GFLOPS"
+                "gemv_far_above {} {side}: {gflops:.1} GFLOPS",
+                s.bytes
             ));
-            tuning.trials.push(Trial {
-                stage: "gemv_far_above".into(),
-                value,
-                gflops,
-            });
         }
     }
-    let far_above = far_prefetch::threshold(&sets);
     progress(&format!(
-        "{tier} gemv_far_above: far prefetch above {far_above} bytes"
+        "gemv_far_above: far prefetch above {far_above} bytes ({:.1} s)",
+        t0.elapsed().as_secs_f64()
     ));
-    tuning.blocking.gemv_far_above = Some(far_above);
-    Ok(tuning)
+    for tuning in out.values_mut() {
+        for s in &sets {
+            for (side, gflops) in [("near", s.near_gflops), ("far", s.far_gflops)] {
+                tuning.trials.push(Trial {
+                    stage: "gemv_far_above".into(),
+                    value: format!("{} {side}", s.bytes),
+                    gflops,
+                });
+            }
+        }
+        tuning.blocking.gemv_far_above = Some(far_above);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -47,13 +71,17 @@ mod tests {
     #[test]
     fn a_quick_calibration_adds_the_decoders_stage_to_the_sgemms() {
         // (Unavailable tiers and the scalar one fail in stages 1–9: their own test.)
-        let opts = Options::quick();
-        for tier in [Tier::Avx2, Tier::Avx512]
+        let tiers: Vec<Tier> = [Tier::Avx2, Tier::Avx512]
             .into_iter()
             .filter(|t| t.is_available())
-        {
-            let mut lines = Vec::new();
-            let t = calibrate(tier, &opts, &mut |l| lines.push(l.to_string())).unwrap();
+            .collect();
+        let mut lines = Vec::new();
+        let all = calibrate(&tiers, &Options::quick(), &mut |l| {
+            lines.push(l.to_string())
+        })
+        .unwrap();
+        assert_eq!(all.len(), tiers.len());
+        for (tier, t) in &all {
             let far = t
                 .blocking
                 .gemv_far_above

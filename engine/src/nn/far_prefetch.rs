@@ -71,14 +71,14 @@ pub(crate) fn measure_sets(rounds: usize, largest: usize) -> Result<Vec<SetResul
         ..Gpt2Config::medium()
     };
     let per_layer = streamed_bytes(&config(2)) - streamed_bytes(&config(1));
-    let (mut sets, mut layers_seen) = (Vec::new(), Vec::new());
-    for &(p, q) in &FRACTIONS {
-        let bytes = share * p / q * largest / 1024;
-        let layers = (bytes / per_layer).max(1);
-        if layers_seen.last() == Some(&layers) {
-            continue;
-        }
-        layers_seen.push(layers);
+    // Layers of each set (tiny test sizes can round two fractions to one count).
+    let mut layer_counts: Vec<usize> = FRACTIONS
+        .iter()
+        .map(|&(p, q)| (share * p / q * largest / 1024 / per_layer).max(1))
+        .collect();
+    layer_counts.dedup();
+    let mut sets = Vec::new();
+    for layers in layer_counts {
         let model = Gpt2::new(config(layers), 5).map_err(fail)?;
         let decoders = [false, true].map(|far| Decoder::new(&model).with_far(far));
         // Each measurement streams at least as many bytes as the largest set.

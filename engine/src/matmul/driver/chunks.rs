@@ -1,8 +1,8 @@
 //! How a product's tiles are cut into the chunks that threads claim.
 
 /// How many chunks `parts` threads share `tiles` tiles in: about three per thread (a
-/// multiple of the threads), so
-/// that a thread the OS delays costs little, but none narrower than two tiles. Column
+/// multiple of the threads), so that a thread the OS delays costs little, but none
+/// narrower than two tiles. Column
 /// chunks each re-read all of A, and a narrower chunk reuses each A micro-panel for
 /// fewer B micro-panels, so they are none narrower than one B block (`nc` columns)
 /// when there are enough columns for a block per thread, and one per thread when A
