@@ -29,7 +29,7 @@
 //! scheduler tick or switch, so over a sub-millisecond batch it mostly reads 0.) Pin
 //! it to one CPU (`taskset -c 1`) and note the load.
 
-#[path = "shared/sched.rs"]
+#[path = "common/sched.rs"]
 mod sched;
 
 use sched::times_scheduled;

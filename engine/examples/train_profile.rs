@@ -10,7 +10,7 @@
 //! Prints the mean step time and, per op, its share of it (an op's time includes
 //! every op it calls that has no scope of its own).
 
-#[path = "shared/training.rs"]
+#[path = "common/training.rs"]
 mod training;
 
 use std::time::Instant;

@@ -8,7 +8,7 @@
 //! its wall time in nanoseconds; end of input ends it. One thread unless
 //! `SMALLMIND_THREADS` says otherwise. Prints `ready` once built and warmed up.
 
-#[path = "shared/training.rs"]
+#[path = "common/training.rs"]
 mod training;
 
 use std::io::{BufRead, Write};

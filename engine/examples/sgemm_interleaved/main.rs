@@ -39,7 +39,7 @@
 //! printed first). Pin it to one CPU (`taskset -c 1`) and note the load.
 
 mod peak;
-#[path = "../shared/sched.rs"]
+#[path = "../common/sched.rs"]
 mod sched;
 mod shapes;
 
