@@ -96,14 +96,66 @@ fn few_rows_times_a_transposed_b_run_as_the_transposed_product() {
 #[test]
 fn wide_threaded_products_share_one_packed_a() {
     // n > NC: column chunks use A packed once, up front, in parallel (several depth
-    // passes; several row blocks in the second shape).
-    for (i, &(m, n, k)) in [(70, 1100, 300), (1100, 600, 40)].iter().enumerate() {
+    // passes; several row blocks in the last shape). On one thread a row-major A is
+    // packed only with rows 4 KiB apart or more (k = 1030), a transposed one whenever
+    // n > NC.
+    for (i, &(m, n, k, ta, tb)) in [
+        (70, 1100, 300, Trans::No, Trans::No),
+        (40, 1100, 1030, Trans::No, Trans::No),
+        (70, 1100, 300, Trans::Yes, Trans::Yes),
+        (1100, 600, 40, Trans::Yes, Trans::Yes),
+    ]
+    .iter()
+    .enumerate()
+    {
         assert!(m * n * k >= PAR_MIN_MNK);
-        for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
-            let case = Case::new(ta, tb, (m, n, k), (0.5, 1.5), (2, 1, 3), 40 + i as u64);
-            for_each_available_tier(|tier| case.check_across_threads(tier, &[2, 3]));
-        }
+        let case = Case::new(ta, tb, (m, n, k), (0.5, 1.5), (2, 1, 3), 40 + i as u64);
+        for_each_available_tier(|tier| case.check_across_threads(tier, &[2, 3]));
     }
+}
+
+#[test]
+fn row_major_a_with_rows_under_4_kib_is_read_in_place_across_b_blocks() {
+    // Rows under 4 KiB apart are read in place however many B blocks C spans (NC = 2·NR
+    // here: 9 to 13 blocks), in one row block (nothing to pack but a ragged last panel
+    // of A); rows 4 KiB apart (k = 1024) are packed, in MC-row blocks. Several depth
+    // passes, β = 0 over NaN and β ≠ 0, padded rows, 1–3 threads bit-identical.
+    for_each_available_tier(|tier| {
+        let t = smallmind::matmul::kernel::tiles(tier)[0];
+        let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());
+        let bl = Blocking {
+            kc: 64,
+            mc: 4 * t.mr,
+            nc: 2 * t.nr,
+            ..rules
+        };
+        for (i, &(m, n, k, pad)) in [
+            (t.mr * 9 + 3, 9 * t.nr + 5, 150, 1),
+            (2 * t.mr + 1, 13 * t.nr, 1024, 0),
+        ]
+        .iter()
+        .enumerate()
+        {
+            for ab in [(1.0, 0.0), (-0.5, 1.5)] {
+                let case = Case::new(
+                    Trans::No,
+                    Trans::No,
+                    (m, n, k),
+                    ab,
+                    (pad, 1, 2),
+                    70 + i as u64,
+                );
+                let one = case.run_blocked(tier, 1, &bl);
+                case.check(&one, &format!("{tier} {m}x{n}x{k}"));
+                for th in [2, 3] {
+                    assert!(
+                        bits(&case.run_blocked(tier, th, &bl)) == bits(&one),
+                        "{tier} t={th} {m}x{n}x{k}"
+                    );
+                }
+            }
+        }
+    });
 }
 
 #[test]

@@ -79,11 +79,13 @@ fn every_choosable_tile_and_blocking_matches_the_reference_on_every_tier() {
 
 #[test]
 fn every_tile_takes_the_threaded_and_special_paths() {
-    // Above the thread threshold: column chunks sharing a packed A (n > NC), row chunks
-    // sharing a packed B (m > n), a narrow weight gradient Xᵀ·dY with shallow passes,
-    // few rows reading a large B in place, and C = A·Bᵀ with few rows run transposed.
+    // Above the thread threshold: column chunks reading A in place (rows under 4 KiB
+    // apart) and sharing a packed A (n > NC, rows 4 KiB apart), row chunks sharing a
+    // packed B (m > n), a narrow weight gradient Xᵀ·dY with shallow passes, few rows
+    // reading a large B in place, and C = A·Bᵀ with few rows run transposed.
     let shapes = [
         (Trans::No, Trans::No, (70, 1100, 300)),
+        (Trans::No, Trans::No, (24, 1100, 1030)),
         (Trans::Yes, Trans::Yes, (1100, 200, 60)),
         (Trans::Yes, Trans::No, (200, 100, 700)),
         (Trans::No, Trans::No, (40, 300, 290)),

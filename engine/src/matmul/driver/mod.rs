@@ -15,6 +15,11 @@
 //! (The two innermost loops swap for narrow blocks whose B micro-panel fits in half
 //! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
 //!
+//! A is not packed but read in place, its rows serving as the micro-panels, when one B
+//! block spans all of C's columns, or when it is row-major with rows under 4 KiB apart
+//! and not shared by column chunks (see `gemm`); the rows are then one block (MC bounds
+//! only a packed A), so B is packed once per pass.
+//!
 //! Threads: above [`PAR_MIN_MNK`] the columns of C (when n ≥ m) or its rows (when
 //! m > n: the larger operand is then read once and only the smaller is shared) are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
@@ -59,6 +64,10 @@ const B_IN_PLACE_MAX_M: usize = 64;
 /// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
 /// every step is a new page in the same L1 set (see `Blocking::at_pack_stride`).
 const B_IN_PLACE_MAX_STRIDE: usize = 4096;
+
+/// A row-major A whose rows are closer than this (bytes) is read in place whatever the
+/// number of B blocks (see `gemm`).
+const A_IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -164,10 +173,22 @@ pub(crate) fn gemm(
     let (unit, len) = if split_cols { (bl.nr, n) } else { (bl.mr, m) };
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
-    // A is read in place when one B block spans all of C's columns (see `blocked`),
-    // unless it is a transposed operand whose rows are too far apart: each step of k
-    // then touches another page (see `Blocking::at_pack_stride`).
-    let a_in_place = n <= bl.nc && !(a.t == Trans::Yes && a.cs * 4 >= bl.at_pack_stride);
+    // A is read in place (full micro-panels straight from its rows) when one B block
+    // spans all of C's columns, and a row-major A also whenever its rows are under
+    // 4 KiB apart: each step of k then reads MR values from MR lines that later steps
+    // reuse, which costs the kernel less than a copy that reads all of A from L3 (on
+    // the Zen 5, 512³ in place 1.00–1.02× `gemm`, packed 0.94–0.98×, three runs of 61
+    // rounds; the training products with 2048 rows gained 1–4 %). At 4 KiB apart the
+    // rows of a micro-panel share one L1 set, and packing wins again when B spans
+    // several blocks (1024³ packed 0.99×, in place 0.95×). Column chunks on several
+    // threads keep one shared packed copy instead (below: 512³ on 2 threads, in place
+    // 0.97–0.98× `gemm`, shared copy 1.00–1.01×). A transposed A is read in place only
+    // with one B block, and its rows not too far apart (each step of k then touches
+    // another row: see `Blocking::at_pack_stride`).
+    let a_in_place = match a.t {
+        Trans::No => n <= bl.nc || (a.rs * 4 < A_IN_PLACE_MAX_STRIDE && !(parts > 1 && split_cols)),
+        Trans::Yes => n <= bl.nc && a.cs * 4 < bl.at_pack_stride,
+    };
     // B is read in place when it is small, or when few row panels would share its copy
     // (few rows, or a narrow B: `Blocking::narrow_b_in_place_rows`).
     let rows_close = b.rs * 4 < B_IN_PLACE_MAX_STRIDE;
@@ -340,10 +361,20 @@ unsafe fn blocked(
 ) {
     let (mr, nr) = (bl.mr, bl.nr);
     let kc = balanced(k, bl.kc, 8);
-    let mc = balanced(r1 - r0, bl.mc, mr);
+    // MC bounds the packed A block; read in place, A has none, and blocking its rows
+    // would only pack B again for every block (2048-row training products with A in
+    // place, one block against MC = 680 on the Zen 5: +1–3 %).
+    let mc = if a_in_place {
+        r1 - r0
+    } else {
+        balanced(r1 - r0, bl.mc, mr)
+    };
     let nc = balanced(c1 - c0, bl.nc, nr);
+    // In place, only a ragged last micro-panel of A is packed.
     let mut abuf = crate::pool::rent(if shared.a.is_some() {
         0
+    } else if a_in_place {
+        panel_stride(mr, kc)
     } else {
         mc.div_ceil(mr) * panel_stride(mr, kc)
     });
@@ -369,10 +400,9 @@ unsafe fn blocked(
                 p0,
                 kc: kb,
             };
-            // A is only worth copying when its panels are reused across several B blocks;
-            // otherwise full panels are read in place and only a ragged last panel is packed.
-            let in_place = a_in_place && c1 - c0 <= nc;
-            let full_panels = if in_place { mb / mr } else { 0 };
+            // Read in place (see `gemm`), full panels come from A's rows and only a
+            // ragged last panel is packed.
+            let full_panels = if a_in_place { mb / mr } else { 0 };
             let packed = Src {
                 x0: i0 + full_panels * mr,
                 xn: mb - full_panels * mr,
