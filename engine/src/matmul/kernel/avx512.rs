@@ -178,17 +178,16 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
                 step!(a, 1);
                 p += 1;
             }
-        } else {
-            // A in place, row-major: MR row pointers, fixed, and one offset walking acs
-            // floats per step, one step per iteration. Stepping one pointer down the
-            // rows (`step!`) compiled to a chain of MR dependent adds carried from step
-            // to step: on an 8-row tile as long as the step's 16 FMAs on two ports, so
-            // the kernel ran at the chain's pace (512³ and the 2048-row products 1 %
-            // slower). The pointers are opaque to the compiler, which otherwise folds
-            // them back into a chain, and the loop is not unrolled, which made it
-            // hoist the broadcasts of four steps and spill them.
-            let rp: [*const f32; MR] =
-                core::array::from_fn(|i| core::hint::black_box(ap.add(i * ars)));
+        } else if NV <= 2 && MR <= 8 {
+            // A in place, row-major, on a tile of at most two vectors a row: MR row
+            // pointers, fixed, and one offset walking acs floats per step. Stepping one
+            // pointer down the rows (`step!`) compiles to a chain of MR dependent adds
+            // carried from step to step, as long as the step's MR·NV FMAs on two ports
+            // when NV ≤ 2: the 8×32 kernel ran at the chain's pace (512³ and the
+            // 2048-row products 1 % slower). The rows' offsets and the step's are
+            // opaque to the compiler ([`opaque`]): it otherwise folds them back into
+            // that chain, or hoists the broadcasts of later steps and spills them.
+            let rp: [*const f32; MR] = core::array::from_fn(|i| ap.add(opaque(i * ars)));
             let mut o = 0;
             macro_rules! step_rows {
                 () => {
@@ -201,15 +200,47 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
                             acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
                         }
                     }
-                    o += acs;
+                    o = opaque(o + acs);
                     b = b.add(rsb);
                 };
+            }
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step_rows!();
+                step_rows!();
+                step_rows!();
+                step_rows!();
+                p += 4;
             }
             while p < k {
                 if p == pf_at {
                     prefetch_tile::<NV>(c, rsc, rows);
                 }
                 step_rows!();
+                p += 1;
+            }
+        } else {
+            // Other tiles in place step one pointer down the rows: wider ones have
+            // time for the chain, and with the row pointers the compiler kept some of
+            // the 24 or more accumulators of the others in memory (12×32 ran at 40 %
+            // of its speed, 8×48 spilled one).
+            while p + 4 <= k {
+                if p <= pf_at && pf_at < p + 4 {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                step!(a, ars);
+                p += 4;
+            }
+            while p < k {
+                if p == pf_at {
+                    prefetch_tile::<NV>(c, rsc, rows);
+                }
+                step!(a, ars);
                 p += 1;
             }
         }
@@ -274,6 +305,18 @@ const A_FAR: usize = 64;
 /// each): 8 the best, 4 and 24 up to 3 % slower.
 #[cfg(target_arch = "x86_64")]
 const A_AHEAD: usize = 8;
+
+/// `x` unchanged, but opaque to the compiler: an empty asm statement takes it and
+/// gives it back in a register, so the compiler cannot relate it to how it was computed.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn opaque(mut x: usize) -> usize {
+    // SAFETY: the statement is empty: it touches nothing but the register.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    x
+}
 
 /// Prefetch the first `rows` rows of a C tile, 16·NV floats each, into L1.
 ///
