@@ -7,7 +7,7 @@
 //! - `NC` (columns of one B block): the packed KC×NC block of B must stay in L2
 //!   while every A micro-panel passes over it;
 //! - `MC` (rows of one packed A block): bounds the A buffer and how often B is
-//!   re-packed (once per MC rows);
+//!   re-packed (once per MC rows; an A read in place, see `driver/`, is one block);
 //! - `at_pack_stride`: a transposed A (a weight gradient Xᵀ·dY) read in place walks
 //!   one stored row per step of k; from this row stride (bytes) up it is packed first;
 //! - `kc_tn`: the depth of a pass of a narrow weight gradient (see below);

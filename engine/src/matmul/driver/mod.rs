@@ -182,7 +182,7 @@ pub(crate) fn gemm(
     // rows of a micro-panel share one L1 set, and packing wins again when B spans
     // several blocks (1024³ packed 0.99×, in place 0.95×). Column chunks on several
     // threads keep one shared packed copy instead (below: 512³ on 2 threads, in place
-    // 0.97–0.98× `gemm`, shared copy 1.00–1.01×). A transposed A is read in place only
+    // 0.97–0.98× `gemm`, shared copy 0.995–1.01×). A transposed A is read in place only
     // with one B block, and its rows not too far apart (each step of k then touches
     // another row: see `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
