@@ -98,6 +98,28 @@ impl Case {
         c
     }
 
+    /// [`Self::check_across_threads`] with an explicit blocking.
+    pub(crate) fn check_blocked_across_threads(
+        &self,
+        tier: Tier,
+        blocking: &Blocking,
+        threads: &[usize],
+    ) {
+        let one = self.run_blocked(tier, 1, blocking);
+        self.check(&one, &format!("{tier} {blocking:?}"));
+        for &t in threads {
+            assert!(
+                bits(&self.run_blocked(tier, t, blocking)) == bits(&one),
+                "{tier} {blocking:?} t={t} {}×{}×{} {:?}{:?}",
+                self.m,
+                self.n,
+                self.k,
+                self.ta,
+                self.tb
+            );
+        }
+    }
+
     /// Run on one thread and check against the f64 definition, then on each of
     /// `threads`: the result must be bit-identical to the one-thread result.
     pub(crate) fn check_across_threads(&self, tier: Tier, threads: &[usize]) {

@@ -145,14 +145,7 @@ fn row_major_a_with_rows_under_4_kib_is_read_in_place_across_b_blocks() {
                     (pad, 1, 2),
                     70 + i as u64,
                 );
-                let one = case.run_blocked(tier, 1, &bl);
-                case.check(&one, &format!("{tier} {m}x{n}x{k}"));
-                for th in [2, 3] {
-                    assert!(
-                        bits(&case.run_blocked(tier, th, &bl)) == bits(&one),
-                        "{tier} t={th} {m}x{n}x{k}"
-                    );
-                }
+                case.check_blocked_across_threads(tier, &bl, &[2, 3]);
             }
         }
     });

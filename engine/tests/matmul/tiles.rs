@@ -63,14 +63,7 @@ fn every_choosable_tile_and_blocking_matches_the_reference_on_every_tier() {
                         (-0.5, 1.5)
                     };
                     let case = Case::new(ta, tb, (m, n, k), ab, (1, 0, 3), seed);
-                    let one = case.run_blocked(tier, 1, &bl);
-                    case.check(&one, &format!("{tier} {bl:?}"));
-                    for t in [2, 3] {
-                        assert!(
-                            bits(&case.run_blocked(tier, t, &bl)) == bits(&one),
-                            "{tier} {bl:?} t={t} {m}x{n}x{k} {ta:?}{tb:?}"
-                        );
-                    }
+                    case.check_blocked_across_threads(tier, &bl, &[2, 3]);
                 }
             }
         }
@@ -96,12 +89,7 @@ fn every_tile_takes_the_threaded_and_special_paths() {
             let bl = Blocking::for_tile(t.mr, t.nr, Caches::detected());
             for (i, &(ta, tb, mnk)) in shapes.iter().enumerate() {
                 let case = Case::new(ta, tb, mnk, (0.75, 0.5), (2, 1, 1), 900 + i as u64);
-                let one = case.run_blocked(tier, 1, &bl);
-                case.check(&one, &format!("{tier} {bl:?}"));
-                assert!(
-                    bits(&case.run_blocked(tier, 2, &bl)) == bits(&one),
-                    "{tier} {bl:?} {mnk:?}"
-                );
+                case.check_blocked_across_threads(tier, &bl, &[2]);
             }
         }
     });
