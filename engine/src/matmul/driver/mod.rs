@@ -177,7 +177,7 @@ pub(crate) fn gemm(
     // spans all of C's columns, and a row-major A also whenever its rows are under
     // 4 KiB apart: each step of k then reads MR values from MR lines that later steps
     // reuse, which costs the kernel less than a copy that reads all of A from L3 (on
-    // the Zen 5, 512³ in place 1.00–1.02× `gemm`, packed 0.94–0.98×, three runs of 61
+    // the Zen 5, 512³ in place 0.99–1.02× `gemm`, packed 0.93–0.96×, three runs of 61
     // rounds; the training products with 2048 rows gained 1–4 %). At 4 KiB apart the
     // rows of a micro-panel share one L1 set, and packing wins again when B spans
     // several blocks (1024³ packed 0.99×, in place 0.95×). Column chunks on several
