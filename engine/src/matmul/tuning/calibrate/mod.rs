@@ -30,6 +30,7 @@
 //! are kept, or only the choice's gradient part when that wins on the gradients.
 //! Every candidate lands in the file's `trials`.
 
+mod changes;
 mod final_check;
 mod products;
 
@@ -38,6 +39,7 @@ use crate::matmul::blocking::Blocking;
 use crate::matmul::cache::Caches;
 use crate::matmul::kernel;
 use crate::simd::Tier;
+use changes::{Changes, any_product, deeper_than_kc, kc_changes, taller_than_mc, wider_than_nc};
 pub(crate) use products::median;
 use products::{
     Product, Sets, Times, geomean_gflops, gflops, gradient_set, main_set, measure, square_set,
@@ -74,27 +76,6 @@ impl Default for Options {
             largest: 1024,
         }
     }
-}
-
-/// Whether a choice between two blockings can change how `product` runs. A block
-/// size only matters to products larger than the smaller of its two values: judged
-/// over the whole set, 3 % gained at 1024³ by NC 1024 over 512 (A read in place, not
-/// packed) was 0.4 % of the geometric mean of seven products and lost to the margin.
-type Changes = dyn Fn(&Product, &Blocking, &Blocking) -> bool;
-
-/// Every product (the tile, the depths).
-fn any_product(_: &Product, _: &Blocking, _: &Blocking) -> bool {
-    true
-}
-
-/// Products wider than the smaller NC (one B block spans the others either way).
-fn wider_than_nc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
-    p.n > a.nc.min(b.nc)
-}
-
-/// Products taller than the smaller MC.
-fn taller_than_mc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
-    p.m > a.mc.min(b.mc)
 }
 
 /// Whether candidate `best` beats candidate 0 (the incumbent) by [`MARGIN`]: the
@@ -379,7 +360,7 @@ pub fn calibrate(
 
     // 2. The depth, MC and NC following it by the cache rules.
     let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| best.with_kc(kc, caches));
-    let i = search.stage("kc", &kcs, &any_product, &mut main)?;
+    let i = search.stage("kc", &kcs, &kc_changes, &mut main)?;
     best = kcs[i].1;
 
     // 3. The B block, as a share of L2.
@@ -403,7 +384,7 @@ pub fn calibrate(
     // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
     // reads A in place) can win with the blocks stages 3 and 4 chose.
     let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| Blocking { kc, ..best });
-    let i = search.stage("kc_kept", &kcs, &any_product, &mut main)?;
+    let i = search.stage("kc_kept", &kcs, &deeper_than_kc, &mut main)?;
     best = kcs[i].1;
 
     // 6. The depth of a narrow gradient's passes.
@@ -482,7 +463,6 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matmul::Trans;
 
     #[test]
     fn a_quick_calibration_chooses_a_valid_blocking_and_records_every_stage() {
@@ -571,20 +551,6 @@ mod tests {
         // Nothing between the two: the incumbent stays.
         assert!(!faster_by_margin(&med, &keys, 100, 65));
         assert!(!faster_by_margin(&med, &keys, 65, 65));
-    }
-
-    #[test]
-    fn block_sizes_change_only_the_products_larger_than_the_smaller_value() {
-        let p = Product::new((1024, 512, 64, Trans::No, Trans::No), 1);
-        let b = |mc, nc| Blocking {
-            mc,
-            nc,
-            ..Blocking::for_caches(Tier::Scalar, Caches::FALLBACK)
-        };
-        assert!(!wider_than_nc(&p, &b(64, 512), &b(64, 1024)));
-        assert!(wider_than_nc(&p, &b(64, 256), &b(64, 1024)));
-        assert!(taller_than_mc(&p, &b(512, 64), &b(1024, 64)));
-        assert!(!taller_than_mc(&p, &b(1024, 64), &b(2048, 64)));
     }
 
     #[test]
