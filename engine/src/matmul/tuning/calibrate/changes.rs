@@ -2,8 +2,9 @@
 //! on those alone. A block size only matters to products larger than the smaller of its
 //! two values: judged over the whole set, 3 % gained at 1024³ by NC 1024 over 512 (A
 //! read in place, not packed) was 0.4 % of the geometric mean of seven products and
-//! lost to the margin; KC 512's 1.5–3 % over 384 at 512³, 1024³ and 2048×128×512 (one
-//! pass instead of two, on the Zen 5) was 0.3–0.9 % over the seven and lost too.
+//! lost to the margin; KC 512's 2–3 % over 384 at 512³ and 2048×128×512 (one pass
+//! instead of two, on the Zen 5; 1024³ within 1 %) was 0.3–0.9 % over the seven and
+//! lost too.
 
 use super::products::Product;
 use crate::matmul::blocking::Blocking;
