@@ -108,26 +108,50 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
         // 24 or more accumulators the compiler kept them in memory across two loops.
         let pf_at = k - k.min(C_LEAD);
         let rows = mr.min(MR);
-        // One step of k: NV loads of B, MR broadcasts of A (`ars` apart), MR·NV FMAs.
+        let mut a = ap;
+        let mut p = 0;
+        // One step of k: NV loads of B, MR broadcasts of A (row `$i`'s value `$av`),
+        // MR·NV FMAs, then `$next` moves A on.
         macro_rules! step {
-            ($a:expr, $ars:expr) => {
+            ($i:ident => $av:expr; $next:expr) => {
                 for v in 0..NV {
                     bv[v] = _mm512_loadu_ps(b.add(16 * v));
                 }
-                for i in 0..MR {
-                    let av = _mm512_set1_ps(*$a.add(i * $ars));
+                for $i in 0..MR {
+                    let av = _mm512_set1_ps($av);
                     for v in 0..NV {
-                        acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+                        acc[$i][v] = _mm512_fmadd_ps(av, bv[v], acc[$i][v]);
                     }
                 }
-                $a = $a.add(acs);
+                $next;
                 b = b.add(rsb);
             };
         }
-        // Four steps per iteration (fewer loop µops), the prefetch in the iteration
-        // that holds step pf_at.
-        let mut a = ap;
-        let mut p = 0;
+        // The k loop around `$step`: four steps per iteration (fewer loop µops), written
+        // out, not a loop of four (the 14-row tile's loop was not unrolled, and its 28
+        // accumulators then lived in memory: 0.40× `gemm`); C's prefetch in the
+        // iteration that holds step pf_at.
+        macro_rules! k_loop {
+            ($step:block) => {
+                while p + 4 <= k {
+                    if p <= pf_at && pf_at < p + 4 {
+                        prefetch_tile::<NV>(c, rsc, rows);
+                    }
+                    $step
+                    $step
+                    $step
+                    $step
+                    p += 4;
+                }
+                while p < k {
+                    if p == pf_at {
+                        prefetch_tile::<NV>(c, rsc, rows);
+                    }
+                    $step
+                    p += 1;
+                }
+            };
+        }
         if ars == 1 && acs >= A_FAR {
             // A transposed operand read in place with rows far apart: each step's MR
             // values lie on a new line that no adjacent-line prefetcher fetches, and
@@ -135,53 +159,20 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
             // few L1 sets, so the neighbouring micro-panel finds them evicted. Each
             // step fetches the line A_AHEAD steps on.
             let ahead = A_AHEAD * acs;
-            while p + 4 <= k {
-                if p <= pf_at && pf_at < p + 4 {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                // Written out, not a loop of four: the 14-row tile's loop was not
-                // unrolled, and its 28 accumulators then lived in memory (0.40× `gemm`).
+            k_loop!({
                 _mm_prefetch::<_MM_HINT_T0>(a.wrapping_add(ahead) as *const i8);
-                step!(a, 1);
-                _mm_prefetch::<_MM_HINT_T0>(a.wrapping_add(ahead) as *const i8);
-                step!(a, 1);
-                _mm_prefetch::<_MM_HINT_T0>(a.wrapping_add(ahead) as *const i8);
-                step!(a, 1);
-                _mm_prefetch::<_MM_HINT_T0>(a.wrapping_add(ahead) as *const i8);
-                step!(a, 1);
-                p += 4;
-            }
-            while p < k {
-                if p == pf_at {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step!(a, 1);
-                p += 1;
-            }
+                step!(i => *a.add(i); a = a.add(acs));
+            });
         } else if ars == 1 {
             // Packed A (acs = MR) or a transposed operand read in place: the MR values
             // of one step are adjacent.
-            while p + 4 <= k {
-                if p <= pf_at && pf_at < p + 4 {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step!(a, 1);
-                step!(a, 1);
-                step!(a, 1);
-                step!(a, 1);
-                p += 4;
-            }
-            while p < k {
-                if p == pf_at {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step!(a, 1);
-                p += 1;
-            }
+            k_loop!({
+                step!(i => *a.add(i); a = a.add(acs));
+            });
         } else if NV <= 2 && MR <= 8 {
             // A in place, row-major, on a tile of at most two vectors a row: MR row
             // pointers, fixed, and one offset walking acs floats per step. Stepping one
-            // pointer down the rows (`step!`) compiles to a chain of MR dependent adds
+            // pointer down the rows (as the branch below does) compiles to a chain of MR dependent adds
             // carried from step to step, as long as the step's MR·NV FMAs on two ports
             // when NV ≤ 2: the 8×32 kernel ran at the chain's pace (512³ and the
             // 2048-row products 1 % slower). The rows' offsets and the step's are
@@ -189,60 +180,17 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
             // that chain, or hoists the broadcasts of later steps and spills them.
             let rp: [*const f32; MR] = core::array::from_fn(|i| ap.add(opaque(i * ars)));
             let mut o = 0;
-            macro_rules! step_rows {
-                () => {
-                    for v in 0..NV {
-                        bv[v] = _mm512_loadu_ps(b.add(16 * v));
-                    }
-                    for i in 0..MR {
-                        let av = _mm512_set1_ps(*rp[i].add(o));
-                        for v in 0..NV {
-                            acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
-                        }
-                    }
-                    o = opaque(o + acs);
-                    b = b.add(rsb);
-                };
-            }
-            while p + 4 <= k {
-                if p <= pf_at && pf_at < p + 4 {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step_rows!();
-                step_rows!();
-                step_rows!();
-                step_rows!();
-                p += 4;
-            }
-            while p < k {
-                if p == pf_at {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step_rows!();
-                p += 1;
-            }
+            k_loop!({
+                step!(i => *rp[i].add(o); o = opaque(o + acs));
+            });
         } else {
             // Other tiles in place step one pointer down the rows: wider ones have
             // time for the chain, and with the row pointers the compiler kept some of
             // the 24 or more accumulators of the others in memory (12×32 ran at 40 %
             // of its speed, 8×48 spilled one).
-            while p + 4 <= k {
-                if p <= pf_at && pf_at < p + 4 {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step!(a, ars);
-                step!(a, ars);
-                step!(a, ars);
-                step!(a, ars);
-                p += 4;
-            }
-            while p < k {
-                if p == pf_at {
-                    prefetch_tile::<NV>(c, rsc, rows);
-                }
-                step!(a, ars);
-                p += 1;
-            }
+            k_loop!({
+                step!(i => *a.add(i * ars); a = a.add(acs));
+            });
         }
         let va = _mm512_set1_ps(alpha);
         let vb = _mm512_set1_ps(beta);
