@@ -53,7 +53,7 @@ use prepack::{Operand, Prepack, Shared};
 pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 
 /// Up to this many rows of C, a row-major B of any size is read in place (rows under
-/// [`B_IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
+/// [`IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
 /// eight row panels, and for a small batch the copy is a large share of the product.
 /// Hot-cache minima of 100–200 calls, in-place vs packed, on the model-207 Xeon, twice:
 /// 32×256×256 (the MLP workload's forward) 24.6 vs 31.7 µs, 8×256×256 6.5 vs 13.7,
@@ -61,13 +61,11 @@ pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 /// (4 KiB rows, excluded) 371–401 vs 403–406 and 32×1024×1024 614 vs 600–604.
 const B_IN_PLACE_MAX_M: usize = 64;
 
-/// A row-major B read in place walks one stored row per step of k; at 4 KiB apart
-/// every step is a new page in the same L1 set (see `Blocking::at_pack_stride`).
-const B_IN_PLACE_MAX_STRIDE: usize = 4096;
-
-/// A row-major A whose rows are closer than this (bytes) is read in place whatever the
-/// number of B blocks (see `gemm`).
-const A_IN_PLACE_MAX_STRIDE: usize = 4096;
+/// Rows of an operand read in place must be closer than this (bytes): a B read in place
+/// walks one stored row per step of k, and an A micro-panel's MR rows are read side by
+/// side; at 4 KiB apart each is a new page in the same L1 set (see
+/// `Blocking::at_pack_stride`, and `gemm` for A).
+const IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -186,12 +184,12 @@ pub(crate) fn gemm(
     // with one B block, and its rows not too far apart (each step of k then touches
     // another row: see `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
-        Trans::No => n <= bl.nc || (a.rs * 4 < A_IN_PLACE_MAX_STRIDE && !(parts > 1 && split_cols)),
+        Trans::No => n <= bl.nc || (a.rs * 4 < IN_PLACE_MAX_STRIDE && !(parts > 1 && split_cols)),
         Trans::Yes => n <= bl.nc && a.cs * 4 < bl.at_pack_stride,
     };
     // B is read in place when it is small, or when few row panels would share its copy
     // (few rows, or a narrow B: `Blocking::narrow_b_in_place_rows`).
-    let rows_close = b.rs * 4 < B_IN_PLACE_MAX_STRIDE;
+    let rows_close = b.rs * 4 < IN_PLACE_MAX_STRIDE;
     let b_in_place = b.cs == 1
         && (k * n <= bl.b_in_place_max
             || (m <= B_IN_PLACE_MAX_M && rows_close)
@@ -278,7 +276,7 @@ fn transposed_product_pays(
         && m <= B_IN_PLACE_MAX_M
         && n > B_IN_PLACE_MAX_M
         && k * n > b_in_place_max
-        && b.cs * 4 < B_IN_PLACE_MAX_STRIDE
+        && b.cs * 4 < IN_PLACE_MAX_STRIDE
 }
 
 /// C = α·A·Bᵀ + β·C computed as T = α·B·Aᵀ (n×m, scratch from the pool), then
