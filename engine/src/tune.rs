@@ -1,6 +1,6 @@
 //! Calibrating the engine for this CPU (`sgemm_tune`): per tier the sgemm's tile and
-//! cache blocks (`matmul::tuning::calibrate`, stages 1–9), then once the decoder's
-//! far-prefetch threshold (`nn::far_prefetch`, stage 10), into one [`TierTuning`] per
+//! cache blocks (`matmul::tuning::calibrate`, stages 1–7), then once the decoder's
+//! far-prefetch threshold (`nn::far_prefetch`, stage 8), into one [`TierTuning`] per
 //! tier for the cache file (`docs/sgemm-tuning.md`). Above both: the decoder's stage
 //! times `nn`'s decoder, which itself runs on `matmul`.
 
@@ -14,7 +14,7 @@ use std::time::Instant;
 /// Calibrate `tiers` on this CPU (one thread, a few seconds each), reporting each
 /// measured candidate through `progress`; the tuning of each, by tier name. Every tier
 /// must be available. The decoder runs on the tier in force (`SMALLMIND_SIMD`), as
-/// generation will, so stage 10 is measured once and its threshold goes to every tier.
+/// generation will, so stage 8 is measured once and its threshold goes to every tier.
 pub fn calibrate(
     tiers: &[Tier],
     opts: &Options,
@@ -25,7 +25,7 @@ pub fn calibrate(
         let t0 = Instant::now();
         let tuning = calibrate::calibrate(tier, opts, progress)?;
         progress(&format!(
-            "{tier} stages 1–9 done in {:.1} s",
+            "{tier} stages 1–7 done in {:.1} s",
             t0.elapsed().as_secs_f64()
         ));
         out.insert(tier.as_str().to_string(), tuning);
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn a_quick_calibration_adds_the_decoders_stage_to_the_sgemms() {
-        // (Unavailable tiers and the scalar one fail in stages 1–9: their own test.)
+        // (Unavailable tiers and the scalar one fail in stages 1–7: their own test.)
         let tiers: Vec<Tier> = [Tier::Avx2, Tier::Avx512]
             .into_iter()
             .filter(|t| t.is_available())
@@ -85,7 +85,7 @@ mod tests {
             let far = t
                 .blocking
                 .gemv_far_above
-                .expect("stage 10 sets the threshold");
+                .expect("stage 8 sets the threshold");
             let measured: Vec<&Trial> = t
                 .trials
                 .iter()

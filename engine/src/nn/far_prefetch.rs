@@ -1,4 +1,4 @@
-//! The calibration's stage 10 (`crate::tune`), `gemv_far_above`: from how many bytes of weights the decoder's gemvs
+//! The calibration's stage 8 (`crate::tune`), `gemv_far_above`: from how many bytes of weights the decoder's gemvs
 //! should also prefetch far ahead into L2 (`nn/gemv.rs`, `Sweep::far`).
 //!
 //! A decoding step streams every weight matrix once. While the weights stay in the

@@ -89,10 +89,11 @@ pub struct TierTuning {
 /// One candidate of one stage of the calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
-    /// The parameter varied: `tile`, `kc`, `nc`, `mc`, `kc_kept`, `kc_tn`,
-    /// `at_pack_stride`, `narrow_b_in_place_rows` or `b_in_place_max`.
+    /// The parameter varied: `tile`, `kc_nc`, `mc`, `kc_tn`, `at_pack_stride`,
+    /// `narrow_b_in_place_rows`, `b_in_place_max` or `gemv_far_above` (older files:
+    /// `kc`, `nc` and `kc_kept` for `kc_nc`).
     pub stage: String,
-    /// Its value (`8x48`, `256`, …).
+    /// Its value (`8x48`, `256`, `512/384` for KC/NC, …).
     pub value: String,
     /// The stage's score: GFLOPS (geometric mean over its products).
     pub gflops: f64,
@@ -241,8 +242,8 @@ mod tests {
                 tuned_gflops: 99.0,
                 speedup: 1.1,
                 trials: vec![Trial {
-                    stage: "kc".into(),
-                    value: "256".into(),
+                    stage: "kc_nc".into(),
+                    value: "256/512".into(),
                     gflops: 99.0,
                 }],
             },

@@ -35,7 +35,7 @@ pub(super) fn deeper_than_kc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
     ka != kb && p.k > ka.min(kb)
 }
 
-/// Stage 2 moves MC and NC with KC by the cache rules: the products any of the three
+/// Stage 2 moves NC with KC, and MC by the cache rule: the products any of the three
 /// changes.
 pub(super) fn kc_changes(p: &Product, a: &Blocking, b: &Blocking) -> bool {
     deeper_than_kc(p, a, b)

@@ -5,26 +5,26 @@
 //! order), so that a slow spell of a shared machine falls on all of them:
 //!
 //! 1. `tile`: every tile the tier offers, each with the blocks its cache rules give;
-//! 2. `kc`: depths 128–512 for the chosen tile (MC and NC re-derived for each);
-//! 3. `nc`: the B block as ¼ … 2× L2 (a block larger than L2 streams from L3,
-//!    and one block spanning all of C's columns lets A be read in place);
-//! 4. `mc`: the A block as ¼ … 2× L2;
-//! 5. `kc_kept`: depths 128–512 again with the chosen MC and NC kept;
-//! 6. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
-//! 7. `at_pack_stride`: those gradients with the transposed A read in place against
+//! 2. `kc_nc`: depths 128–512, each with B blocks of ¼ … 2× L2 (a block larger than
+//!    L2 streams from L3, and one block spanning all of C's columns lets A be read in
+//!    place), MC following the depth by the cache rule;
+//! 3. `mc`: the A block as ¼ … 2× L2;
+//! 4. `kc_tn`: the depth of the passes of narrow weight gradients Aᵀ·B;
+//! 5. `at_pack_stride`: those gradients with the transposed A read in place against
 //!    packed, per row stride; the threshold is the stride from which packing wins on
 //!    the whole set;
-//! 8. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
+//! 6. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
 //!    place against packed, per number of rows m;
-//! 9. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
 //!
-//! (Stage 10, the decoder's `gemv_far_above`, measures the decoder: `crate::tune` runs it
+//! (Stage 8, the decoder's `gemv_far_above`, measures the decoder: `crate::tune` runs it
 //! after these, from `nn/far_prefetch.rs`.)
 //!
 //! A candidate's score is its geometric-mean GFLOPS over the stage's products relative
 //! to the first candidate's (the incumbent: what is in force so far) in the same round,
 //! median over rounds (a slow spell of the machine cancels); a challenger replaces the
-//! incumbent only when it scores at least 1 % higher. At the end the choice and the
+//! incumbent only when it scores at least 1 % higher on the products the choice changes
+//! and runs none of them more than 2 % slower (`verdict.rs`). At the end the choice and the
 //! cache-derived defaults are timed against each other in more rounds
 //! (`final_check.rs`): unless the choice wins the median per-round ratio, the defaults
 //! are kept, or only the choice's gradient part when that wins on the gradients.
@@ -33,17 +33,18 @@
 mod changes;
 mod final_check;
 mod products;
+mod verdict;
 
 use super::file::{TierTuning, Trial, TuningError};
 use crate::matmul::blocking::Blocking;
 use crate::matmul::cache::Caches;
 use crate::matmul::kernel;
 use crate::simd::Tier;
-use changes::{Changes, any_product, deeper_than_kc, kc_changes, taller_than_mc, wider_than_nc};
+use changes::{Changes, any_product, kc_changes, taller_than_mc};
 pub(crate) use products::median;
-use products::{
-    Product, Sets, Times, geomean_gflops, gflops, gradient_set, main_set, measure, square_set,
-};
+use products::{Product, Sets, Times, gflops, gradient_set, main_set, measure, square_set};
+pub(crate) use verdict::MARGIN;
+use verdict::{faster_by_margin, replaces, total_time};
 
 /// How long to measure.
 #[derive(Debug, Clone, Copy)]
@@ -78,58 +79,15 @@ impl Default for Options {
     }
 }
 
-/// Whether candidate `best` beats candidate 0 (the incumbent) by [`MARGIN`]: the
-/// median over rounds of the ratio of their geometric-mean GFLOPS over the products
-/// marked `changed` (`times[candidate][round][product]` in seconds). With no product
-/// changed the two are the same, and the incumbent stays.
-fn beats_incumbent(flops: &[f64], times: &Times, best: usize, changed: &[bool]) -> bool {
-    let picked: Vec<usize> = (0..flops.len()).filter(|&p| changed[p]).collect();
-    if picked.is_empty() {
-        return false;
-    }
-    let rate = |secs: &[f64]| geomean_gflops(picked.iter().map(|&p| (flops[p], secs[p])));
-    let ratio = median(
-        times[best]
-            .iter()
-            .zip(&times[0])
-            .map(|(b, i)| rate(b) / rate(i))
-            .collect(),
-    );
-    ratio > 1.0 + MARGIN
-}
+/// How many of a stage's best challengers are timed again against the incumbent.
+const FINALISTS: usize = 3;
 
-/// The depths stages 2 and 5 try after the incumbent's.
+/// The depths stage 2 tries.
 const DEPTHS: [usize; 6] = [128, 192, 256, 320, 384, 512];
 
 /// The incumbent `first`, then `rest`: a stage's candidate values.
 fn then_each(first: usize, rest: &[usize]) -> Vec<usize> {
     std::iter::once(first).chain(rest.iter().copied()).collect()
-}
-
-/// How much better (1 %) a candidate must score than the incumbent to replace it:
-/// near-equal candidates otherwise trade places from run to run on a shared machine.
-pub(crate) const MARGIN: f64 = 0.01;
-
-/// Whether threshold `pick` beats threshold `incumbent` by [`MARGIN`] in total time
-/// over the products whose `keys` fall between the two (packed under one, in place
-/// under the other); `med[p]` = [in place, packed] seconds. None between: no.
-fn faster_by_margin(med: &[[f64; 2]], keys: &[usize], pick: usize, incumbent: usize) -> bool {
-    let between = |k: usize| (k >= pick) != (k >= incumbent);
-    let (p, i) = (
-        total_time(med, keys, pick, between),
-        total_time(med, keys, incumbent, between),
-    );
-    i > 0.0 && p * (1.0 + MARGIN) < i
-}
-
-/// Seconds of the products whose key is `counted`, with the operand packed from key
-/// `t` up and read in place below; `med[p]` = [in place, packed] seconds.
-fn total_time(med: &[[f64; 2]], keys: &[usize], t: usize, counted: impl Fn(usize) -> bool) -> f64 {
-    med.iter()
-        .zip(keys)
-        .filter(|&(_, &k)| counted(k))
-        .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
-        .sum()
 }
 
 /// What every stage of the search shares besides its candidates and products: the
@@ -162,8 +120,10 @@ impl Search<'_> {
     ///
     /// A candidate's score is its geometric-mean GFLOPS relative to candidate 0 of the same
     /// round (so a slow spell of the machine cancels), median over rounds, times candidate
-    /// 0's median GFLOPS. The best score replaces the incumbent only when it also wins by
-    /// the margin on the products the choice `changes` ([`beats_incumbent`]).
+    /// 0's median GFLOPS. The [`FINALISTS`] best challengers are timed again against the
+    /// incumbent in twice the rounds (their trials appear twice), and the best-scoring one
+    /// that replaces the incumbent there by the rules of `verdict.rs`, on the products the
+    /// choice `changes`, is kept; none: the incumbent stays.
     fn stage(
         &mut self,
         name: &str,
@@ -171,14 +131,60 @@ impl Search<'_> {
         changes: &Changes,
         products: &mut [Product],
     ) -> Result<usize, TuningError> {
+        let screened = self.scores(name, candidates, products, self.rounds)?.0;
+        // The best few challengers that scored above the incumbent are measured again
+        // against it, in new rounds: the best of many near-equal candidates scored
+        // high partly by luck, and the fresh rounds do not share it.
+        let mut order: Vec<usize> = (1..candidates.len())
+            .filter(|&i| screened[i] > screened[0])
+            .collect();
+        order.sort_by(|&a, &b| screened[b].total_cmp(&screened[a]));
+        order.truncate(FINALISTS);
+        if order.is_empty() {
+            return Ok(0);
+        }
+        let finals: Vec<(String, Blocking)> = std::iter::once(0)
+            .chain(order.iter().copied())
+            .map(|i| candidates[i].clone())
+            .collect();
+        let (again, times) = self.scores(name, &finals, products, 2 * self.rounds)?;
+        // The best-scoring finalist that beats the incumbent by a margin, not by noise,
+        // on the products the choice between them changes, and costs none of those
+        // products more than the guard (`verdict.rs`).
+        let flops: Vec<f64> = products.iter().map(Product::flops).collect();
+        let mut ranked: Vec<usize> = (1..finals.len()).collect();
+        ranked.sort_by(|&a, &b| again[b].total_cmp(&again[a]));
+        Ok(ranked
+            .into_iter()
+            .find(|&f| {
+                let changed: Vec<bool> = products
+                    .iter()
+                    .map(|p| changes(p, &finals[0].1, &finals[f].1))
+                    .collect();
+                replaces(&flops, &times, f, &changed)
+            })
+            .map_or(0, |f| order[f - 1]))
+    }
+
+    /// Time `candidates` (candidate 0 the incumbent) in `rounds` rounds and record each
+    /// one's score as a trial: its geometric-mean GFLOPS relative to candidate 0's in the
+    /// same round, median over rounds, times candidate 0's median. Returns the scores
+    /// and the times.
+    fn scores(
+        &mut self,
+        name: &str,
+        candidates: &[(String, Blocking)],
+        products: &mut [Product],
+        rounds: usize,
+    ) -> Result<(Vec<f64>, Times), TuningError> {
         let blocks: Vec<Blocking> = candidates.iter().map(|c| c.1).collect();
-        let times = measure(self.tier, &blocks, products, self.rounds)?;
+        let times = measure(self.tier, &blocks, products, rounds)?;
         let per_round: Vec<Vec<f64>> = times
             .iter()
             .map(|c| c.iter().map(|r| gflops(products, r)).collect())
             .collect();
         let base = median(per_round[0].clone());
-        let mut best = (0, f64::NEG_INFINITY);
+        let mut scores = Vec::with_capacity(candidates.len());
         for (i, (label, _)) in candidates.iter().enumerate() {
             let rel = median(
                 per_round[i]
@@ -187,24 +193,10 @@ impl Search<'_> {
                     .map(|(c, b)| c / b)
                     .collect(),
             );
-            let score = rel * base;
-            self.record(name, label, score, false);
-            if score > best.1 {
-                best = (i, score);
-            }
+            self.record(name, label, rel * base, false);
+            scores.push(rel * base);
         }
-        // A challenger must beat the incumbent by a margin, not by noise, on the products
-        // the choice between them changes.
-        let flops: Vec<f64> = products.iter().map(Product::flops).collect();
-        let changed: Vec<bool> = products
-            .iter()
-            .map(|p| changes(p, &blocks[0], &blocks[best.0]))
-            .collect();
-        Ok(if beats_incumbent(&flops, &times, best.0, &changed) {
-            best.0
-        } else {
-            0
-        })
+        Ok((scores, times))
     }
 
     /// A threshold between two ways of running a product: `with(t)` packs an operand of
@@ -295,15 +287,13 @@ fn candidates(values: Vec<usize>, make: impl Fn(usize) -> Blocking) -> Vec<(Stri
         .collect()
 }
 
-/// The incumbent, then the blocks of rows `row` bytes long that fill ¼, ½, 1 and 2× an
-/// L2 of `l2` bytes, in whole `unit`s (at most 8192 rows).
-fn l2_shares(incumbent: usize, l2: usize, row: usize, unit: usize) -> Vec<usize> {
-    std::iter::once(incumbent)
-        .chain(
-            [(1, 4), (1, 2), (1, 1), (2, 1)]
-                .iter()
-                .map(|&(p, q)| (l2 * p / q / row).clamp(unit, 8192) / unit * unit),
-        )
+/// The blocks of rows `row` bytes long that fill ¼, ½, ⅝, ¾, 1 and 2× an L2 of `l2`
+/// bytes, in whole `unit`s (at most 8192 rows): a block larger than L2 streams from L3,
+/// and one B block spanning all of C's columns lets A be read in place.
+fn l2_shares(l2: usize, row: usize, unit: usize) -> Vec<usize> {
+    [(1, 4), (1, 2), (5, 8), (3, 4), (1, 1), (2, 1)]
+        .iter()
+        .map(|&(p, q)| (l2 * p / q / row).clamp(unit, 8192) / unit * unit)
         .collect()
 }
 
@@ -358,36 +348,32 @@ pub fn calibrate(
     let i = search.stage("tile", &tiles, &any_product, &mut main)?;
     let mut best = tiles[i].1;
 
-    // 2. The depth, MC and NC following it by the cache rules.
-    let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| best.with_kc(kc, caches));
-    let i = search.stage("kc", &kcs, &kc_changes, &mut main)?;
-    best = kcs[i].1;
+    // 2. The depth and the B block together, MC following the depth by the cache rule:
+    // the best B block depends on the depth (on the Zen 5, KC 512 won 1–2 % on 512³,
+    // 1024³ and the k = 512 forward with NC 320–384, ⅝–¾ of L2, and lost 1–3 % with the
+    // rule's NC 512, a full L2), so a stage for each alone never reached the pair.
+    let mut grid = vec![(format!("{}/{}", best.kc, best.nc), best)];
+    for kc in DEPTHS {
+        let at_depth = best.with_kc(kc, caches);
+        for nc in l2_shares(caches.l2, kc * 4, best.nr) {
+            grid.push((format!("{kc}/{nc}"), Blocking { nc, ..at_depth }));
+        }
+    }
+    let grid = dedup(grid);
+    let i = search.stage("kc_nc", &grid, &kc_changes, &mut main)?;
+    best = grid[i].1;
 
-    // 3. The B block, as a share of L2.
-    let row = best.kc * 4;
-    let ncs = candidates(l2_shares(best.nc, caches.l2, row, best.nr), |nc| Blocking {
-        nc,
-        ..best
-    });
-    let i = search.stage("nc", &ncs, &wider_than_nc, &mut main)?;
-    best = ncs[i].1;
-
-    // 4. The A block, as a multiple of L2.
-    let mcs = candidates(l2_shares(best.mc, caches.l2, row, best.mr), |mc| Blocking {
-        mc,
-        ..best
-    });
+    // 3. The A block, as a share of L2.
+    let mcs = candidates(
+        std::iter::once(best.mc)
+            .chain(l2_shares(caches.l2, best.kc * 4, best.mr))
+            .collect(),
+        |mc| Blocking { mc, ..best },
+    );
     let i = search.stage("mc", &mcs, &taller_than_mc, &mut main)?;
     best = mcs[i].1;
 
-    // 5. The depth again, MC and NC kept: stage 2 moved them with it by the cache rules,
-    // so a depth whose rule-made blocks lost (KC 512 with NC 512 at 1024³, where NC 1024
-    // reads A in place) can win with the blocks stages 3 and 4 chose.
-    let kcs = candidates(then_each(best.kc, &DEPTHS), |kc| Blocking { kc, ..best });
-    let i = search.stage("kc_kept", &kcs, &deeper_than_kc, &mut main)?;
-    best = kcs[i].1;
-
-    // 6. The depth of a narrow gradient's passes.
+    // 4. The depth of a narrow gradient's passes.
     let mut grads = gradient_set(opts.largest);
     let kcs = candidates(then_each(best.kc_tn, &[64, 128, 256, 512, 1024]), |kc_tn| {
         Blocking { kc_tn, ..best }
@@ -395,7 +381,7 @@ pub fn calibrate(
     let i = search.stage("kc_tn", &kcs, &any_product, &mut grads)?;
     best = kcs[i].1;
 
-    // 7. Transposed A in place or packed, per row stride.
+    // 5. Transposed A in place or packed, per row stride.
     best.at_pack_stride = search.threshold(
         "at_pack_stride",
         &mut grads,
@@ -407,7 +393,7 @@ pub fn calibrate(
         },
     )?;
 
-    // 8. A narrow row-major B in place or packed, per number of rows (packed from
+    // 6. A narrow row-major B in place or packed, per number of rows (packed from
     // m = t up), on the gradients whose B is narrow (n ≤ 4·NR).
     grads.sort_by_key(|g| g.n > 4 * best.nr);
     let narrow = grads.iter().take_while(|g| g.n <= 4 * best.nr).count();
@@ -424,7 +410,7 @@ pub fn calibrate(
         )?;
     }
 
-    // 9. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
+    // 7. A row-major B in place or packed, per size (packed from k·n = t + 1 up).
     let mut squares = square_set(opts.largest);
     best.b_in_place_max = search.in_place_bound(
         "b_in_place_max",
@@ -477,10 +463,8 @@ mod tests {
             t.blocking.validate(tier).unwrap();
             for stage in [
                 "tile",
-                "kc",
-                "nc",
+                "kc_nc",
                 "mc",
-                "kc_kept",
                 "at_pack_stride",
                 "narrow_b_in_place_rows",
                 "b_in_place_max",
@@ -488,10 +472,17 @@ mod tests {
             ] {
                 assert!(t.trials.iter().any(|x| x.stage == stage), "{tier} {stage}");
             }
-            assert_eq!(
-                t.trials.iter().filter(|x| x.stage == "tile").count(),
-                kernel::tiles(tier).len()
-            );
+            // Every tile once, then at most the finalists again, each a tile seen before.
+            let tiles: Vec<&str> = t
+                .trials
+                .iter()
+                .filter(|x| x.stage == "tile")
+                .map(|x| x.value.as_str())
+                .collect();
+            let n = kernel::tiles(tier).len();
+            assert_eq!(dedup(tiles[..n].to_vec()).len(), n);
+            assert!(tiles.len() <= n + 1 + FINALISTS, "{tiles:?}");
+            assert!(tiles[n..].iter().all(|v| tiles[..n].contains(v)));
             assert!(
                 t.trials
                     .iter()
@@ -508,49 +499,6 @@ mod tests {
             assert!(t.blocking == t.default || t.speedup > 1.0 || t.blocking == grad_part);
         }
         assert!(calibrate(Tier::Scalar, &opts, &mut |_| {}).is_err());
-    }
-
-    #[test]
-    fn a_challenger_must_win_by_the_margin_on_the_products_it_changes() {
-        // Two products of 1 GFLOP; the challenger (1) is 3 % faster on the second only.
-        let flops = [1e9, 1e9];
-        let round = |a: f64, b: f64| vec![a, b];
-        let times: Times = vec![
-            vec![round(1.0, 1.0), round(1.0, 1.0), round(1.0, 1.0)],
-            vec![round(1.0, 0.97), round(1.0, 0.97), round(1.0, 0.97)],
-        ];
-        // Over both: √(1/0.97) = 1.5 % … over the second alone: 3.1 %.
-        assert!(beats_incumbent(&flops, &times, 1, &[false, true]));
-        assert!(beats_incumbent(&flops, &times, 1, &[true, true]));
-        // 1 % faster on the second: 0.5 % over both, under the margin; 1.0101 alone.
-        let times: Times = vec![vec![round(1.0, 1.0); 3], vec![round(1.0, 0.99); 3]];
-        assert!(!beats_incumbent(&flops, &times, 1, &[true, true]));
-        assert!(beats_incumbent(&flops, &times, 1, &[false, true]));
-        // A product the choice does not change cannot decide it; nothing changed: stay.
-        assert!(!beats_incumbent(&flops, &times, 1, &[true, false]));
-        assert!(!beats_incumbent(&flops, &times, 1, &[false, false]));
-        // The median over rounds: one lucky round does not win.
-        let times: Times = vec![
-            vec![round(1.0, 1.0); 3],
-            vec![round(1.0, 0.5), round(1.0, 1.0), round(1.0, 1.0)],
-        ];
-        assert!(!beats_incumbent(&flops, &times, 1, &[false, true]));
-    }
-
-    #[test]
-    fn a_threshold_must_win_by_the_margin_on_the_products_between_the_two() {
-        // [in place, packed] seconds for rows 128, 256 and 512: in place is 4 % faster
-        // at 128 and 256, 3 % slower at 512 (as a narrow B on the Zen 4).
-        let med = [[0.96, 1.0], [1.92, 2.0], [4.12, 4.0]];
-        let keys = [128, 256, 512];
-        // Packed from 512 against packed from 65 (all packed): 2.88 against 3.0 s on
-        // the two products between them, 4 %; over all three it would be 1.7 %.
-        assert!(faster_by_margin(&med, &keys, 512, 65));
-        // From 1024 (all in place) changes the 512 product as well: 7.0 against 7.0.
-        assert!(!faster_by_margin(&med, &keys, 1024, 65));
-        // Nothing between the two: the incumbent stays.
-        assert!(!faster_by_margin(&med, &keys, 100, 65));
-        assert!(!faster_by_margin(&med, &keys, 65, 65));
     }
 
     #[test]
