@@ -97,8 +97,8 @@ fn few_rows_times_a_transposed_b_run_as_the_transposed_product() {
 fn wide_threaded_products_share_one_packed_a() {
     // n > NC: column chunks use A packed once, up front, in parallel (several depth
     // passes; several row blocks in the last shape). On one thread a row-major A is
-    // packed only with rows 4 KiB apart or more (k = 1030), a transposed one whenever
-    // n > NC.
+    // read in place (rows under and over 4 KiB apart: k = 300, 1030), a transposed one
+    // packed whenever n > NC.
     for (i, &(m, n, k, ta, tb)) in [
         (70, 1100, 300, Trans::No, Trans::No),
         (40, 1100, 1030, Trans::No, Trans::No),
@@ -115,11 +115,12 @@ fn wide_threaded_products_share_one_packed_a() {
 }
 
 #[test]
-fn row_major_a_with_rows_under_4_kib_is_read_in_place_across_b_blocks() {
-    // Rows under 4 KiB apart are read in place however many B blocks C spans (NC = 2·NR
-    // here: 9 to 13 blocks), in one row block (nothing to pack but a ragged last panel
-    // of A); rows 4 KiB apart (k = 1024) are packed, in MC-row blocks. Several depth
-    // passes, β = 0 over NaN and β ≠ 0, padded rows, 1–3 threads bit-identical.
+fn row_major_a_is_read_in_place_across_b_blocks() {
+    // A row-major A is read in place however many B blocks C spans (NC = 2·NR here: 9
+    // to 13 blocks), in one row block (nothing to pack but a ragged last panel of A),
+    // with rows under 4 KiB apart and 4 KiB apart (k = 1024). On 2–3 threads the column
+    // chunks share a packed A instead, in MC-row blocks. Several depth passes, β = 0
+    // over NaN and β ≠ 0, padded rows, 1–3 threads bit-identical.
     for_each_available_tier(|tier| {
         let t = smallmind::matmul::kernel::tiles(tier)[0];
         let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());

@@ -72,8 +72,8 @@ fn every_choosable_tile_and_blocking_matches_the_reference_on_every_tier() {
 
 #[test]
 fn every_tile_takes_the_threaded_and_special_paths() {
-    // Above the thread threshold: column chunks reading A in place (rows under 4 KiB
-    // apart) and sharing a packed A (n > NC, rows 4 KiB apart), row chunks sharing a
+    // A row-major A read in place on one thread (rows under and over 4 KiB apart) and,
+    // above the thread threshold, column chunks sharing a packed A (n > NC), row chunks sharing a
     // packed B (m > n), a narrow weight gradient Xᵀ·dY with shallow passes, few rows
     // reading a large B in place, and C = A·Bᵀ with few rows run transposed.
     let shapes = [

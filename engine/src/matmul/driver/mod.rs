@@ -16,9 +16,9 @@
 //! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
 //!
 //! A is not packed but read in place, its rows serving as the micro-panels, when one B
-//! block spans all of C's columns, or when it is row-major with rows under 4 KiB apart
-//! and not shared by column chunks (see `gemm`); the rows are then one block (MC bounds
-//! only a packed A), so B is packed once per pass.
+//! block spans all of C's columns, or when it is row-major and not shared by column
+//! chunks (see `gemm`); the rows are then one block (MC bounds only a packed A), so B
+//! is packed once per pass.
 //!
 //! Threads: above [`PAR_MIN_MNK`] the columns of C (when n ≥ m) or its rows (when
 //! m > n: the larger operand is then read once and only the smaller is shared) are
@@ -61,10 +61,9 @@ pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
 /// (4 KiB rows, excluded) 371–401 vs 403–406 and 32×1024×1024 614 vs 600–604.
 const B_IN_PLACE_MAX_M: usize = 64;
 
-/// Rows of an operand read in place must be closer than this (bytes): a B read in place
-/// walks one stored row per step of k, and an A micro-panel's MR rows are read side by
-/// side; at 4 KiB apart each is a new page in the same L1 set (see
-/// `Blocking::at_pack_stride`, and `gemm` for A).
+/// Rows of a B read in place must be closer than this (bytes): it walks one stored row
+/// per step of k, and at 4 KiB apart each is a new page in the same L1 set (see
+/// `Blocking::at_pack_stride`).
 const IN_PLACE_MAX_STRIDE: usize = 4096;
 
 /// An operand as a strided view: element (r, c) at `data[r·rs + c·cs]`.
@@ -172,19 +171,22 @@ pub(crate) fn gemm(
     let tiles = len.div_ceil(unit);
     let parts = parts.min(tiles).max(1);
     // A is read in place (full micro-panels straight from its rows) when one B block
-    // spans all of C's columns, and a row-major A also whenever its rows are under
-    // 4 KiB apart: each step of k then reads MR values from MR lines that later steps
-    // reuse, which costs the kernel less than a copy that reads all of A from L3 (on
-    // the Zen 5, 512³ in place 0.99–1.02× `gemm`, packed 0.93–0.96×, three runs of 61
-    // rounds; the training products with 2048 rows gained 1–4 %). At 4 KiB apart the
-    // rows of a micro-panel share one L1 set, and packing wins again when B spans
-    // several blocks (1024³ packed 0.99×, in place 0.95×). Column chunks on several
-    // threads keep one shared packed copy instead (below: 512³ on 2 threads, in place
-    // 0.97–0.98× `gemm`, shared copy 0.995–1.01×). A transposed A is read in place only
-    // with one B block, and its rows not too far apart (each step of k then touches
-    // another row: see `Blocking::at_pack_stride`).
+    // spans all of C's columns, and a row-major A also when B spans several: each step
+    // of k then reads MR values from MR lines that later steps reuse, which costs the
+    // kernel less than a copy that reads all of A from L3 (on the Zen 5, 512³ in place
+    // 0.99–1.02× `gemm`, packed 0.93–0.96×, three runs of 61 rounds; the training
+    // products with 2048 rows gained 1–4 %). Rows 4 KiB apart or more, whose MR lines
+    // share one L1 set, too (12 ways on the Zen 5), since the kernel reads them from
+    // fixed row pointers: 1024³ in place ran 0.999–1.018× `gemm` and packed
+    // 0.958–0.988×, 512×1024×1024 0.995–1.009× against 0.968–1.001× (four runs of 101
+    // rounds); rows 6–8 KiB apart (1024×1024×1536, ×2048, 2048³) 1–8 % faster in two
+    // runs of three, within 2 % either way in the third. Column chunks on several threads keep one shared packed copy
+    // instead (below: 512³ on 2 threads, in place 0.97–0.98× `gemm`, shared copy
+    // 0.995–1.01×). A transposed A is read in place only with one B block, and its rows
+    // not too far apart (each step of k then touches another row: see
+    // `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
-        Trans::No => n <= bl.nc || (a.rs * 4 < IN_PLACE_MAX_STRIDE && !(parts > 1 && split_cols)),
+        Trans::No => n <= bl.nc || !(parts > 1 && split_cols),
         Trans::Yes => n <= bl.nc && a.cs * 4 < bl.at_pack_stride,
     };
     // B is read in place when it is small, or when few row panels would share its copy

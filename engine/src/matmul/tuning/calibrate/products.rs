@@ -78,8 +78,8 @@ impl Product {
 
 /// The products of stages 1–3: squares, the three products of a linear layer of a
 /// training step (forward, input gradient, weight gradient), a deep forward whose A
-/// rows are 4 KiB apart at side 1024, so that A is packed (a GPT-2 MLP's second layer;
-/// without it, an NC of ¼ L2 won on the others and ran it 6 % slower), and a small
+/// rows are 4 KiB apart at side 1024 (a GPT-2 MLP's second layer; without it, an NC of
+/// ¼ L2 won on the others and ran it 6 % slower, A then packed), and a small
 /// batch (32 rows, as the MLP workload; a tall tile pads its last row panel there).
 pub(super) fn main_set(largest: usize) -> Vec<Product> {
     let (no, t) = (Trans::No, Trans::Yes);
