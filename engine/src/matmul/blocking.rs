@@ -39,7 +39,9 @@
 //!
 //! **Per product** ([`Blocking::for_product`]): a narrow product with a transposed A
 //! (a weight gradient Xᵀ·dY with n ≤ 4 B micro-panels and a long k) runs shallower
-//! passes, so that the B-resident order above applies to every pass.
+//! passes, so that the B-resident order above applies to every pass; any other product
+//! at most a third deeper than KC runs one pass of its whole depth, with NC narrowed so
+//! that the B block keeps KC·NC floats ([`KC_STRETCH`]).
 //!
 //! Depths and widths are *balanced*: k = 300 with KC = 256 runs two passes of
 //! 152, not 256 + 44, so no pass is a short, overhead-dominated one.
@@ -114,6 +116,14 @@ impl std::fmt::Display for Blocking {
         }
     }
 }
+
+/// A product up to KC·4/3 deep runs one pass (see [`Blocking::for_product`]) rather than
+/// two balanced ones of half its depth: the second pass reads and writes all of C again
+/// and halves the work per packed panel, while the deeper A micro-panel still takes at
+/// most a third of L1d (KC's rule gives it a quarter). On the Zen 5 (KC 384, three runs
+/// of 61 rounds, the two builds alternated): 512³ +0–3 %, 2048×128×512 +2 % (its A·Bᵀ
+/// +1–13 %), 512×512×448 +1–3 %, 1024×1024×512 +1–5 % against `gemm`.
+pub const KC_STRETCH: (usize, usize) = (4, 3);
 
 /// Bounds every blocking keeps (files are checked against them).
 const KC_RANGE: (usize, usize) = (8, 4096);
@@ -197,7 +207,8 @@ impl Blocking {
         Ok(micro)
     }
 
-    /// The blocks for a product with op(A) = A when `ta == No`, else Aᵀ, and `n` columns.
+    /// The blocks for a product with op(A) = A when `ta == No`, else Aᵀ, `n` columns and
+    /// depth `k`.
     ///
     /// A weight gradient Xᵀ·dY of a narrow layer (n ≤ 4·NR, k = B·T long) reads its
     /// transposed A one stored row per step of k; its passes are `kc_tn` deep (by the
@@ -205,14 +216,25 @@ impl Blocking {
     /// micro-panels stream past it, [`Self::b_panel_resident`]). (For a non-transposed A
     /// a shallower pass costs one more pass over C and lost 10 % at 2048×128×512 on a
     /// Xeon, so it is not cut.)
-    pub fn for_product(self, ta: super::Trans, n: usize) -> Blocking {
-        if ta == super::Trans::No || n > 4 * self.nr {
-            return self;
+    ///
+    /// Any other product at most a third deeper than KC runs in one pass of depth k
+    /// ([`KC_STRETCH`]), its B block narrowed to keep KC·NC floats, so that it stays in
+    /// L2 as deep as it is.
+    pub fn for_product(self, ta: super::Trans, n: usize, k: usize) -> Blocking {
+        if ta == super::Trans::Yes && n <= 4 * self.nr {
+            return Blocking {
+                kc: self.kc_tn,
+                ..self
+            };
         }
-        Blocking {
-            kc: self.kc_tn,
-            ..self
+        if k > self.kc && k * KC_STRETCH.1 <= self.kc * KC_STRETCH.0 {
+            return Blocking {
+                kc: k,
+                nc: (self.kc * self.nc / k / self.nr * self.nr).max(self.nr),
+                ..self
+            };
         }
+        self
     }
 
     /// Whether, in a block of depth `kb` and `nb` columns, each B micro-panel stays in
@@ -318,9 +340,9 @@ mod tests {
         for t in Tier::ALL {
             for m in kernel::tiles(t) {
                 let b = Blocking::for_tile(m.mr, m.nr, Caches::detected());
-                assert_eq!(b.for_product(Trans::No, b.nr), b, "{t}");
-                assert_eq!(b.for_product(Trans::Yes, 4 * b.nr + 1), b, "{t}");
-                let narrow = b.for_product(Trans::Yes, 4 * b.nr);
+                assert_eq!(b.for_product(Trans::No, b.nr, b.kc), b, "{t}");
+                assert_eq!(b.for_product(Trans::Yes, 4 * b.nr + 1, 64), b, "{t}");
+                let narrow = b.for_product(Trans::Yes, 4 * b.nr, 4096);
                 assert_eq!(narrow.kc, b.kc_tn, "{t}");
                 assert!(narrow.kc <= b.kc && narrow.kc >= 8, "{t} {narrow:?}");
                 assert_eq!(
@@ -333,6 +355,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn products_up_to_a_third_deeper_than_kc_run_one_pass_in_the_same_l2() {
+        use crate::matmul::Trans;
+        let b = Blocking {
+            kc: 384,
+            nc: 672,
+            ..Blocking::for_tile(8, 32, Caches::FALLBACK)
+        };
+        // k = 512 (512³): one pass of 512, NC 384·672/512 = 504 → 480 whole panels.
+        let deep = b.for_product(Trans::No, 512, 512);
+        assert_eq!((deep.kc, deep.nc), (512, 480));
+        assert!(deep.kc * deep.nc <= b.kc * b.nc);
+        assert_eq!((deep.mr, deep.nr, deep.mc), (b.mr, b.nr, b.mc));
+        // A wide transposed A too; a narrow one runs kc_tn whatever k.
+        assert_eq!(b.for_product(Trans::Yes, 1024, 500).kc, 500);
+        assert_eq!(b.for_product(Trans::Yes, 128, 500).kc, b.kc_tn);
+        // Up to KC, and past KC·4/3 (two passes of 257), nothing changes.
+        assert_eq!(b.for_product(Trans::No, 512, 384), b);
+        assert_eq!(b.for_product(Trans::No, 512, 513), b);
+        // NC never under one panel.
+        let thin = Blocking { nc: 32, ..b };
+        assert_eq!(thin.for_product(Trans::No, 512, 512).nc, 32);
     }
 
     #[test]

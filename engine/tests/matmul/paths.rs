@@ -241,3 +241,31 @@ fn default_entry_point_uses_the_active_tier() {
     .unwrap();
     case.check(&c, "sgemm");
 }
+
+#[test]
+fn a_product_up_to_a_third_deeper_than_kc_runs_one_narrower_pass() {
+    // KC 64: k = 80 runs one pass of 80 with NC narrowed (64·4·NR/80 → 3·NR: several B
+    // blocks), k = 86 two passes of 43; both transposes, β = 0 over NaN and β ≠ 0,
+    // 1–3 threads bit-identical.
+    for_each_available_tier(|tier| {
+        let t = smallmind::matmul::kernel::tiles(tier)[0];
+        let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());
+        let bl = Blocking {
+            kc: 64,
+            mc: 4 * t.mr,
+            nc: 4 * t.nr,
+            ..rules
+        };
+        assert_eq!(bl.for_product(Trans::No, 1, 80).kc, 80);
+        assert_eq!(bl.for_product(Trans::No, 1, 86).kc, 64);
+        for (i, &(m, n, k)) in [(150, 360, 80), (300, 260, 86)].iter().enumerate() {
+            assert!(m * n * k >= PAR_MIN_MNK);
+            for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
+                for ab in [(1.0, 0.0), (0.5, -1.5)] {
+                    let case = Case::new(ta, tb, (m, n, k), ab, (1, 0, 2), 80 + i as u64);
+                    case.check_blocked_across_threads(tier, &bl, &[2, 3]);
+                }
+            }
+        }
+    });
+}

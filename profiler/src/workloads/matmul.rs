@@ -100,7 +100,7 @@ impl Workload for Square {
         let tier = smallmind::simd::active();
         let kc = tuning::tuned(tier)
             .blocking
-            .for_product(Trans::No, self.n)
+            .for_product(Trans::No, self.n, self.n)
             .kc;
         self.product(balanced(self.n, kc, 8))
     }

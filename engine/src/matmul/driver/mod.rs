@@ -141,7 +141,7 @@ pub(crate) fn gemm(
     if transposed_product_pays(m, n, k, a, b, tuned.blocking.b_in_place_max) {
         return via_transposed_product(tier, threads, tuned, (m, n, k), alpha, a, b, beta, c, ldc);
     }
-    let bl = tuned.blocking.for_product(a.t, n);
+    let bl = tuned.blocking.for_product(a.t, n, k);
     let kern = tuned.micro.f;
     let out = COut {
         ptr: c.as_mut_ptr(),

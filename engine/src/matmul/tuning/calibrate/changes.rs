@@ -28,18 +28,22 @@ pub(super) fn taller_than_mc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
 }
 
 /// Products deeper than the smaller of the depths they run with (a narrow weight
-/// gradient runs `kc_tn`, not KC: `Blocking::for_product`); shallower ones run one pass
-/// either way.
+/// gradient runs `kc_tn`, not KC, and a product up to KC·4/3 deep one pass:
+/// `Blocking::for_product`); shallower ones run one pass either way.
 pub(super) fn deeper_than_kc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
-    let (ka, kb) = (a.for_product(p.ta, p.n).kc, b.for_product(p.ta, p.n).kc);
+    let (ka, kb) = (
+        a.for_product(p.ta, p.n, p.k).kc,
+        b.for_product(p.ta, p.n, p.k).kc,
+    );
     ka != kb && p.k > ka.min(kb)
 }
 
 /// Stage 2 moves NC with KC, and MC by the cache rule: the products any of the three
-/// changes.
+/// changes (NC as the product runs it: a pass stretched to its depth narrows it).
 pub(super) fn kc_changes(p: &Product, a: &Blocking, b: &Blocking) -> bool {
+    let (pa, pb) = (a.for_product(p.ta, p.n, p.k), b.for_product(p.ta, p.n, p.k));
     deeper_than_kc(p, a, b)
-        || (a.nc != b.nc && wider_than_nc(p, a, b))
+        || (pa.nc != pb.nc && wider_than_nc(p, &pa, &pb))
         || (a.mc != b.mc && taller_than_mc(p, a, b))
 }
 
@@ -74,13 +78,20 @@ mod tests {
         let (no, t) = (Trans::No, Trans::Yes);
         let (k384, k512) = (blocking(384, 680, 672), blocking(512, 680, 672));
         let nr = k384.nr;
-        // k = 512: two passes of 256 against one of 512.
-        let deep = Product::new((64, 64, 512, no, no), 1);
+        // k = 640: two passes of 320 against one of 640 (stretched: 640 ≤ 512·4/3).
+        let deep = Product::new((64, 64, 640, no, no), 1);
         assert!(deeper_than_kc(&deep, &k384, &k512));
-        // k = 256: one pass either way; equal depths change nothing.
+        // k = 256, and k = 512 (stretched under KC 384): one pass either way; equal
+        // depths change nothing.
         let shallow = Product::new((64, 64, 256, no, no), 2);
         assert!(!deeper_than_kc(&shallow, &k384, &k512));
+        let k512_deep = Product::new((64, 64, 512, no, no), 7);
+        assert!(!deeper_than_kc(&k512_deep, &k384, &k512));
         assert!(!deeper_than_kc(&deep, &k384, &k384));
+        // … but the stretched pass narrows NC (384·672/512 → 480): wider products count.
+        let k512_wide = Product::new((64, 600, 512, no, no), 8);
+        assert!(kc_changes(&k512_wide, &k384, &k512));
+        assert!(!kc_changes(&k512_deep, &k384, &k512));
         // A narrow weight gradient runs kc_tn, which KC leaves alone; a wide one runs KC.
         let narrow = Product::new((64, 4 * nr, 2048, t, no), 3);
         assert!(!deeper_than_kc(&narrow, &k384, &k512));
