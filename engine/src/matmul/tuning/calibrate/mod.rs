@@ -15,7 +15,8 @@
 //!    the whole set;
 //! 6. `narrow_b_in_place_rows`: the gradients with a narrow B (n ≤ 4·NR) read in
 //!    place against packed, per number of rows m;
-//! 7. `b_in_place_max`: squares 64–512, row-major B read in place against packed.
+//! 7. `b_in_place_max`: squares 64–512 and two tall products with a small B, row-major
+//!    B read in place against packed.
 //!
 //! (Stage 8, the decoder's `gemv_far_above`, measures the decoder: `crate::tune` runs it
 //! after these, from `nn/far_prefetch.rs`.)
@@ -44,7 +45,7 @@ use changes::{Changes, any_product, kc_changes, taller_than_mc};
 pub(crate) use products::median;
 use products::{Product, Sets, Times, gflops, gradient_set, main_set, measure, square_set};
 pub(crate) use verdict::MARGIN;
-use verdict::{faster_by_margin, replaces, total_time};
+use verdict::{replaces, threshold_replaces, total_time};
 
 /// How long to measure.
 #[derive(Debug, Clone, Copy)]
@@ -203,8 +204,8 @@ impl Search<'_> {
     /// the products whose `key` is at least `t` and reads the others in place. Both ways
     /// are timed on every product (`with(MAX)`: all in place, `with(0)`: all packed); the
     /// threshold is the one, among 0, each key and twice the largest, with the least total
-    /// time, ties going to the larger (no copy), provided it beats the `incumbent` by the
-    /// margin.
+    /// time, ties going to the larger (no copy), that replaces the `incumbent` by the rules
+    /// of `verdict.rs`.
     fn threshold(
         &mut self,
         name: &str,
@@ -244,22 +245,21 @@ impl Search<'_> {
         candidates.push(candidates.last().copied().unwrap_or(1) * 2);
         let flops: f64 = products.iter().map(Product::flops).sum();
         let total = |t: usize| total_time(&med, &keys, t, |_| true);
-        let mut pick = (usize::MAX, f64::INFINITY);
+        let mut ranked = Vec::with_capacity(candidates.len());
         for &t in candidates.iter().rev() {
             let total = total(t);
-            let score = flops / total / 1e9;
-            self.record(name, &t.to_string(), score, true);
-            if total < pick.1 {
-                pick = (t, total);
-            }
+            self.record(name, &t.to_string(), flops / total / 1e9, true);
+            ranked.push((t, total));
         }
-        // As in `stage`: the incumbent stays unless the pick is faster by the margin on
-        // the products the two thresholds treat differently.
-        Ok(if faster_by_margin(&med, &keys, pick.0, incumbent) {
-            pick.0
-        } else {
-            incumbent
-        })
+        // As in `stage`: the fastest threshold that beats the incumbent by the margin on
+        // the products the two treat differently and costs none of them more than the
+        // guard (`verdict.rs`); ties go to the larger (listed first, the sort is stable).
+        ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Ok(ranked
+            .into_iter()
+            .map(|(t, _)| t)
+            .find(|&t| threshold_replaces(&med, &keys, t, incumbent))
+            .unwrap_or(incumbent))
     }
 
     /// [`Self::threshold`] for a bound up to which an operand is read in place: the
