@@ -122,14 +122,7 @@ fn row_major_a_is_read_in_place_across_b_blocks() {
     // chunks share a packed A instead, in MC-row blocks. Several depth passes, β = 0
     // over NaN and β ≠ 0, padded rows, 1–3 threads bit-identical.
     for_each_available_tier(|tier| {
-        let t = smallmind::matmul::kernel::tiles(tier)[0];
-        let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());
-        let bl = Blocking {
-            kc: 64,
-            mc: 4 * t.mr,
-            nc: 2 * t.nr,
-            ..rules
-        };
+        let (t, bl) = (tiles(tier)[0], small_blocks(tier, 2));
         for (i, &(m, n, k, pad)) in [
             (t.mr * 9 + 3, 9 * t.nr + 5, 150, 1),
             (2 * t.mr + 1, 13 * t.nr, 1024, 0),
@@ -248,14 +241,7 @@ fn a_product_up_to_a_third_deeper_than_kc_runs_one_narrower_pass() {
     // blocks), k = 86 two passes of 43; both transposes, β = 0 over NaN and β ≠ 0,
     // 1–3 threads bit-identical.
     for_each_available_tier(|tier| {
-        let t = smallmind::matmul::kernel::tiles(tier)[0];
-        let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());
-        let bl = Blocking {
-            kc: 64,
-            mc: 4 * t.mr,
-            nc: 4 * t.nr,
-            ..rules
-        };
+        let bl = small_blocks(tier, 4);
         assert_eq!(bl.for_product(Trans::No, 1, 80).kc, 80);
         assert_eq!(bl.for_product(Trans::No, 1, 86).kc, 64);
         for (i, &(m, n, k)) in [(150, 360, 80), (300, 260, 86)].iter().enumerate() {
@@ -268,4 +254,16 @@ fn a_product_up_to_a_third_deeper_than_kc_runs_one_narrower_pass() {
             }
         }
     });
+}
+
+/// The tier's default tile with small blocks (KC 64, MC four row panels, NC `nc_panels`
+/// column panels), so that modest shapes span several blocks of each.
+fn small_blocks(tier: Tier, nc_panels: usize) -> Blocking {
+    let t = tiles(tier)[0];
+    Blocking {
+        kc: 64,
+        mc: 4 * t.mr,
+        nc: nc_panels * t.nr,
+        ..Blocking::for_tile(t.mr, t.nr, Caches::detected())
+    }
 }
