@@ -33,7 +33,7 @@
 //! in the same rounds and prints each library's speed-up), `BETA=1` (accumulate into
 //! C, as gradients do), `BLOCKINGS` (extra engine contenders with an explicit tile and
 //! blocks: `MRxNR[/field=value…]`, e.g. `8x32/kc=512/nc=1024`, fields `kc`, `mc`, `nc`,
-//! `at_pack_stride`, `kc_tn`, `b_in_place_max`, `narrow_b_in_place_rows`, unset ones
+//! `at_pack_stride`, `kc_tn`, `a_ahead`, `b_in_place_max`, `narrow_b_in_place_rows`, unset ones
 //! from the cache rules).
 //! The plain `engine` contender uses the tuning in force (`SMALLMIND_SGEMM_TUNING`,
 //! printed first). Pin it to one CPU (`taskset -c 1`) and note the load.

@@ -63,6 +63,7 @@ pub fn blocking(tier: Tier, spec: &str) -> Result<Blocking, String> {
             "nc" => (b.nc, blocks_given) = (v, true),
             "at_pack_stride" => b.at_pack_stride = v,
             "kc_tn" => b.kc_tn = v,
+            "a_ahead" => b.a_ahead = v,
             "b_in_place_max" => b.b_in_place_max = v,
             "narrow_b_in_place_rows" => b.narrow_b_in_place_rows = v,
             _ => return Err(format!("{spec:?}: unknown field {name:?}")),

@@ -11,6 +11,8 @@
 //! - `at_pack_stride`: a transposed A (a weight gradient Xᵀ·dY) read in place walks
 //!   one stored row per step of k; from this row stride (bytes) up it is packed first;
 //! - `kc_tn`: the depth of a pass of a narrow weight gradient (see below);
+//! - `a_ahead`: how many steps of k ahead the AVX-512 kernel prefetches a far transposed
+//!   A read in place (its rows 256 bytes or more apart, each step a new line);
 //! - `b_in_place_max`: a small row-major B is read in place (its rows, `ldb` apart,
 //!   are the micro-panels) instead of packed: the copy is then a large share of the
 //!   product, while a large B read in place streams strided rows once per row panel;
@@ -77,6 +79,11 @@ pub struct Blocking {
     /// before it existed: [`NARROW_B_IN_PLACE_ROWS`].
     #[serde(default = "narrow_b_in_place_rows_default")]
     pub narrow_b_in_place_rows: usize,
+    /// Steps of k between the AVX-512 kernel's prefetch of a far transposed A's line (a
+    /// row 256 bytes or more from the next, read in place) and its use. Absent from
+    /// files written before it existed: [`A_AHEAD`].
+    #[serde(default = "a_ahead_default")]
+    pub a_ahead: usize,
     /// A decoding step that streams more than this many bytes of weights prefetches
     /// them far ahead into L2 as well (`nn/gemv.rs`). `None` (the defaults, and files
     /// written before it existed): half this CPU's share of the last-level cache.
@@ -93,13 +100,25 @@ fn narrow_b_in_place_rows_default() -> usize {
     NARROW_B_IN_PLACE_ROWS
 }
 
+/// The default of [`Blocking::a_ahead`]: 8 steps (≥ 64 cycles at one 512-bit FMA a
+/// cycle and MR·NV ≥ 16 FMAs a step, an L2 hit), with the 8 lines in flight within the
+/// ways of the few L1 sets a power-of-two stride maps them to. Measured on the Zen 4
+/// (512×128×2048 and its narrower kin, Aᵀ·B, 4, 8, 16 and 24 steps alternated three
+/// times in 31 rounds): 8 the best, 4 and 24 up to 3 % slower. On the Zen 5, whose FMAs
+/// are twice as wide, 4 ran 512×128×2048 2 % faster: the calibration measures it.
+pub const A_AHEAD: usize = 8;
+
+fn a_ahead_default() -> usize {
+    A_AHEAD
+}
+
 /// `8x32 kc 512 mc 1024 nc 1024 at_pack_stride 4096 …`: the tile, then every field by
 /// its name, for logs and result files.
 impl std::fmt::Display for Blocking {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {}",
+            "{}x{} kc {} mc {} nc {} at_pack_stride {} kc_tn {} b_in_place_max {} narrow_b_in_place_rows {} a_ahead {}",
             self.mr,
             self.nr,
             self.kc,
@@ -108,7 +127,8 @@ impl std::fmt::Display for Blocking {
             self.at_pack_stride,
             self.kc_tn,
             self.b_in_place_max,
-            self.narrow_b_in_place_rows
+            self.narrow_b_in_place_rows,
+            self.a_ahead
         )?;
         match self.gemv_far_above {
             Some(bytes) => write!(f, " gemv_far_above {bytes}"),
@@ -157,6 +177,7 @@ impl Blocking {
             // B within half of L1d, where it stays across every row panel.
             b_in_place_max: c.l1d / 2 / 4,
             narrow_b_in_place_rows: NARROW_B_IN_PLACE_ROWS,
+            a_ahead: A_AHEAD,
             gemv_far_above: None,
         }
         .with_kc(kc, c)
@@ -175,7 +196,8 @@ impl Blocking {
     }
 
     /// `tier`'s micro-kernel for this tile, if the blocking is one `tier` can run:
-    /// a tile the tier offers, KC in 8..=4096, MC and NC whole tiles up to 65536.
+    /// a tile the tier offers, KC in 8..=4096, MC and NC whole tiles up to 65536, the
+    /// far prefetch 1..=64 steps ahead.
     pub fn validate(&self, tier: Tier) -> Result<Micro, String> {
         let micro = kernel::find(tier, self.mr, self.nr).ok_or_else(|| {
             let offered: Vec<String> = kernel::tiles(tier)
@@ -203,6 +225,9 @@ impl Blocking {
                     "{name} {v} is not a positive multiple of {unit} up to {BLOCK_MAX}"
                 ));
             }
+        }
+        if !(1..=64).contains(&self.a_ahead) {
+            return Err(format!("a_ahead {} outside 1..=64", self.a_ahead));
         }
         Ok(micro)
     }
@@ -323,6 +348,10 @@ mod tests {
         assert!(e.contains("kc_tn 5000"), "{e}");
         let e = Blocking { mc: 6, ..good }.validate(t).unwrap_err();
         assert!(e.contains("mc 6"), "{e}");
+        for a_ahead in [0, 65] {
+            let e = Blocking { a_ahead, ..good }.validate(t).unwrap_err();
+            assert!(e.contains(&format!("a_ahead {a_ahead}")), "{e}");
+        }
         let e = Blocking { nc: 0, ..good }.validate(t).unwrap_err();
         assert!(e.contains("nc 0"), "{e}");
         let e = Blocking {

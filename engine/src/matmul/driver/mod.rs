@@ -473,6 +473,7 @@ unsafe fn blocked(
                         let ct = c.ptr.add((i0 + ir * mr) * c.ld + j0 + jr * nr);
                         kern(
                             kb, alpha, ap, ars, acs, bp, rsb, beta_pass, ct, c.ld, mr_eff, nr_eff,
+                            bl.a_ahead,
                         );
                         for _ in 0..inj.repeats() {
                             kern(
@@ -488,6 +489,7 @@ unsafe fn blocked(
                                 nr,
                                 mr,
                                 nr,
+                                bl.a_ahead,
                             );
                             std::hint::black_box(&mut scratch);
                         }

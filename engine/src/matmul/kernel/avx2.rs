@@ -34,6 +34,7 @@ macro_rules! tiles {
                 rsc: usize,
                 mr: usize,
                 nr: usize,
+                _ahead: usize,
             ) {
                 // SAFETY: forwarded; this instance's tile is MR × 8·NV.
                 unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }

@@ -50,9 +50,10 @@ macro_rules! tiles {
                 rsc: usize,
                 mr: usize,
                 nr: usize,
+                ahead: usize,
             ) {
                 // SAFETY: forwarded; this instance's tile is MR × 16·NV.
-                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
             }
         )*
         /// Every tile this tier offers, the default first.
@@ -95,6 +96,7 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
     rsc: usize,
     mr: usize,
     nr: usize,
+    ahead: usize,
 ) {
     use core::arch::x86_64::*;
     let mut b = bp;
@@ -157,8 +159,8 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
             // values lie on a new line that no adjacent-line prefetcher fetches, and
             // with its rows a power-of-two apart the lines of a micro-panel share a
             // few L1 sets, so the neighbouring micro-panel finds them evicted. Each
-            // step fetches the line A_AHEAD steps on.
-            let ahead = A_AHEAD * acs;
+            // step fetches the line `ahead` steps on (`Blocking::a_ahead`).
+            let ahead = ahead * acs;
             k_loop!({
                 _mm_prefetch::<_MM_HINT_T0>(a.wrapping_add(ahead) as *const i8);
                 step!(i => *a.add(i); a = a.add(acs));
@@ -244,15 +246,6 @@ const C_LEAD: usize = 96;
 /// next-line prefetchers already fetch.
 #[cfg(target_arch = "x86_64")]
 const A_FAR: usize = 64;
-
-/// Steps of k between the prefetch of a far transposed A's line and its use: 8 steps
-/// (≥ 64 cycles at one 512-bit FMA per cycle, MR·NV ≥ 16 FMAs a step) cover an L2
-/// hit, while the 8 lines in flight stay within the ways of the few L1 sets a
-/// power-of-two stride maps them to. Measured on Zen 4 (512×128×2048 and its
-/// narrower kin, Aᵀ·B, three alternations of 4, 8, 16 and 24 steps in 31 rounds
-/// each): 8 the best, 4 and 24 up to 3 % slower.
-#[cfg(target_arch = "x86_64")]
-const A_AHEAD: usize = 8;
 
 /// `x` unchanged, but opaque to the compiler: an empty asm statement takes it and
 /// gives it back in a register, so the compiler cannot relate it to how it was computed.

@@ -28,7 +28,8 @@ use crate::simd::Tier;
 /// # Safety
 /// `ap[i·ars + p·acs]` is readable for i < MR, p < k, `bp[p·rsb + j]` for p < k, j < NR, and `c` addresses an
 /// `mr`×`nr` tile with row stride `rsc` that nothing else accesses meanwhile;
-/// the CPU supports the kernel's tier.
+/// the CPU supports the kernel's tier. `ahead`: steps of k between the prefetch of a far
+/// transposed A's line and its use (`Blocking::a_ahead`; the AVX-512 kernels prefetch).
 pub type KernelFn = unsafe fn(
     k: usize,
     alpha: f32,
@@ -42,6 +43,7 @@ pub type KernelFn = unsafe fn(
     rsc: usize,
     mr: usize,
     nr: usize,
+    ahead: usize,
 );
 
 /// One micro-kernel and the MR×NR tile of C it produces per call.
@@ -175,6 +177,8 @@ mod tests {
                     ASrc::Transposed => (acol.as_ptr(), 1, mr_max + 2),
                     ASrc::TransposedFar => (afar.as_ptr(), 1, far),
                 };
+                // The far prefetch one step ahead and sixteen (β = 0 and β ≠ 0).
+                let ahead = if beta == 0.0 { 1 } else { 16 };
                 let (b_ptr, rsb) = if b_in_place {
                     (brow[1..].as_ptr(), rsb_in_place)
                 } else {
@@ -196,6 +200,7 @@ mod tests {
                         rsc,
                         mr,
                         nr,
+                        ahead,
                     )
                 };
                 for i in 0..mr_max {

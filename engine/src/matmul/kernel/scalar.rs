@@ -29,6 +29,7 @@ pub unsafe fn k4x4(
     rsc: usize,
     mr: usize,
     nr: usize,
+    _ahead: usize,
 ) {
     // SAFETY: forwarded; this instance's tile is 4×4.
     unsafe { body::<4, 4>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }

@@ -281,16 +281,18 @@ mod tests {
     }
 
     #[test]
-    fn a_file_written_before_narrow_b_in_place_rows_reads_the_old_bound() {
+    fn a_file_written_before_narrow_b_in_place_rows_or_a_ahead_reads_the_old_values() {
         let mut v: serde_json::Value = serde_json::to_value(sample()).unwrap();
         for key in ["blocking", "default"] {
             let b = v["tiers"]["avx2"][key].as_object_mut().unwrap();
             assert!(b.remove("narrow_b_in_place_rows").is_some());
+            assert!(b.remove("a_ahead").is_some());
         }
         let f = TuningFile::parse(&v.to_string(), Path::new("old.json")).unwrap();
         let t = &f.tiers["avx2"];
         assert_eq!(t.blocking.narrow_b_in_place_rows, 64);
         assert_eq!(t.default.narrow_b_in_place_rows, 64);
+        assert_eq!((t.blocking.a_ahead, t.default.a_ahead), (8, 8));
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! Every candidate written is timed against the defaults on every reference product in
 //! the final rounds. The whole choice is kept when the median per-round ratio over all
 //! of them favours it and it runs none of them more than 2 % slower (`verdict.rs`).
-//! Otherwise its **gradient part** alone (the defaults with the
-//! choice's `kc_tn` and `at_pack_stride`, which act only on products with a transposed
-//! A) is kept when it wins so on the gradient set, the products those two stages chose
+//! Otherwise its **gradient part** alone (the defaults with the choice's `kc_tn`,
+//! `a_ahead`, `at_pack_stride` and `narrow_b_in_place_rows`, which act only on narrow
+//! products or products with a transposed A) is kept when it wins so on the gradient set, the products those two stages chose
 //! on: a few percent on three narrow gradients is below the noise of a ratio over
 //! every product, so an all-or-nothing check discarded it whenever the rest of the
 //! choice did not win too (on a loaded Zen 4, two calibrations in four).
@@ -41,6 +41,7 @@ pub(super) fn decide(
 ) -> Result<Checked, TuningError> {
     let grad_part = Blocking {
         kc_tn: best.kc_tn,
+        a_ahead: best.a_ahead,
         at_pack_stride: best.at_pack_stride,
         narrow_b_in_place_rows: best.narrow_b_in_place_rows,
         ..default
@@ -96,8 +97,8 @@ pub(super) fn decide(
         .map(|p| {
             let on_grads = ratio(p, grads.clone());
             progress(&format!(
-                "{tier} final, gradient part (kc_tn {}, at_pack_stride {}, narrow_b_in_place_rows {}) on the gradients: per-round ratio {on_grads:.3}",
-                grad_part.kc_tn, grad_part.at_pack_stride, grad_part.narrow_b_in_place_rows
+                "{tier} final, gradient part (kc_tn {}, a_ahead {}, at_pack_stride {}, narrow_b_in_place_rows {}) on the gradients: per-round ratio {on_grads:.3}",
+                grad_part.kc_tn, grad_part.a_ahead, grad_part.at_pack_stride, grad_part.narrow_b_in_place_rows
             ));
             (
                 p,
