@@ -42,8 +42,8 @@
 //! **Per product** ([`Blocking::for_product`]): a narrow product with a transposed A
 //! (a weight gradient Xᵀ·dY with n ≤ 4 B micro-panels and a long k) runs shallower
 //! passes, so that the B-resident order above applies to every pass; any other product
-//! at most a third deeper than KC runs one pass of its whole depth, with NC narrowed so
-//! that the B block keeps KC·NC floats ([`KC_STRETCH`]).
+//! runs the fewest passes of at most KC·4/3 (k = 512 one pass under KC 384), with NC
+//! narrowed so that the B block keeps KC·NC floats ([`KC_STRETCH`]).
 //!
 //! Depths and widths are *balanced*: k = 300 with KC = 256 runs two passes of
 //! 152, not 256 + 44, so no pass is a short, overhead-dominated one.
@@ -137,12 +137,15 @@ impl std::fmt::Display for Blocking {
     }
 }
 
-/// A product up to KC·4/3 deep runs one pass (see [`Blocking::for_product`]) rather than
-/// two balanced ones of half its depth: the second pass reads and writes all of C again
-/// and halves the work per packed panel, while the deeper A micro-panel still takes at
-/// most a third of L1d (KC's rule gives it a quarter). On the Zen 5 (KC 384, three runs
-/// of 61 rounds, the two builds alternated): 512³ +0–3 %, 2048×128×512 +2 % (its A·Bᵀ
-/// +1–13 %), 512×512×448 +1–3 %, 1024×1024×512 +1–5 % against `gemm`.
+/// A product's passes are up to KC·4/3 deep (see [`Blocking::for_product`]): k = 512
+/// under KC 384 runs one pass rather than two balanced ones of 256, k = 1024 two of 512
+/// rather than three of 344. A pass less reads and writes all of C once less and does
+/// more work per packed panel, while the deeper A micro-panel still takes at most a third
+/// of L1d (KC's rule gives it a quarter). On the Zen 5 (KC 384, runs of 61 rounds, the
+/// builds alternated, against `gemm`): one pass at k = 512, three runs: 512³ +0–3 %,
+/// 2048×128×512 +2 % (its A·Bᵀ +1–13 %), 512×512×448 +1–3 %, 1024×1024×512 +1–5 %;
+/// deeper products, four runs: 2048×256×1024 +1.5 %, 1024³ and 1536³ +0.7 %,
+/// 512×1024×1024 +1.2 %, 2048³ and 2048×768×1536 ±0.
 pub const KC_STRETCH: (usize, usize) = (4, 3);
 
 /// Bounds every blocking keeps (files are checked against them).
@@ -242,9 +245,9 @@ impl Blocking {
     /// a shallower pass costs one more pass over C and lost 10 % at 2048×128×512 on a
     /// Xeon, so it is not cut.)
     ///
-    /// Any other product at most a third deeper than KC runs in one pass of depth k
-    /// ([`KC_STRETCH`]), its B block narrowed to keep KC·NC floats, so that it stays in
-    /// L2 as deep as it is.
+    /// Any other product deeper than KC runs the fewest passes of at most KC·4/3
+    /// ([`KC_STRETCH`]); when they are deeper than KC, its B block is narrowed to keep KC·NC
+    /// floats, so that it stays in L2 as deep as they are.
     pub fn for_product(self, ta: super::Trans, n: usize, k: usize) -> Blocking {
         if ta == super::Trans::Yes && n <= 4 * self.nr {
             return Blocking {
@@ -252,10 +255,17 @@ impl Blocking {
                 ..self
             };
         }
-        if k > self.kc && k * KC_STRETCH.1 <= self.kc * KC_STRETCH.0 {
+        let passes = (k * KC_STRETCH.1).div_ceil(self.kc * KC_STRETCH.0).max(1);
+        // As deep as the driver balances them (`balanced(k, depth, 8)`: `passes` passes).
+        let depth = if passes == 1 {
+            k
+        } else {
+            k.div_ceil(passes).div_ceil(8) * 8
+        };
+        if k > self.kc && depth > self.kc {
             return Blocking {
-                kc: k,
-                nc: (self.kc * self.nc / k / self.nr * self.nr).max(self.nr),
+                kc: depth,
+                nc: (self.kc * self.nc / depth / self.nr * self.nr).max(self.nr),
                 ..self
             };
         }
@@ -387,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn products_up_to_a_third_deeper_than_kc_run_one_pass_in_the_same_l2() {
+    fn passes_up_to_a_third_deeper_than_kc_keep_the_b_block_in_the_same_l2() {
         use crate::matmul::Trans;
         let b = Blocking {
             kc: 384,
@@ -402,9 +412,25 @@ mod tests {
         // A wide transposed A too; a narrow one runs kc_tn whatever k.
         assert_eq!(b.for_product(Trans::Yes, 1024, 500).kc, 500);
         assert_eq!(b.for_product(Trans::Yes, 128, 500).kc, b.kc_tn);
-        // Up to KC, and past KC·4/3 (two passes of 257), nothing changes.
+        // k = 1024: two passes of 512 (not three of 344), the same NC; k = 1100: three
+        // of 368, within KC, nothing changes; nor up to KC, nor at k = 513 (two of 264).
+        let deeper = b.for_product(Trans::No, 512, 1024);
+        assert_eq!((deeper.kc, deeper.nc), (512, 480));
+        assert_eq!(b.for_product(Trans::No, 512, 1100), b);
         assert_eq!(b.for_product(Trans::No, 512, 384), b);
         assert_eq!(b.for_product(Trans::No, 512, 513), b);
+        // Over every depth: never more passes than KC alone gives, none deeper than
+        // KC·4/3 (rounded to 8), and the B block never larger.
+        for k in 1..4000 {
+            let p = b.for_product(Trans::No, 4096, k);
+            let pass = balanced(k, p.kc, 8);
+            assert!(
+                k.div_ceil(pass) <= k.div_ceil(balanced(k, b.kc, 8)),
+                "k {k}"
+            );
+            assert!(pass <= (b.kc * 4 / 3).div_ceil(8) * 8, "k {k}: {pass}");
+            assert!(p.kc * p.nc <= b.kc * b.nc, "k {k}");
+        }
         // NC never under one panel.
         let thin = Blocking { nc: 32, ..b };
         assert_eq!(thin.for_product(Trans::No, 512, 512).nc, 32);

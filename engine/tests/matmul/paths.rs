@@ -236,15 +236,17 @@ fn default_entry_point_uses_the_active_tier() {
 }
 
 #[test]
-fn a_product_up_to_a_third_deeper_than_kc_runs_one_narrower_pass() {
+fn passes_up_to_a_third_deeper_than_kc_run_with_a_narrower_b_block() {
     // KC 64: k = 80 runs one pass of 80 with NC narrowed (64·4·NR/80 → 3·NR: several B
-    // blocks), k = 86 two passes of 43; both transposes, β = 0 over NaN and β ≠ 0,
-    // 1–3 threads bit-identical.
+    // blocks), k = 160 two of 80, k = 86 two of 43 (NC kept); both transposes, β = 0
+    // over NaN and β ≠ 0, 1–3 threads bit-identical.
     for_each_available_tier(|tier| {
         let bl = small_blocks(tier, 4);
         assert_eq!(bl.for_product(Trans::No, 1, 80).kc, 80);
+        assert_eq!(bl.for_product(Trans::No, 1, 160).kc, 80);
         assert_eq!(bl.for_product(Trans::No, 1, 86).kc, 64);
-        for (i, &(m, n, k)) in [(150, 360, 80), (300, 260, 86)].iter().enumerate() {
+        let shapes = [(150, 360, 80), (150, 300, 160), (300, 260, 86)];
+        for (i, &(m, n, k)) in shapes.iter().enumerate() {
             assert!(m * n * k >= PAR_MIN_MNK);
             for (ta, tb) in [(Trans::No, Trans::No), (Trans::Yes, Trans::Yes)] {
                 for ab in [(1.0, 0.0), (0.5, -1.5)] {

@@ -93,9 +93,9 @@ impl Workload for Square {
         self.product(self.n)
     }
 
-    /// One pass of the product's depth (`kc` of the tuned blocking, balanced as
-    /// the driver balances it): the same tile, blocks and pool buffers as the
-    /// whole product, at 1/passes of its cost (a quarter at 1024³ under valgrind).
+    /// One pass of the product's depth (`kc` of the blocking the product runs, balanced
+    /// as the driver balances it): the same tile, blocks and pool buffers as the whole
+    /// product, at 1/passes of its cost (a half at 1024³ under KC 384).
     fn warm_up(&mut self) -> Result<()> {
         let tier = smallmind::simd::active();
         let kc = tuning::tuned(tier)

@@ -28,7 +28,7 @@ pub(super) fn taller_than_mc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
 }
 
 /// Products deeper than the smaller of the depths they run with (a narrow weight
-/// gradient runs `kc_tn`, not KC, and a product up to KC·4/3 deep one pass:
+/// gradient runs `kc_tn`, not KC, and other products passes of up to KC·4/3:
 /// `Blocking::for_product`); shallower ones run one pass either way.
 pub(super) fn deeper_than_kc(p: &Product, a: &Blocking, b: &Blocking) -> bool {
     let (ka, kb) = (
