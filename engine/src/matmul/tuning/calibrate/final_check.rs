@@ -10,8 +10,9 @@
 //! every product, so an all-or-nothing check discarded it whenever the rest of the
 //! choice did not win too (on a loaded Zen 4, two calibrations in four).
 
+use super::products::gflops;
 use super::verdict::slower_on_any;
-use super::{Product, Sets, TuningError, gflops, measure, median};
+use super::{Product, Sets, TuningError, measure, median};
 use crate::matmul::blocking::Blocking;
 use crate::simd::Tier;
 
