@@ -142,7 +142,8 @@ where
         incumbent: usize,
         with: impl Fn(usize) -> Blocking,
     ) -> Result<usize, TuningError> {
-        let times = (self.timer)(&[with(usize::MAX), with(0)], products, self.rounds)?; // Per product: median seconds in place, and the median over rounds of packed ÷
+        let times = (self.timer)(&[with(usize::MAX), with(0)], products, self.rounds)?;
+        // Per product: median seconds in place, and the median over rounds of packed ÷
         // in place in the same round (a slow spell cancels).
         let med: Vec<[f64; 2]> = (0..products.len())
             .map(|p| {
