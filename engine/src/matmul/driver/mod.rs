@@ -180,11 +180,11 @@ pub(crate) fn gemm(
     // fixed row pointers: 1024³ in place ran 0.999–1.018× `gemm` and packed
     // 0.958–0.988×, 512×1024×1024 0.995–1.009× against 0.968–1.001× (four runs of 101
     // rounds); rows 6–8 KiB apart (1024×1024×1536, ×2048, 2048³) 1–8 % faster in two
-    // runs of three, within 2 % either way in the third. Column chunks on several threads keep one shared packed copy
-    // instead (below: 512³ on 2 threads, in place 0.97–0.98× `gemm`, shared copy
-    // 0.995–1.01×). A transposed A is read in place only with one B block, and its rows
-    // not too far apart (each step of k then touches another row: see
-    // `Blocking::at_pack_stride`).
+    // runs of three, within 2 % either way in the third. Column chunks on several
+    // threads keep one shared packed copy instead (below: 512³ on 2 threads, in place
+    // 0.97–0.98× `gemm`, shared copy 0.995–1.01×). A transposed A is read in place only
+    // with one B block, and its rows not too far apart (each step of k then touches
+    // another row: see `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
         Trans::No => n <= bl.nc || !(parts > 1 && split_cols),
         Trans::Yes => n <= bl.nc && a.cs * 4 < bl.at_pack_stride,
