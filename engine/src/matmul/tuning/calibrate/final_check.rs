@@ -6,9 +6,10 @@
 //! Otherwise its **gradient part** alone (the defaults with the choice's `kc_tn`,
 //! `a_ahead`, `at_pack_stride` and `narrow_b_in_place_rows`, which act only on narrow
 //! products or products with a transposed A) is kept when it wins so on the gradient
-//! set, the products those stages chose on: a few percent on three narrow gradients is below the noise of a ratio over
-//! every product, so an all-or-nothing check discarded it whenever the rest of the
-//! choice did not win too (on a loaded Zen 4, two calibrations in four).
+//! set, the products those stages chose on: a few percent on three narrow gradients is
+//! below the noise of a ratio over every product, so an all-or-nothing check discarded
+//! it whenever the rest of the choice did not win too (on a loaded Zen 4, two
+//! calibrations in four).
 
 use super::products::gflops;
 use super::verdict::slower_on_any;
