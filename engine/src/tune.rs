@@ -33,32 +33,31 @@ pub fn calibrate(
     if out.is_empty() {
         return Ok(out);
     }
-    // 10. The decoder's far prefetch: no product depends on it, so after the final checks.
+    // 8. The decoder's far prefetch: no product depends on it, so after the final checks.
     let t0 = Instant::now();
     let sets = far_prefetch::measure_sets(opts.rounds, opts.largest)?;
     let far_above = far_prefetch::threshold(&sets);
-    for s in &sets {
-        for (side, gflops) in [("near", s.near_gflops), ("far", s.far_gflops)] {
-            progress(&format!(
-                "gemv_far_above {} {side}: {gflops:.1} GFLOPS",
-                s.bytes
-            ));
-        }
+    let trials: Vec<Trial> = sets
+        .iter()
+        .flat_map(|s| [("near", s.near_gflops), ("far", s.far_gflops)].map(|side| (s, side)))
+        .map(|(s, (side, gflops))| Trial {
+            stage: "gemv_far_above".into(),
+            value: format!("{} {side}", s.bytes),
+            gflops,
+        })
+        .collect();
+    for t in &trials {
+        progress(&format!(
+            "gemv_far_above {}: {:.1} GFLOPS",
+            t.value, t.gflops
+        ));
     }
     progress(&format!(
         "gemv_far_above: far prefetch above {far_above} bytes ({:.1} s)",
         t0.elapsed().as_secs_f64()
     ));
     for tuning in out.values_mut() {
-        for s in &sets {
-            for (side, gflops) in [("near", s.near_gflops), ("far", s.far_gflops)] {
-                tuning.trials.push(Trial {
-                    stage: "gemv_far_above".into(),
-                    value: format!("{} {side}", s.bytes),
-                    gflops,
-                });
-            }
-        }
+        tuning.trials.extend(trials.iter().cloned());
         tuning.blocking.gemv_far_above = Some(far_above);
     }
     Ok(out)

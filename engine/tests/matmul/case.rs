@@ -105,33 +105,30 @@ impl Case {
         blocking: &Blocking,
         threads: &[usize],
     ) {
-        let one = self.run_blocked(tier, 1, blocking);
-        self.check(&one, &format!("{tier} {blocking:?}"));
-        for &t in threads {
-            assert!(
-                bits(&self.run_blocked(tier, t, blocking)) == bits(&one),
-                "{tier} {blocking:?} t={t} {}×{}×{} {:?}{:?}",
-                self.m,
-                self.n,
-                self.k,
-                self.ta,
-                self.tb
-            );
-        }
+        let what = format!("{tier} {blocking:?}");
+        self.check_runs(&what, threads, |t| self.run_blocked(tier, t, blocking));
     }
 
     /// Run on one thread and check against the f64 definition, then on each of
     /// `threads`: the result must be bit-identical to the one-thread result.
     pub(crate) fn check_across_threads(&self, tier: Tier, threads: &[usize]) {
-        let one = self.run(tier, 1);
-        self.check(&one, tier.as_str());
+        self.check_runs(tier.as_str(), threads, |t| self.run(tier, t));
+    }
+
+    /// `run(1)` checked against the f64 definition, then `run(t)` for each of `threads`
+    /// bit-identical to it.
+    fn check_runs(&self, what: &str, threads: &[usize], run: impl Fn(usize) -> Vec<f32>) {
+        let one = run(1);
+        self.check(&one, what);
         for &t in threads {
             assert!(
-                bits(&self.run(tier, t)) == bits(&one),
-                "{tier} t={t} {}×{}×{}",
+                bits(&run(t)) == bits(&one),
+                "{what} t={t} {}×{}×{} {:?}{:?}",
                 self.m,
                 self.n,
-                self.k
+                self.k,
+                self.ta,
+                self.tb
             );
         }
     }

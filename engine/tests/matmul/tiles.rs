@@ -73,9 +73,9 @@ fn every_choosable_tile_and_blocking_matches_the_reference_on_every_tier() {
 #[test]
 fn every_tile_takes_the_threaded_and_special_paths() {
     // A row-major A read in place on one thread (rows under and over 4 KiB apart) and,
-    // above the thread threshold, column chunks sharing a packed A (n > NC), row chunks sharing a
-    // packed B (m > n), a narrow weight gradient Xᵀ·dY with shallow passes, few rows
-    // reading a large B in place, and C = A·Bᵀ with few rows run transposed.
+    // above the thread threshold, column chunks sharing a packed A (n > NC), row chunks
+    // sharing a packed B (m > n), a narrow weight gradient Xᵀ·dY with shallow passes,
+    // few rows reading a large B in place, and C = A·Bᵀ with few rows run transposed.
     let shapes = [
         (Trans::No, Trans::No, (70, 1100, 300)),
         (Trans::No, Trans::No, (24, 1100, 1030)),

@@ -2,11 +2,11 @@
 
 /// How many chunks `parts` threads share `tiles` tiles in: about three per thread (a
 /// multiple of the threads), so that a thread the OS delays costs little, but none
-/// narrower than two tiles. Column
-/// chunks each re-read all of A, and a narrower chunk reuses each A micro-panel for
-/// fewer B micro-panels, so they are none narrower than one B block (`nc` columns)
-/// when there are enough columns for a block per thread, and one per thread when A
-/// does not fit in L2 (`a_past_l2`: every re-read then comes from L3). Measured on 2
+/// narrower than two tiles. Column chunks each re-read all of A, and a narrower chunk
+/// reuses each A micro-panel for fewer B micro-panels, so they are none narrower than
+/// one B block (`nc` columns) when there are enough columns for a block per thread, and
+/// one per thread when A does not fit in L2 (`a_past_l2`: every re-read then comes from
+/// L3). Measured on 2
 /// threads, the other core free, the two counts alternated in 3 runs of 41 rounds: 1024³
 /// (A 4 MiB, NC 1024) ran 0.89–0.94× `gemm` in 6 chunks and 0.97–1.00× in 2; 512³
 /// (A 1 MiB) was no faster in 2 (0.88–0.99× against 0.97–1.00×); at 256³, 4 chunks

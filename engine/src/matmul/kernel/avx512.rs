@@ -174,9 +174,9 @@ pub(crate) unsafe fn body<const MR: usize, const NV: usize>(
         } else if NV <= 2 && MR <= 8 {
             // A in place, row-major, on a tile of at most two vectors a row: MR row
             // pointers, fixed, and one offset walking acs floats per step. Stepping one
-            // pointer down the rows (as the branch below does) compiles to a chain of MR dependent adds
-            // carried from step to step, as long as the step's MR·NV FMAs on two ports
-            // when NV ≤ 2: the 8×32 kernel ran at the chain's pace (512³ and the
+            // pointer down the rows (as the branch below does) compiles to a chain of MR
+            // dependent adds carried from step to step, as long as the step's MR·NV FMAs
+            // on two ports when NV ≤ 2: the 8×32 kernel ran at the chain's pace (512³ and the
             // 2048-row products 1 % slower). The rows' offsets and the step's are
             // opaque to the compiler ([`opaque`]): it otherwise folds them back into
             // that chain, or hoists the broadcasts of later steps and spills them.

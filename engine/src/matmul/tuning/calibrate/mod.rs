@@ -102,6 +102,22 @@ fn candidates(values: Vec<usize>, make: impl Fn(usize) -> Blocking) -> Vec<(Stri
         .collect()
 }
 
+/// The incumbent, then `grid` (repeats dropped), each labelled `x/y` by the two values
+/// `pair` reads from it (a joint stage's candidates).
+fn labelled_pairs(
+    incumbent: Blocking,
+    pair: impl Fn(&Blocking) -> (usize, usize),
+    grid: impl IntoIterator<Item = Blocking>,
+) -> Vec<(String, Blocking)> {
+    dedup(std::iter::once(incumbent).chain(grid).collect())
+        .into_iter()
+        .map(|b| {
+            let (x, y) = pair(&b);
+            (format!("{x}/{y}"), b)
+        })
+        .collect()
+}
+
 /// The blocks of rows `row` bytes long that fill ¼, ½, ⅝, ¾, 1 and 2× an L2 of `l2`
 /// bytes, in whole `unit`s (at most 8192 rows): a block larger than L2 streams from L3,
 /// and one B block spanning all of C's columns lets A be read in place.
@@ -170,22 +186,22 @@ pub fn calibrate(
     // the best B block depends on the depth (on the Zen 5, KC 512 won 1–2 % on 512³,
     // 1024³ and the k = 512 forward with NC 320–384, ⅝–¾ of L2, and lost 1–3 % with the
     // rule's NC 512, a full L2), so a stage for each alone never reached the pair.
-    let mut grid = vec![(format!("{}/{}", best.kc, best.nc), best)];
-    for kc in DEPTHS {
-        let at_depth = best.with_kc(kc, caches);
-        for nc in l2_shares(caches.l2, kc * 4, best.nr) {
-            grid.push((format!("{kc}/{nc}"), Blocking { nc, ..at_depth }));
-        }
-    }
-    let grid = dedup(grid);
+    let grid = labelled_pairs(
+        best,
+        |b| (b.kc, b.nc),
+        DEPTHS.iter().flat_map(|&kc| {
+            let at_depth = best.with_kc(kc, caches);
+            l2_shares(caches.l2, kc * 4, best.nr)
+                .into_iter()
+                .map(move |nc| Blocking { nc, ..at_depth })
+        }),
+    );
     let i = search.stage("kc_nc", &grid, &kc_changes, &mut main)?;
     best = grid[i].1;
 
     // 3. The A block, as a share of L2.
     let mcs = candidates(
-        std::iter::once(best.mc)
-            .chain(l2_shares(caches.l2, best.kc * 4, best.mr))
-            .collect(),
+        then_each(best.mc, &l2_shares(caches.l2, best.kc * 4, best.mr)),
         |mc| Blocking { mc, ..best },
     );
     let i = search.stage("mc", &mcs, &taller_than_mc, &mut main)?;
@@ -196,18 +212,19 @@ pub fn calibrate(
     // 5, 512×128×2048 against `gemm`: passes of 192 prefetching 8 steps ahead 0.97–0.99×,
     // the best depth at 8; passes of 384 prefetching 4 ahead 1.00–1.02×).
     let mut grads = gradient_set(opts.largest);
-    let mut pairs = vec![(format!("{}/{}", best.kc_tn, best.a_ahead), best)];
-    for kc_tn in then_each(best.kc_tn, &[64, 128, 256, 384, 512, 1024]) {
-        for a_ahead in AHEADS {
-            let b = Blocking {
-                kc_tn,
-                a_ahead,
-                ..best
-            };
-            pairs.push((format!("{kc_tn}/{a_ahead}"), b));
-        }
-    }
-    let pairs = dedup(pairs);
+    let pairs = labelled_pairs(
+        best,
+        |b| (b.kc_tn, b.a_ahead),
+        then_each(best.kc_tn, &[64, 128, 256, 384, 512, 1024])
+            .into_iter()
+            .flat_map(|kc_tn| {
+                AHEADS.map(|a_ahead| Blocking {
+                    kc_tn,
+                    a_ahead,
+                    ..best
+                })
+            }),
+    );
     let i = search.stage("kc_tn", &pairs, &any_product, &mut grads)?;
     best = pairs[i].1;
 

@@ -67,11 +67,10 @@ pub(super) fn threshold_replaces(
     pick: usize,
     incumbent: usize,
 ) -> bool {
-    let under = |m: &[f64; 2], k: usize, t: usize| if k >= t { m[1] } else { m[0] };
     let slower = med
         .iter()
         .zip(keys)
-        .any(|(m, &k)| under(m, k, pick) > under(m, k, incumbent) * (1.0 + GUARD));
+        .any(|(m, &k)| seconds(m, k, pick) > seconds(m, k, incumbent) * (1.0 + GUARD));
     faster_by_margin(med, keys, pick, incumbent) && !slower
 }
 
@@ -103,8 +102,14 @@ pub(super) fn total_time(
     med.iter()
         .zip(keys)
         .filter(|&(_, &k)| counted(k))
-        .map(|(m, &k)| if k >= t { m[1] } else { m[0] })
+        .map(|(m, &k)| seconds(m, k, t))
         .sum()
+}
+
+/// Seconds of one product whose key is `k` under threshold `t` (packed from `t` up):
+/// `m` = [in place, packed].
+fn seconds(m: &[f64; 2], k: usize, t: usize) -> f64 {
+    if k >= t { m[1] } else { m[0] }
 }
 
 #[cfg(test)]
