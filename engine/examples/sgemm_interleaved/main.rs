@@ -1,6 +1,6 @@
 //! The engine's sgemm against `gemm` (x86-v4) in rounds, for a shared, noisy machine:
 //! every round times one batch (≈ 2 ms) of each contender back to back, in an order
-//! rotated per round, and each shape reports the **median of the per-round ratios**
+//! drawn at random per round, and each shape reports the **median of the per-round ratios**
 //! (a slow spell of the host falls on both halves of a round) with its range, and
 //! each side's median and best throughput. On one thread every round also times the
 //! core's FMA peak (24 independent FMAs on the widest vectors of the tier), so the
@@ -11,6 +11,7 @@
 //! ROUNDS=31 cargo run --release -p smallmind --example sgemm_interleaved -- small medium
 //! THREADS=1,2 cargo run --release -p smallmind --example sgemm_interleaved -- 1024
 //! BLOCKINGS=8x32,8x48/kc=256 cargo run --release -p smallmind --example sgemm_interleaved -- 512
+//! PROCESSES=8 ROUNDS=101 cargo run --release -p smallmind --example sgemm_interleaved -- 512
 //! ```
 //!
 //! A batch during which the thread was switched out (the number of times it was
@@ -35,10 +36,13 @@
 //! blocks: `MRxNR[/field=value…]`, e.g. `8x32/kc=512/nc=1024`, fields `kc`, `mc`, `nc`,
 //! `at_pack_stride`, `kc_tn`, `a_ahead`, `b_in_place_max`, `narrow_b_in_place_rows`, unset ones
 //! from the cache rules).
+//! `PROCESSES` (1; N > 1 runs the command as N processes one after another and pools
+//! their per-round ratios, each child's table going to stderr: see `pooled.rs`).
 //! The plain `engine` contender uses the tuning in force (`SMALLMIND_SGEMM_TUNING`,
 //! printed first). Pin it to one CPU (`taskset -c 1`) and note the load.
 
 mod peak;
+mod pooled;
 #[path = "../common/sched.rs"]
 mod sched;
 mod shapes;
@@ -90,6 +94,11 @@ fn loadavg() -> String {
 }
 
 fn main() {
+    let processes = env_or("PROCESSES", 1).max(1);
+    if processes > 1 {
+        return pooled::run(processes);
+    }
+    let mut record = pooled::Record::default();
     let counts: Vec<usize> = std::env::var("THREADS")
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -171,9 +180,17 @@ fn main() {
         }
         // secs[contender][round]: seconds per call (per loop iteration for the peak).
         let mut secs = vec![Vec::with_capacity(rounds); who.len()];
+        // Each round runs the contenders in an order drawn afresh (seeded, so a command
+        // repeats its orders), so that none always follows the same one: a batch finds
+        // the operands, and the host's L3, as its predecessor left them. Rotated only,
+        // the engine always ran after the peak loop and gemm after the engine.
+        let mut shuffle = smallmind::rng::Rng::new(0x5eed);
+        let mut order: Vec<usize> = (0..who.len()).collect();
         for r in 0..=rounds {
-            for i in 0..who.len() {
-                let w = (i + r) % who.len();
+            for i in (1..order.len()).rev() {
+                order.swap(i, shuffle.below(i + 1));
+            }
+            for &w in &order {
                 let threads = counts[who[w].0];
                 let mut batch = |reps: usize| {
                     let t0 = Instant::now();
@@ -282,20 +299,29 @@ fn main() {
                     best(mine),
                     median(&ratios)
                 );
+                let mut share = None;
                 if peak_ok && e == 0 {
                     // 24 FMAs of 16 lanes, 2 flops each, per iteration.
                     let p = &secs[who.len() - 1];
-                    let share: Vec<f64> = mine
+                    let s: Vec<f64> = mine
                         .iter()
                         .zip(p)
                         .map(|(e, p)| (flops / e) / (24.0 * 32.0 / p))
                         .collect();
                     line += &format!(
                         ", {:.1} % of peak (peak {:.1} GF)",
-                        100.0 * median(&share),
+                        100.0 * median(&s),
                         24.0 * 32.0 / median(p) / 1e9
                     );
+                    share = Some(s);
                 }
+                record.rows.push(pooled::Row {
+                    spec: spec.clone(),
+                    threads,
+                    name: name.to_string(),
+                    ratios,
+                    share,
+                });
                 for (r, s) in mine.iter().enumerate() {
                     sums[ti][e][r] += s;
                 }
@@ -338,6 +364,13 @@ fn main() {
                 median(&sums[ti][e]) * 1e6,
                 median(&ratios)
             );
+            record.rows.push(pooled::Row {
+                spec: "sum".into(),
+                threads,
+                name: name.to_string(),
+                ratios,
+                share: None,
+            });
         }
         println!("{line}");
     }
@@ -345,4 +378,5 @@ fn main() {
         "load {} at the end; {retakes} preempted batches taken again",
         loadavg()
     );
+    record.save_if_asked();
 }
