@@ -321,6 +321,7 @@ fn main() {
                     name: name.to_string(),
                     ratios,
                     share,
+                    gflops: Some((gf(mine), gf(g))),
                 });
                 for (r, s) in mine.iter().enumerate() {
                     sums[ti][e][r] += s;
@@ -370,6 +371,7 @@ fn main() {
                 name: name.to_string(),
                 ratios,
                 share: None,
+                gflops: None,
             });
         }
         println!("{line}");

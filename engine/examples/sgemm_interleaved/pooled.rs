@@ -7,7 +7,8 @@
 //! suggests. A ratio that sits within that of 1.0 is only decided by several processes:
 //! each child prints its own table to stderr and writes its per-round ratios to a file
 //! ([`RECORD_ENV`]); the parent prints, per row, the median over every round of every
-//! process, the range of the per-process medians and how many of them reach 1.0.
+//! process, the range of the per-process medians and how many of them reach 1.0 (and
+//! the median over processes of each side's median GFLOPS).
 
 use super::median;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,8 @@ pub struct Row {
     pub ratios: Vec<f64>,
     /// The contender's speed ÷ the FMA peak's, per round (the plain engine on one thread).
     pub share: Option<Vec<f64>>,
+    /// Median GFLOPS over the process's rounds: (the contender, `gemm`); none for `sum`.
+    pub gflops: Option<(f64, f64)>,
 }
 
 /// Every row of one process, in the order printed.
@@ -110,11 +113,18 @@ pub fn pool(records: &[Record]) -> Vec<String> {
             let medians: Vec<f64> = same.iter().map(|r| median(&r.ratios)).collect();
             let (lo, hi) = super::range(&medians);
             let reach = medians.iter().filter(|&&m| m >= 1.0).count();
-            let mut line = format!(
-                "{:>18} t{}: {} ÷ gemm {:.3}× (processes {lo:.3}–{hi:.3}, {reach} of {n} ≥ 1.0)",
-                row.spec,
-                row.threads,
-                row.name,
+            let mut line = format!("{:>18} t{}: ", row.spec, row.threads);
+            let gflops: Vec<(f64, f64)> = same.iter().filter_map(|r| r.gflops).collect();
+            if !gflops.is_empty() {
+                let mine: Vec<f64> = gflops.iter().map(|g| g.0).collect();
+                let theirs: Vec<f64> = gflops.iter().map(|g| g.1).collect();
+                line += &format!("gemm {:6.1} GF | ", median(&theirs));
+                line += &format!("{} {:6.1} GF ", row.name, median(&mine));
+            } else {
+                line += &format!("{} ", row.name);
+            }
+            line += &format!(
+                "÷ gemm {:.3}× (processes {lo:.3}–{hi:.3}, {reach} of {n} ≥ 1.0)",
                 median(&all)
             );
             let shares: Vec<f64> = same
@@ -142,6 +152,7 @@ mod tests {
             name: "engine".into(),
             ratios: ratios.to_vec(),
             share: None,
+            gflops: None,
         }
     }
 
@@ -164,5 +175,19 @@ mod tests {
             "{}",
             lines[0]
         );
+    }
+
+    #[test]
+    fn throughput_is_the_median_over_processes() {
+        let mut rows = [row(&[1.0]), row(&[1.0]), row(&[1.0])];
+        for (r, g) in rows
+            .iter_mut()
+            .zip([(200.0, 190.0), (230.0, 220.0), (210.0, 250.0)])
+        {
+            r.gflops = Some(g);
+        }
+        let records: Vec<Record> = rows.into_iter().map(|r| Record { rows: vec![r] }).collect();
+        let line = &pool(&records)[0];
+        assert!(line.contains("gemm  220.0 GF | engine  210.0 GF"), "{line}");
     }
 }
