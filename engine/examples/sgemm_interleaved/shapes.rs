@@ -3,11 +3,16 @@
 
 use super::*;
 
+/// The count in environment variable `name`, `default` when unset or empty; anything
+/// else that is not a count ends the run with a message.
 pub fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| die(format!("{name}={v:?}: want a count, e.g. {default}"))),
+        _ => default,
+    }
 }
 
 pub fn die(msg: String) -> ! {
