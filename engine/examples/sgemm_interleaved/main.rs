@@ -1,10 +1,10 @@
 //! The engine's sgemm against `gemm` (x86-v4) in rounds, for a shared, noisy machine:
-//! every round times one batch (≈ 2 ms) of each contender back to back, in an order
-//! drawn at random per round, and each shape reports the **median of the per-round ratios**
-//! (a slow spell of the host falls on both halves of a round) with its range, and
-//! each side's median and best throughput. On one thread every round also times the
-//! core's FMA peak (24 independent FMAs on the widest vectors of the tier), so the
-//! engine's share of peak is a per-round ratio too.
+//! every round times one batch (≈ 0.2 GFLOP, at least one call) of each contender back
+//! to back, in an order drawn at random per round, and each shape reports the **median
+//! of the per-round ratios** (a slow spell of the host falls on both halves of a
+//! round) with its range, and each side's median and best throughput. On one thread
+//! every round also times the core's FMA peak (24 independent FMAs on the widest
+//! vectors of the tier), so the engine's share of peak is a per-round ratio too.
 //!
 //! ```sh
 //! cargo run --release -p smallmind --example sgemm_interleaved -- 128 256 512 1024
@@ -166,7 +166,7 @@ fn main() {
         let (a_cs, a_rs) = if ta == Trans::No { (1, k) } else { (m, 1) };
         let (b_cs, b_rs) = if tb == Trans::No { (1, n) } else { (k, 1) };
         let flops = 2.0 * (m * n * k) as f64;
-        // About 2 ms of work per batch at 100 GFLOPS.
+        // About 0.2 GFLOP a batch (2 ms at 100 GFLOPS), at least one call.
         let reps = ((2e8 / flops) as usize).clamp(1, 10_000);
         let peak_iters = 200_000;
         // Contenders: every engine and gemm at every thread count, then the peak loop.
