@@ -3,8 +3,9 @@
 //!
 //! Per step of k: NV 16-lane loads of B, MR broadcasts of A (`vbroadcastss zmm,
 //! [mem]`, a load-port µop), MR·NV FMAs. The 32 zmm registers bound the tile:
-//! MR·NV accumulators + NV B vectors + 1 broadcast ≤ 32. Edge tiles write back
-//! through lane masks.
+//! MR·NV accumulators + NV B vectors + 1 broadcast ≤ 32. An edge tile narrower than
+//! the tile's vectors runs the instance with as many vectors as it covers (`narrow`);
+//! the last partial vector of a row writes back through a lane mask.
 //!
 //! Which tile is fastest depends on the CPU, so [`TILES`] offers several and the
 //! calibration (`tuning/`) picks one by measuring whole products:
@@ -52,8 +53,25 @@ macro_rules! tiles {
                 nr: usize,
                 ahead: usize,
             ) {
-                // SAFETY: forwarded; this instance's tile is MR × 16·NV.
-                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+                // A tile narrower than NV vectors (C's last columns) runs an instance with
+                // as many vectors as it covers: masked lanes would cost the FMAs of the full
+                // width (8×48 on n = 128 is 48 + 48 + 32, a third of the last tile idle).
+                // Every lane's arithmetic is the same in any instance, and so are the results.
+                // (`$nv > v` is constant: a tile calls only its narrower instances.)
+                let nv = nr.div_ceil(16);
+                // SAFETY: forwarded; each instance's tile is MR × 16·NV' with 16·NV' ≥ nr,
+                // and B's rows (rsb apart) hold at least that many floats.
+                unsafe {
+                    if $nv > 1 && nv <= 1 {
+                        narrow::<$mr, 1>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    } else if $nv > 2 && nv == 2 {
+                        narrow::<$mr, 2>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    } else if $nv > 3 && nv == 3 {
+                        narrow::<$mr, 3>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    } else {
+                        body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    }
+                }
             }
         )*
         /// Every tile this tier offers, the default first.
@@ -75,6 +93,35 @@ tiles! {
     k14x32 = 14 x 2;
     /// 4×64: 16 accumulators, 4 B loads and 4 broadcasts per 16 FMAs.
     k4x64 = 4 x 4;
+}
+
+/// [`body`] out of line, for the edge tiles narrower than their tile's vectors: inlined
+/// beside the full tile's body, the extra instances changed how the compiler allocated
+/// the full tile's registers (8×48 spilled 12 zmm every four steps of k).
+///
+/// # Safety
+/// As [`super::KernelFn`] (with NR = 16·NV), and the CPU supports AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow<const MR: usize, const NV: usize>(
+    k: usize,
+    alpha: f32,
+    ap: *const f32,
+    ars: usize,
+    acs: usize,
+    bp: *const f32,
+    rsb: usize,
+    beta: f32,
+    c: *mut f32,
+    rsc: usize,
+    mr: usize,
+    nr: usize,
+    ahead: usize,
+) {
+    // SAFETY: forwarded.
+    unsafe { body::<MR, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
 }
 
 /// One MR×(16·NV) tile; see [`super::KernelFn`] (with NR = 16·NV).
