@@ -36,7 +36,7 @@ use super::blocking::{Blocking, balanced};
 use super::cache::Caches;
 use super::gemv::{self, Mat};
 use super::inject::Injector;
-use super::kernel::{KernelFn, MAX_TILE};
+use super::kernel::{MAX_TILE, Micro};
 use super::pack::{Src, pack, panel_stride};
 use super::tuning::Tuned;
 use crate::simd::Tier;
@@ -142,7 +142,7 @@ pub(crate) fn gemm(
         return via_transposed_product(tier, threads, tuned, (m, n, k), alpha, a, b, beta, c, ldc);
     }
     let bl = tuned.blocking.for_product(a.t, n, k);
-    let kern = tuned.micro.f;
+    let micro = tuned.micro;
     let out = COut {
         ptr: c.as_mut_ptr(),
         ld: ldc,
@@ -242,7 +242,7 @@ pub(crate) fn gemm(
         // sgemm's operand checks); the shared blocks are packed and no longer written.
         unsafe {
             blocked(
-                tier, bl, kern, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
+                tier, bl, micro, rows, cols, k, alpha, a, b, beta, out, a_in_place, b_in_place,
                 shared,
             )
         };
@@ -346,7 +346,7 @@ fn via_transposed_product(
 unsafe fn blocked(
     tier: Tier,
     bl: Blocking,
-    kern: KernelFn,
+    micro: Micro,
     (r0, r1): (usize, usize),
     (c0, c1): (usize, usize),
     k: usize,
@@ -464,6 +464,12 @@ unsafe fn blocked(
                         (bbuf[(jr - b_full) * panel_stride(nr, kb)..].as_ptr(), nr)
                     };
                     let nr_eff = nr.min(nb - jr * nr);
+                    // Edge tiles have their own kernel (`Micro::edge`), the same results.
+                    let kern = if mr_eff < mr || nr_eff < nr {
+                        micro.edge
+                    } else {
+                        micro.f
+                    };
                     // SAFETY: A element (i, p) of the panel is at ap[i·ars + p·acs] and B element
                     // (p, j) at bp[p·rsb + j], each either in place (a full panel of rows or
                     // columns that exist) or packed (zero-padded panels of kb·mr or kb·nr floats,

@@ -42,7 +42,7 @@ macro_rules! tiles {
         )*
         /// Every tile this tier offers.
         #[cfg(target_arch = "x86_64")]
-        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 8 * $nv, f: $name }),*];
+        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 8 * $nv, f: $name, edge: $name }),*];
     };
 }
 

@@ -3,9 +3,9 @@
 //!
 //! Per step of k: NV 16-lane loads of B, MR broadcasts of A (`vbroadcastss zmm,
 //! [mem]`, a load-port µop), MR·NV FMAs. The 32 zmm registers bound the tile:
-//! MR·NV accumulators + NV B vectors + 1 broadcast ≤ 32. An edge tile narrower than
-//! the tile's vectors runs the instance with as many vectors as it covers (`narrow`);
-//! the last partial vector of a row writes back through a lane mask.
+//! MR·NV accumulators + NV B vectors + 1 broadcast ≤ 32. Edge tiles have a kernel
+//! of their own (`Micro::edge`) that runs a smaller instance where one covers the tile
+//! ([`edge`]); a partial vector writes back through a lane mask.
 //!
 //! Which tile is fastest depends on the CPU, so [`TILES`] offers several and the
 //! calibration (`tuning/`) picks one by measuring whole products:
@@ -28,10 +28,11 @@
 
 use super::Micro;
 
-/// Declare one `#[target_feature]` instance of [`body`] per tile shape, and the table
-/// [`TILES`] the calibration chooses from (the first entry is the uncalibrated default).
+/// Declare one `#[target_feature]` instance of [`body`] per tile shape, its edge
+/// kernel ([`edge`]), and the table [`TILES`] the calibration chooses from (the first
+/// entry is the uncalibrated default).
 macro_rules! tiles {
-    ($($(#[$doc:meta])* $name:ident = $mr:literal x $nv:literal;)*) => {
+    ($($(#[$doc:meta])* $name:ident, $edge:ident = $mr:literal x $nv:literal;)*) => {
         $(
             $(#[$doc])*
             /// # Safety
@@ -53,51 +54,126 @@ macro_rules! tiles {
                 nr: usize,
                 ahead: usize,
             ) {
-                // A tile narrower than NV vectors (C's last columns) runs an instance with
-                // as many vectors as it covers: masked lanes would cost the FMAs of the full
-                // width (8×48 on n = 128 is 48 + 48 + 32, a third of the last tile idle).
-                // Every lane's arithmetic is the same in any instance, and so are the results.
-                // (`$nv > v` is constant: a tile calls only its narrower instances.)
-                let nv = nr.div_ceil(16);
-                // SAFETY: forwarded; each instance's tile is MR × 16·NV' with 16·NV' ≥ nr,
-                // and B's rows (rsb apart) hold at least that many floats.
-                unsafe {
-                    if $nv > 1 && nv <= 1 {
-                        narrow::<$mr, 1>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-                    } else if $nv > 2 && nv == 2 {
-                        narrow::<$mr, 2>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-                    } else if $nv > 3 && nv == 3 {
-                        narrow::<$mr, 3>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-                    } else {
-                        body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-                    }
-                }
+                // SAFETY: forwarded; this instance's tile is MR × 16·NV.
+                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+            }
+
+            /// The edge tiles of the kernel above (see [`edge`]).
+            ///
+            /// # Safety
+            /// As [`super::KernelFn`] for its tile, and the CPU supports AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f")]
+            pub unsafe fn $edge(
+                k: usize,
+                alpha: f32,
+                ap: *const f32,
+                ars: usize,
+                acs: usize,
+                bp: *const f32,
+                rsb: usize,
+                beta: f32,
+                c: *mut f32,
+                rsc: usize,
+                mr: usize,
+                nr: usize,
+                ahead: usize,
+            ) {
+                // SAFETY: forwarded, with the full tile's kernel for tiles only it covers.
+                unsafe { edge::<$mr, $nv>($name, k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
             }
         )*
         /// Every tile this tier offers, the default first.
         #[cfg(target_arch = "x86_64")]
-        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 16 * $nv, f: $name }),*];
+        pub const TILES: &[Micro] = &[$(Micro { mr: $mr, nr: 16 * $nv, f: $name, edge: $edge }),*];
     };
 }
 
 tiles! {
     /// 8×32: 16 accumulators, 2 B loads and 8 broadcasts per 16 FMAs.
-    k8x32 = 8 x 2;
+    k8x32, e8x32 = 8 x 2;
     /// 8×48: 24 accumulators, 3 B loads and 8 broadcasts per 24 FMAs.
-    k8x48 = 8 x 3;
+    k8x48, e8x48 = 8 x 3;
     /// 6×64: 24 accumulators, 4 B loads and 6 broadcasts per 24 FMAs.
-    k6x64 = 6 x 4;
+    k6x64, e6x64 = 6 x 4;
     /// 12×32: 24 accumulators, 2 B loads and 12 broadcasts per 24 FMAs.
-    k12x32 = 12 x 2;
+    k12x32, e12x32 = 12 x 2;
     /// 14×32: 28 accumulators, 2 B loads and 14 broadcasts per 28 FMAs.
-    k14x32 = 14 x 2;
+    k14x32, e14x32 = 14 x 2;
     /// 4×64: 16 accumulators, 4 B loads and 4 broadcasts per 16 FMAs.
-    k4x64 = 4 x 4;
+    k4x64, e4x64 = 4 x 4;
 }
 
-/// [`body`] out of line, for the edge tiles narrower than their tile's vectors: inlined
-/// beside the full tile's body, the extra instances changed how the compiler allocated
-/// the full tile's registers (8×48 spilled 12 zmm every four steps of k).
+/// An edge tile of an MR×(16·NV) kernel (`mr` < MR rows or `nr` < 16·NV columns) runs
+/// the instance with the fewest vectors that cover `nr`, and 4 or 8 rows when they cover
+/// `mr` and are fewer than MR: masked lanes and padded rows cost the FMAs of the full
+/// tile (8×48 on n = 128 is 48 + 48 + 32, a third of the last tile idle; 14×32 on
+/// m = 128 is 9 × 14 + 2, its last row panel 6/7 idle). `full` is the full tile's kernel,
+/// for the tiles only it covers. Every lane's arithmetic is the same in any instance,
+/// and so are the results. A kernel of its own (`Micro::edge`), not a branch in the
+/// full one: there the extra calls changed how the compiler allocated the full tile's
+/// registers (8×48, 6×64 and 12×32 spilled 11–12 zmm every four steps of k).
+///
+/// # Safety
+/// As [`super::KernelFn`] for this MR×(16·NV) tile, and the CPU supports AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn edge<const MR: usize, const NV: usize>(
+    full: super::KernelFn,
+    k: usize,
+    alpha: f32,
+    ap: *const f32,
+    ars: usize,
+    acs: usize,
+    bp: *const f32,
+    rsb: usize,
+    beta: f32,
+    c: *mut f32,
+    rsc: usize,
+    mr: usize,
+    nr: usize,
+    ahead: usize,
+) {
+    let nv = nr.div_ceil(16);
+    // `$r` rows and the fewest vectors that cover nr, else `$all` (the tests on NV are
+    // constant: a tile calls only instances smaller than itself).
+    macro_rules! rows {
+        ($r:tt, $all:expr) => {
+            // SAFETY: each instance reads at most MR rows of A and 16·NV columns of B,
+            // as the caller's tile allows, and writes only the mr × nr tile.
+            unsafe {
+                if NV > 1 && nv <= 1 {
+                    narrow::<$r, 1>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                } else if NV > 2 && nv == 2 {
+                    narrow::<$r, 2>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                } else if NV > 3 && nv == 3 {
+                    narrow::<$r, 3>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                } else {
+                    $all
+                }
+            }
+        };
+    }
+    if MR > 4 && mr <= 4 {
+        rows!(
+            4,
+            narrow::<4, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+        )
+    } else if MR > 8 && mr <= 8 {
+        rows!(
+            8,
+            narrow::<8, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+        )
+    } else {
+        rows!(
+            MR,
+            full(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+        )
+    }
+}
+
+/// [`body`] out of line, one function per instance [`edge`] calls.
 ///
 /// # Safety
 /// As [`super::KernelFn`] (with NR = 16·NV), and the CPU supports AVX-512F.

@@ -12,9 +12,10 @@
 //! panel of a small product, read in place from the operand (saves the copy).
 //! B likewise is either packed (rsb = NR, zero-padded to NR columns, 64-byte aligned)
 //! or, for a full panel of a small row-major operand, read in place (rsb = its
-//! leading dimension: small products then need no packing at all). The kernel
-//! always computes a full tile; only the write-back honours `mr` and `nr` (edge
-//! tiles). When β = 0, C is not read.
+//! leading dimension: small products then need no packing at all). `Micro::f`
+//! always computes a full tile, and only its write-back honours `mr` and `nr`;
+//! `Micro::edge`, for edge tiles, may compute a smaller one that covers them, with the
+//! same results. When β = 0, C is not read.
 
 pub mod avx2;
 // AVX-512 intrinsics are stable since Rust 1.89, the workspace's MSRV.
@@ -53,8 +54,13 @@ pub struct Micro {
     pub mr: usize,
     /// Columns of C per call.
     pub nr: usize,
-    /// The kernel (the tier's generic body instantiated for this tile).
+    /// The kernel (the tier's generic body instantiated for this tile); it computes
+    /// any tile up to MR×NR.
     pub f: KernelFn,
+    /// The kernel for edge tiles (`mr` < MR or `nr` < NR), with the same results as
+    /// `f`: on AVX-512 it runs a smaller instance where one covers the tile (fewer
+    /// wasted FMAs); elsewhere it is `f`.
+    pub edge: KernelFn,
 }
 
 impl std::fmt::Debug for Micro {
@@ -162,11 +168,12 @@ mod tests {
             ((1.5, 0.0), ASrc::TransposedFar, false),
             ((-0.5, 1.0), ASrc::TransposedFar, true),
         ] {
-            // The full tile first: every edge tile must give the same bits for the
-            // elements it shares with it, whichever instance or lane masks it runs
-            // (an AVX-512 tile narrower than its vectors runs a narrower instance).
+            // The full tile first: every edge tile, through either kernel, must give the
+            // same bits for the elements it shares with it, whichever instance or lane
+            // masks it runs (`Micro::edge` runs a smaller instance on AVX-512).
             let mut full: Vec<f32> = Vec::new();
-            for (mr, nr) in [
+            let kernels = [("f", micro.f), ("edge", micro.edge)];
+            for ((mr, nr), (name, kern)) in [
                 (mr_max, nr_max),
                 (1, 1),
                 (mr_max - 1, nr_max - 1),
@@ -174,7 +181,12 @@ mod tests {
                 (mr_max, 17.min(nr_max)),
                 (2, nr_max),
                 (mr_max, nr_max.saturating_sub(16).max(1)),
-            ] {
+                (3.min(mr_max), nr_max - 1),
+                (5.min(mr_max), 17.min(nr_max)),
+            ]
+            .into_iter()
+            .flat_map(|tile| kernels.map(|kern| (tile, kern)))
+            {
                 let rsc = nr_max + 5;
                 let fill = if beta == 0.0 { f32::NAN } else { 1.5 };
                 let mut c = vec![fill; mr_max * rsc];
@@ -194,7 +206,7 @@ mod tests {
                 // SAFETY: the operands hold MR×k and k×NR elements at these strides, C an
                 // MR×rsc tile; the tier is available (for_each_available_tier).
                 unsafe {
-                    (micro.f)(
+                    kern(
                         k,
                         alpha,
                         a_ptr,
@@ -221,19 +233,19 @@ mod tests {
                                 + if beta == 0.0 { 0.0 } else { beta as f64 * 1.5 };
                             assert!(
                                 (got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                                "{tier} {micro:?} {a_src:?} k={k} ({mr},{nr}) [{i},{j}] {got} vs {want}"
+                                "{tier} {micro:?} {name} {a_src:?} k={k} ({mr},{nr}) [{i},{j}] {got} vs {want}"
                             );
                             if !full.is_empty() {
                                 let f = full[i * rsc + j];
                                 assert!(
                                     got.to_bits() == f.to_bits(),
-                                    "{tier} {micro:?} {a_src:?} k={k} ({mr},{nr}) [{i},{j}]: {got} but {f} in the full tile"
+                                    "{tier} {micro:?} {name} {a_src:?} k={k} ({mr},{nr}) [{i},{j}]: {got} but {f} in the full tile"
                                 );
                             }
                         } else {
                             assert!(
                                 got.to_bits() == fill.to_bits(),
-                                "{tier} {micro:?}: wrote outside the tile at [{i},{j}]"
+                                "{tier} {micro:?} {name}: wrote outside the tile at [{i},{j}]"
                             );
                         }
                     }

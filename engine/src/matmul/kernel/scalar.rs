@@ -10,6 +10,7 @@ pub const TILES: &[Micro] = &[Micro {
     mr: 4,
     nr: 4,
     f: k4x4,
+    edge: k4x4,
 }];
 
 /// 4×4: the specification's tile.
