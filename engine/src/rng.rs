@@ -50,6 +50,13 @@ impl Rng {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
     }
 
+    /// Put `v` in an order drawn uniformly at random (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+
     /// Standard normal (Box–Muller).
     pub fn normal(&mut self) -> f32 {
         let u1 = self.uniform_f64().max(f64::MIN_POSITIVE);
@@ -82,5 +89,28 @@ mod tests {
         assert!((var - 1.0).abs() < 0.03, "var {var}");
         let u: Vec<f32> = (0..1000).map(|_| r.uniform()).collect();
         assert!(u.iter().all(|&x| (0.0..1.0).contains(&x)));
+    }
+
+    #[test]
+    fn shuffle_draws_every_order_about_equally() {
+        // Each of the 6 orders of 3 items 6000 times in expectation; a binomial
+        // standard deviation is ≈ 71, so ±400 fails a fair shuffle with odds ~1e-8,
+        // while a rotation (3 orders) or a biased swap misses it by far.
+        let mut r = Rng::new(11);
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..36_000 {
+            let mut v = [0, 1, 2];
+            r.shuffle(&mut v);
+            *counts.entry(v).or_insert(0usize) += 1;
+        }
+        assert_eq!(counts.len(), 6, "{counts:?}");
+        assert!(
+            counts.values().all(|&c| c.abs_diff(6000) < 400),
+            "{counts:?}"
+        );
+        let mut long: Vec<usize> = (0..100).collect();
+        r.shuffle(&mut long);
+        long.sort_unstable();
+        assert!(long.iter().copied().eq(0..100), "not a permutation");
     }
 }

@@ -187,9 +187,7 @@ fn main() {
         let mut shuffle = smallmind::rng::Rng::new(0x5eed);
         let mut order: Vec<usize> = (0..who.len()).collect();
         for r in 0..=rounds {
-            for i in (1..order.len()).rev() {
-                order.swap(i, shuffle.below(i + 1));
-            }
+            shuffle.shuffle(&mut order);
             for &w in &order {
                 let threads = counts[who[w].0];
                 let mut batch = |reps: usize| {

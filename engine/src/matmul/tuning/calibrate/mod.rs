@@ -1,8 +1,8 @@
 //! The calibration: which tile and blocks run fastest here, by measurement.
 //!
 //! A coordinate search on one thread, each stage timing its candidates on reference
-//! products in interleaved rounds (every round times every candidate, in a rotated
-//! order), so that a slow spell of a shared machine falls on all of them:
+//! products in interleaved rounds (every round times every candidate, in an order
+//! drawn afresh per round), so that a slow spell of a shared machine falls on all of them:
 //!
 //! 1. `tile`: every tile the tier offers, each with the blocks its cache rules give;
 //! 2. `kc_nc`: depths 128–512, each with B blocks of ¼ … 2× L2 (a block larger than
