@@ -136,40 +136,37 @@ unsafe fn edge<const MR: usize, const NV: usize>(
     ahead: usize,
 ) {
     let nv = nr.div_ceil(16);
-    // `$r` rows and the fewest vectors that cover nr, else `$all` (the tests on NV are
-    // constant: a tile calls only instances smaller than itself).
+    // `$f` on this tile's arguments.
+    macro_rules! call {
+        ($f:expr) => {
+            $f(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+        };
+    }
+    // `$r` rows and the fewest vectors that cover nr, else the kernel `$all` (the tests
+    // on NV are constant: a tile calls only instances smaller than itself).
     macro_rules! rows {
         ($r:tt, $all:expr) => {
             // SAFETY: each instance reads at most MR rows of A and 16·NV columns of B,
             // as the caller's tile allows, and writes only the mr × nr tile.
             unsafe {
                 if NV > 1 && nv <= 1 {
-                    narrow::<$r, 1>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    call!(narrow::<$r, 1>)
                 } else if NV > 2 && nv == 2 {
-                    narrow::<$r, 2>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    call!(narrow::<$r, 2>)
                 } else if NV > 3 && nv == 3 {
-                    narrow::<$r, 3>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
+                    call!(narrow::<$r, 3>)
                 } else {
-                    $all
+                    call!($all)
                 }
             }
         };
     }
     if MR > 4 && mr <= 4 {
-        rows!(
-            4,
-            narrow::<4, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-        )
+        rows!(4, narrow::<4, NV>)
     } else if MR > 8 && mr <= 8 {
-        rows!(
-            8,
-            narrow::<8, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-        )
+        rows!(8, narrow::<8, NV>)
     } else {
-        rows!(
-            MR,
-            full(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead)
-        )
+        rows!(MR, full)
     }
 }
 
