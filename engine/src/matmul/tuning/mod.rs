@@ -16,9 +16,13 @@
 //!
 //! | `SMALLMIND_SGEMM_TUNING` | tuning used |
 //! |---|---|
-//! | unset or empty | the cache file of this CPU model if present and valid, else the defaults |
+//! | unset or empty | the cache file of this CPU model if present and valid, else the defaults; in a debug build, the defaults |
 //! | `off` | the defaults (nothing is read) |
 //! | a path | that file (a missing or unusable one: the defaults, with a warning) |
+//!
+//! A debug build (`debug_assertions`, what `cargo test` compiles) reads no file from the
+//! cache directory: a calibration measured optimised code, and the tests then never
+//! depend on a file outside the repository. A path in the variable applies to any build.
 //!
 //! A file measured on another CPU model or with other cache sizes, of another schema
 //! version, or naming a tile the tier does not offer, is ignored with one warning on
@@ -46,6 +50,9 @@ pub const ENV: &str = "SMALLMIND_SGEMM_TUNING";
 pub enum Setting {
     /// Unset or empty: this CPU model's file in the user's cache directory.
     CacheDir,
+    /// Unset or empty in a debug build: the defaults; the cache directory is not read
+    /// (it is still where `sgemm_tune` writes).
+    DebugBuild,
     /// `off`: the defaults derived from the cache sizes.
     Off,
     /// A path: that file.
@@ -62,9 +69,19 @@ impl Setting {
         }
     }
 
-    /// The setting of this process's environment.
+    /// The setting of this process's environment, in this build.
     pub fn from_env() -> Setting {
         Setting::parse(std::env::var_os(ENV).as_deref().and_then(|v| v.to_str()))
+            .in_build(cfg!(debug_assertions))
+    }
+
+    /// This setting in a build with (`debug`) or without debug assertions: a debug
+    /// build does not read the cache directory (see the module docs).
+    pub fn in_build(self, debug: bool) -> Setting {
+        match self {
+            Setting::CacheDir if debug => Setting::DebugBuild,
+            s => s,
+        }
     }
 
     /// The file this setting reads and `sgemm_tune` writes, if any.
@@ -72,7 +89,7 @@ impl Setting {
         match self {
             Setting::Off => None,
             Setting::File(p) => Some(p.clone()),
-            Setting::CacheDir => cache_dir().map(|d| d.join(file_name(cpu))),
+            Setting::CacheDir | Setting::DebugBuild => cache_dir().map(|d| d.join(file_name(cpu))),
         }
     }
 }
@@ -101,6 +118,9 @@ pub fn cache_dir() -> Option<PathBuf> {
 pub enum Origin {
     /// Derived from the cache sizes: `SMALLMIND_SGEMM_TUNING=off`.
     Off,
+    /// Derived from the cache sizes: a debug build, which reads no calibration from the
+    /// cache directory.
+    DebugBuild,
     /// Derived from the cache sizes: no file at this path (or no cache directory).
     NoFile(Option<PathBuf>),
     /// Derived from the cache sizes: the file could not be used (the warning printed).
@@ -113,6 +133,10 @@ impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Origin::Off => write!(f, "defaults from the cache sizes ({ENV}=off)"),
+            Origin::DebugBuild => write!(
+                f,
+                "defaults from the cache sizes (a debug build reads no calibration from the cache directory; {ENV}=PATH names one)"
+            ),
             Origin::NoFile(Some(p)) => {
                 write!(
                     f,
@@ -172,6 +196,10 @@ impl Active {
         };
         let path = match (setting, setting.path(cpu)) {
             (Setting::Off, _) => return active,
+            (Setting::DebugBuild, _) => {
+                active.origin = Origin::DebugBuild;
+                return active;
+            }
             (_, None) => {
                 active.origin = Origin::NoFile(None);
                 return active;
@@ -316,6 +344,42 @@ mod tests {
             PathBuf::from("a.json")
         );
         assert_eq!(file_name(&cpu), format!("sgemm-{}.json", cpu.key()));
+        // A debug build does not read the cache directory; an explicit setting stays.
+        assert_eq!(Setting::CacheDir.in_build(true), Setting::DebugBuild);
+        assert_eq!(Setting::CacheDir.in_build(false), Setting::CacheDir);
+        assert_eq!(Setting::Off.in_build(true), Setting::Off);
+        assert_eq!(
+            Setting::File("a.json".into()).in_build(true),
+            Setting::File("a.json".into())
+        );
+        // It still writes there (`sgemm_tune`).
+        assert_eq!(Setting::DebugBuild.path(&cpu), Setting::CacheDir.path(&cpu));
+    }
+
+    /// The test binaries are debug builds: `cargo test` never reads a calibration from
+    /// the user's cache directory, even when there is one for this CPU.
+    #[test]
+    fn a_debug_build_reads_no_calibration_from_the_cache_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cpu, caches) = (CpuId::detect(), Caches::detected());
+        let path = dir.path().join(file_name(&cpu));
+        let b = Blocking::for_caches(Tier::Avx2, caches);
+        let chosen = Blocking { kc: 320, ..b };
+        file_for(&cpu, caches, Tier::Avx2, chosen)
+            .save(&path)
+            .unwrap();
+        // What `CacheDir` would read, named explicitly, is used ...
+        let read = Active::resolve(&Setting::File(path.clone()), &cpu, caches);
+        assert_eq!(read.tier(Tier::Avx2).blocking, chosen);
+        // ... and in a debug build the unset variable reads nothing.
+        let a = Active::resolve(&Setting::DebugBuild, &cpu, caches);
+        assert_eq!(a.origin, Origin::DebugBuild);
+        assert_eq!(a.tier(Tier::Avx2).blocking, b);
+        assert!(a.describe(Tier::Avx2).contains("debug build"));
+        // This test binary, a debug build under `cargo test`, is one of them.
+        if cfg!(debug_assertions) {
+            assert_ne!(Setting::from_env(), Setting::CacheDir);
+        }
     }
 
     #[test]
