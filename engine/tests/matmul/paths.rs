@@ -94,15 +94,16 @@ fn few_rows_times_a_transposed_b_run_as_the_transposed_product() {
 }
 
 #[test]
-fn wide_threaded_products_share_one_packed_a() {
-    // n > NC: column chunks use A packed once, up front, in parallel (several depth
-    // passes; several row blocks in the last shape). On one thread a row-major A is
-    // read in place (rows under and over 4 KiB apart: k = 300, 1030), a transposed one
-    // packed whenever n > NC.
+fn wide_threaded_products_read_a_in_place_or_share_one_packed_copy() {
+    // n > NC: column chunks read a row-major A in place (rows under and over 4 KiB
+    // apart: k = 300, 1030), and share a transposed A packed once, up front, in
+    // parallel (several depth passes; several row blocks in the last shape). On one
+    // thread a transposed A is packed whenever n > NC.
     for (i, &(m, n, k, ta, tb)) in [
         (70, 1100, 300, Trans::No, Trans::No),
         (40, 1100, 1030, Trans::No, Trans::No),
         (70, 1100, 300, Trans::Yes, Trans::Yes),
+        (70, 1100, 300, Trans::Yes, Trans::No),
         (1100, 600, 40, Trans::Yes, Trans::Yes),
     ]
     .iter()
@@ -118,8 +119,8 @@ fn wide_threaded_products_share_one_packed_a() {
 fn row_major_a_is_read_in_place_across_b_blocks() {
     // A row-major A is read in place however many B blocks C spans (NC = 2·NR here: 9
     // to 13 blocks), in one row block (nothing to pack but a ragged last panel of A),
-    // with rows under 4 KiB apart and 4 KiB apart (k = 1024). On 2–3 threads the column
-    // chunks share a packed A instead, in MC-row blocks. Several depth passes, β = 0
+    // with rows under 4 KiB apart and 4 KiB apart (k = 1024), on 2–3 threads too (each
+    // column chunk reads it in place). Several depth passes, β = 0
     // over NaN and β ≠ 0, padded rows, 1–3 threads bit-identical.
     for_each_available_tier(|tier| {
         let (t, bl) = (tiles(tier)[0], small_blocks(tier, 2));

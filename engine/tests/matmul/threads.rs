@@ -40,10 +40,11 @@ fn threaded_results_are_bit_identical_run_to_run() {
 fn concurrent_threaded_callers_with_shared_packing_agree() {
     // Several callers at once: one gets the team, the others find it busy and run every
     // packing unit and chunk themselves; chunks waiting for shared blocks must neither
-    // hang nor read unpacked ones. Column chunks share A (n > NC), row chunks share B.
+    // hang nor read unpacked ones. Column chunks share a transposed A (n > NC), row
+    // chunks share B.
     let cases = [
         Case::new(
-            Trans::No,
+            Trans::Yes,
             Trans::No,
             (70, 1100, 300),
             (1.0, 0.0),

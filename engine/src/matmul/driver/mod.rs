@@ -15,17 +15,17 @@
 //! (The two innermost loops swap for narrow blocks whose B micro-panel fits in half
 //! of L1d, so that it is the B panel that stays: see `Blocking::b_panel_resident`.)
 //!
-//! A is not packed but read in place, its rows serving as the micro-panels, when one B
-//! block spans all of C's columns, or when it is row-major and not shared by column
-//! chunks (see `gemm`); the rows are then one block (MC bounds only a packed A), so B
-//! is packed once per pass.
+//! A is not packed but read in place, its rows serving as the micro-panels, when it is
+//! row-major, and a transposed A when one B block spans all of C's columns (see
+//! `gemm`); the rows are then one block (MC bounds only a packed A), so B is packed
+//! once per pass.
 //!
 //! Threads: above [`PAR_MIN_MNK`] the columns of C (when n ≥ m) or its rows (when
 //! m > n: the larger operand is then read once and only the smaller is shared) are
 //! cut into about three contiguous, tile-aligned chunks per thread that the threads
 //! claim in turn (`threads::run_chunks`), and each chunk runs the nest above on its
-//! own packing buffers — except that an operand every chunk would pack whole (A for
-//! column chunks, B for row chunks) is packed once, in parallel, and shared: its
+//! own packing buffers — except that an operand every chunk would pack whole (a
+//! transposed A for column chunks, B for row chunks) is packed once, in parallel, and shared: its
 //! packing units are the first claims of the same parallel section, and a chunk
 //! waits only for the blocks it reaches (`Prepack`, `Packed::wait`).
 //! Every element of C is produced by the same kernel arithmetic over the same KC
@@ -181,12 +181,16 @@ pub(crate) fn gemm(
     // 0.958–0.988×, 512×1024×1024 0.995–1.009× against 0.968–1.001× (four runs of 101
     // rounds); rows 6–8 KiB apart (1024×1024×1536, ×2048, 2048³) 1–8 % faster in two
     // runs of three, within 2 % either way in the third. Column chunks on several
-    // threads keep one shared packed copy instead (below: 512³ on 2 threads, in place
-    // 0.97–0.98× `gemm`, shared copy 0.995–1.01×). A transposed A is read in place only
-    // with one B block, and its rows not too far apart (each step of k then touches
-    // another row: see `Blocking::at_pack_stride`).
+    // threads read it in place too, each chunk its own rows' lines, rather than share a
+    // copy packed up front: that copy cost a pass over all of A, and its MC-row blocks
+    // packed each chunk's B once per block (2 threads, the other vCPU otherwise idle,
+    // three runs of 61 rounds against a shared copy in the same rounds: 1024³ 0.947 →
+    // 1.027× `gemm`, 2048³ 0.971 → 1.042×, 1536³ 0.942 → 0.994×, 512×768×2048
+    // 0.919 → 0.998×, 512³ 0.997 → 1.006×; products split by rows unchanged). A
+    // transposed A is read in place only with one B block, and its rows not too far
+    // apart (each step of k then touches another row: see `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
-        Trans::No => n <= bl.nc || !(parts > 1 && split_cols),
+        Trans::No => true,
         Trans::Yes => n <= bl.nc && a.cs * 4 < bl.at_pack_stride,
     };
     // B is read in place when it is small, or when few row panels would share its copy
@@ -198,15 +202,16 @@ pub(crate) fn gemm(
             || (n <= 4 * bl.nr && m <= bl.narrow_b_in_place_rows && rows_close));
     // Chunks are claimed dynamically (`threads::run_chunks`), so a thread the OS delays
     // (the machine is shared) or a worker still waking up does not hold up the others.
-    // When column chunks need A packed (or row chunks B), every chunk would pack the
-    // same blocks: they are packed once, in parallel, and shared. The threads claim the
-    // packing in units of `PACK_UNIT` rows (or columns) ahead of the chunks, in the same
-    // parallel section, and a chunk waits only for the blocks it reaches, so no barrier
-    // separates packing from computing. Measured at 1024³ on 2 threads, interleaved in
-    // one process, three runs: whole 1 MiB blocks (as before) gave 1.81–1.86× one
-    // thread, 128-row units behind a barrier 1.86–1.88×, units without it 1.86–1.89×
-    // (and the best median under load). (The earlier try, whole blocks as the first
-    // claims and chunks waiting for the last one, was 4–8 % slower.)
+    // When column chunks need A packed (a transposed A) or row chunks B, every chunk
+    // would pack the same blocks: they are packed once, in parallel, and shared. The
+    // threads claim the packing in units of `PACK_UNIT` rows (or columns) ahead of the
+    // chunks, in the same parallel section, and a chunk waits only for the blocks it
+    // reaches, so no barrier separates packing from computing. Measured at 1024³ on 2
+    // threads (when a row-major A was shared too), interleaved in one process, three
+    // runs: whole 1 MiB blocks gave 1.81–1.86× one thread, 128-row units behind a
+    // barrier 1.86–1.88×, units without it 1.86–1.89× (and the best median under load).
+    // (The earlier try, whole blocks as the first claims and chunks waiting for the
+    // last one, was 4–8 % slower.)
     let a_src = Operand {
         data: a.data,
         sx: a.rs,
