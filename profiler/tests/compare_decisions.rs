@@ -403,3 +403,44 @@ fn compare_through_resolved_results_matches() {
     }
     assert_eq!(back.summary, c.summary);
 }
+
+#[test]
+fn a_change_without_the_pool_is_listed_but_not_counted_as_a_decision() {
+    // `*_unpooled` figures are diagnostics, the pool's point of comparison: a change in
+    // one keeps its verdict in the list, but the counts and the headline leave it out,
+    // as the gate and the root causes do (a doubled no-pool figure once made the
+    // headline read "1 regression (1 critical)" over a table that showed none).
+    let b = load("aa_first.json");
+    let mut c = serde_json::to_value(load("aa_second.json")).unwrap();
+    let workloads = c["workloads"].as_array_mut().unwrap();
+    let w = workloads
+        .iter_mut()
+        .find(|w| w["metrics"].get("alloc_bytes_unpooled").is_some())
+        .unwrap();
+    let name = w["name"].as_str().unwrap().to_string();
+    let s = &mut w["metrics"]["alloc_bytes_unpooled"]["summary"];
+    for k in ["median", "mean", "min", "max"] {
+        s[k] = (s[k].as_f64().unwrap() * 2.0).into();
+    }
+    s["ci95"] = serde_json::json!([s["median"].clone(), s["median"].clone()]);
+    let c: RunResult = serde_json::from_value(c).unwrap();
+    let cmp = compare_results(
+        side_of("aa_first.json", &b),
+        side_of("aa_second.json", &c),
+        &b,
+        &c,
+        &Config::default(),
+        None,
+        "2026-11-21T12:00:00Z".into(),
+    );
+    let v = verdict(&cmp, &name, "alloc_bytes_unpooled");
+    assert_eq!(v.verdict, VerdictKind::Regression, "{v:?}");
+    assert_eq!(cmp.summary.regressions, 0, "{}", cmp.summary.headline);
+    assert_eq!(cmp.summary.critical, 0, "{}", cmp.summary.headline);
+    assert!(
+        cmp.summary.headline.starts_with("no regression"),
+        "{}",
+        cmp.summary.headline
+    );
+    assert!(cmp.root_causes.is_empty());
+}

@@ -22,7 +22,7 @@ pub enum Class {
 
 /// The class of metric `name`.
 pub fn class(name: &str, derived_from: Option<&str>) -> Class {
-    if name.ends_with("_unpooled") {
+    if crate::result::is_diagnostic(name) {
         Class::Diagnostic
     } else if name == "time_ns" || name == "instructions" || derived_from == Some("time_ns") {
         Class::Time

@@ -159,7 +159,8 @@ pub struct RunArgs {
     /// Worker processes in the timing pass, 1 to 1000 (overrides the mode's default).
     #[arg(long, value_parser = bounded(MAX_PROCESSES))]
     pub processes: Option<u32>,
-    /// Engine threads, 1 to 1024 (default 1, for stable figures).
+    /// Engine threads of the timing pass, 1 to 1024 (default 1, for stable figures); the
+    /// allocation and instructions passes always run on one, where their exact figures repeat.
     #[arg(long, default_value_t = 1, value_parser = bounded(MAX_THREADS))]
     pub threads: u32,
     /// `time` (wall clock) or `instructions` (callgrind; needs valgrind).

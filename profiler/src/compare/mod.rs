@@ -119,12 +119,10 @@ pub fn side_of(reference: &str, r: &RunResult) -> Side {
 }
 
 /// Counts of independent decisions (derived metrics share their source's
-/// decision and are not counted twice) and the one-line headline.
+/// decision and are not counted twice; diagnostics, the figures without the
+/// pool, are no decision about the code) and the one-line headline.
 pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
-    let primary = cmp
-        .verdicts
-        .iter()
-        .filter(|v| v.kind != crate::result::MetricKind::Derived);
+    let primary = cmp.verdicts.iter().filter(|v| counted(v));
     let mut s = ComparisonSummary {
         regressions: 0,
         improvements: 0,
@@ -147,7 +145,12 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
         }
     }
     let mut parts = Vec::new();
-    let regressed = workloads_with(cmp, VerdictKind::Regression);
+    let mut regressed: Vec<&str> = Vec::new();
+    for v in cmp.verdicts.iter().filter(|v| counted(v)) {
+        if v.verdict == VerdictKind::Regression && !regressed.contains(&v.workload.as_str()) {
+            regressed.push(&v.workload);
+        }
+    }
     if regressed.is_empty() {
         parts.push("no regression".to_string());
     } else {
@@ -188,15 +191,9 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
     s
 }
 
-/// Distinct workloads having at least one verdict of `kind`, in verdict order.
-pub fn workloads_with(cmp: &Comparison, kind: VerdictKind) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for v in &cmp.verdicts {
-        if v.verdict == kind && !out.contains(&v.workload.as_str()) {
-            out.push(&v.workload);
-        }
-    }
-    out
+/// Whether a verdict counts in the summary: neither derived nor a diagnostic.
+fn counted(v: &model::Verdict) -> bool {
+    v.kind != crate::result::MetricKind::Derived && !crate::result::is_diagnostic(&v.metric)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -118,6 +118,14 @@ pub enum Better {
     Higher,
 }
 
+/// Whether metric `name` is a diagnostic: the allocation figures with the engine's
+/// buffer pool switched off (`*_unpooled`), a point of comparison for the pool that
+/// no verdict count, gate or explanation treats as a change of the code
+/// (`docs/results-format.md`).
+pub fn is_diagnostic(name: &str) -> bool {
+    name.ends_with("_unpooled")
+}
+
 /// How a metric was obtained, which decides how it is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
