@@ -24,12 +24,21 @@ fn load(name: &str) -> RunResult {
 }
 
 fn run(base: &str, cur: &str, config: &Config, floors: Option<&NoiseFloors>) -> Comparison {
-    let (b, c) = (load(base), load(cur));
+    compare_loaded((base, &load(base)), (cur, &load(cur)), config, floors)
+}
+
+/// Compare two results already loaded (named as their files).
+fn compare_loaded(
+    (base, b): (&str, &RunResult),
+    (cur, c): (&str, &RunResult),
+    config: &Config,
+    floors: Option<&NoiseFloors>,
+) -> Comparison {
     compare_results(
-        side_of(base, &b),
-        side_of(cur, &c),
-        &b,
-        &c,
+        side_of(base, b),
+        side_of(cur, c),
+        b,
+        c,
         config,
         floors
             .map(|f| smprof::compare::Floors {
@@ -424,14 +433,11 @@ fn a_change_without_the_pool_is_listed_but_not_counted_as_a_decision() {
     }
     s["ci95"] = serde_json::json!([s["median"].clone(), s["median"].clone()]);
     let c: RunResult = serde_json::from_value(c).unwrap();
-    let cmp = compare_results(
-        side_of("aa_first.json", &b),
-        side_of("aa_second.json", &c),
-        &b,
-        &c,
+    let cmp = compare_loaded(
+        ("aa_first.json", &b),
+        ("aa_second.json", &c),
         &Config::default(),
         None,
-        "2026-11-21T12:00:00Z".into(),
     );
     let v = verdict(&cmp, &name, "alloc_bytes_unpooled");
     assert_eq!(v.verdict, VerdictKind::Regression, "{v:?}");
