@@ -184,9 +184,9 @@ pub(crate) fn gemm(
     // threads read it in place too, each chunk its own rows' lines, rather than share a
     // copy packed up front: that copy cost a pass over all of A, and its MC-row blocks
     // packed each chunk's B once per block (2 threads, the other vCPU otherwise idle,
-    // three runs of 61 rounds against a shared copy in the same rounds: 1024³ 0.947 →
-    // 1.027× `gemm`, 2048³ 0.971 → 1.042×, 1536³ 0.942 → 0.994×, 512×768×2048
-    // 0.919 → 0.998×, 512³ 0.997 → 1.006×; products split by rows unchanged). A
+    // against a shared copy in the same rounds, three processes of 61 rounds: 1024³
+    // 0.947 → 1.027× `gemm`, 2048³ 0.971 → 1.042×, 512³ 0.997 → 1.006×; of 41: 1536³
+    // 0.942 → 0.994×, 512×768×2048 0.919 → 0.998×; products split by rows unchanged). A
     // transposed A is read in place only with one B block, and its rows not too far
     // apart (each step of k then touches another row: see `Blocking::at_pack_stride`).
     let a_in_place = match a.t {
