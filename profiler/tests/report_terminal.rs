@@ -54,9 +54,7 @@ fn by_default_only_what_changed_within_100_columns() {
         let changed: Vec<_> = cmp
             .verdicts
             .iter()
-            .filter(|v| {
-                v.verdict != VerdictKind::Stable && smprof::analysis::metrics::is_independent(v)
-            })
+            .filter(|v| v.verdict != VerdictKind::Stable && v.is_independent())
             .collect();
         let mut workloads: Vec<&str> = changed.iter().map(|v| v.workload.as_str()).collect();
         workloads.dedup();

@@ -7,7 +7,7 @@
 //! `smprof ab` that confirms it first.
 
 use super::evidence::{is_confirmed, standing};
-use super::metrics::{Class, class_of, is_independent, is_primary};
+use super::metrics::{Class, class_of, is_primary};
 use super::ops::{files_of, files_of_op, kernel_op};
 use crate::compare::effect;
 use crate::compare::model::{
@@ -34,7 +34,7 @@ pub fn plan(
     let regressions: Vec<&Verdict> = cmp
         .verdicts
         .iter()
-        .filter(|v| is_independent(v) && standing(cmp, v).is_decided())
+        .filter(|v| v.is_independent() && standing(cmp, v).is_decided())
         .collect();
     let mut out = Vec::new();
 
@@ -122,7 +122,7 @@ pub fn plan(
         });
     }
 
-    for v in cmp.verdicts.iter().filter(|v| is_independent(v)) {
+    for v in cmp.verdicts.iter().filter(|v| v.is_independent()) {
         match v.verdict {
             VerdictKind::Unstable if is_primary(&v.metric) => out.push(Action {
                 priority: Priority::P1,
@@ -159,7 +159,7 @@ pub fn plan(
     for v in cmp
         .verdicts
         .iter()
-        .filter(|v| v.borderline && is_independent(v))
+        .filter(|v| v.borderline && v.is_independent())
     {
         out.push(Action {
             priority: if v.verdict == VerdictKind::Regression {

@@ -2,7 +2,6 @@
 //! reports group verdicts by.
 
 use crate::compare::model::Verdict;
-use crate::result::MetricKind;
 
 /// The class of a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,21 +37,10 @@ pub fn class_of(v: &Verdict) -> Class {
     class(&v.metric, v.derived_from.as_deref())
 }
 
-/// Whether a metric is a diagnostic (`*_unpooled`): shown, never gated.
-pub fn is_diagnostic(name: &str) -> bool {
-    class(name, None) == Class::Diagnostic
-}
-
 /// The metric that stands for a workload's cost: wall time, or instruction
 /// counts when the results were measured under callgrind.
 pub fn is_primary(metric: &str) -> bool {
     metric == "time_ns" || metric == "instructions"
-}
-
-/// A verdict that is a decision of its own: not derived (derived metrics
-/// repeat their source's decision) and not a diagnostic.
-pub fn is_independent(v: &Verdict) -> bool {
-    v.kind != MetricKind::Derived && class_of(v) != Class::Diagnostic
 }
 
 /// Allocation metrics that show an op allocating more (not `pool_reduction`,

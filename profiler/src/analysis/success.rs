@@ -2,7 +2,6 @@
 //! largest first.
 
 use super::evidence::is_admissible_improvement;
-use super::metrics::is_independent;
 use crate::compare::effect;
 use crate::compare::model::{Comparison, SuccessStory, Verdict};
 
@@ -11,7 +10,7 @@ pub fn find(cmp: &Comparison) -> Vec<SuccessStory> {
     let improved: Vec<&Verdict> = cmp
         .verdicts
         .iter()
-        .filter(|v| is_independent(v) && is_admissible_improvement(cmp, v))
+        .filter(|v| v.is_independent() && is_admissible_improvement(cmp, v))
         .collect();
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for v in &improved {

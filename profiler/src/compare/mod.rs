@@ -122,7 +122,7 @@ pub fn side_of(reference: &str, r: &RunResult) -> Side {
 /// decision and are not counted twice; diagnostics, the figures without the
 /// pool, are no decision about the code) and the one-line headline.
 pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
-    let primary = cmp.verdicts.iter().filter(|v| counted(v));
+    let primary = cmp.verdicts.iter().filter(|v| v.is_independent());
     let mut s = ComparisonSummary {
         regressions: 0,
         improvements: 0,
@@ -146,7 +146,7 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
     }
     let mut parts = Vec::new();
     let mut regressed: Vec<&str> = Vec::new();
-    for v in cmp.verdicts.iter().filter(|v| counted(v)) {
+    for v in cmp.verdicts.iter().filter(|v| v.is_independent()) {
         if v.verdict == VerdictKind::Regression && !regressed.contains(&v.workload.as_str()) {
             regressed.push(&v.workload);
         }
@@ -189,11 +189,6 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
     }
     s.headline = headline;
     s
-}
-
-/// Whether a verdict counts in the summary: neither derived nor a diagnostic.
-fn counted(v: &model::Verdict) -> bool {
-    v.kind != crate::result::MetricKind::Derived && !crate::result::is_diagnostic(&v.metric)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -165,6 +165,16 @@ pub struct Verdict {
     pub basis: Basis,
 }
 
+impl Verdict {
+    /// A decision of its own: not derived (derived metrics repeat their source's
+    /// decision) and not a diagnostic (`*_unpooled`: shown, never counted, gated or
+    /// explained).
+    pub fn is_independent(&self) -> bool {
+        self.kind != crate::result::MetricKind::Derived
+            && !crate::result::is_diagnostic(&self.metric)
+    }
+}
+
 fn default_metric_kind() -> MetricKind {
     MetricKind::Sampled
 }

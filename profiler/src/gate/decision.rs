@@ -185,9 +185,7 @@ pub fn decide(
     }
     // Derived metrics (throughput from time) share their source's decision and
     // fail through it; `*_unpooled` figures are diagnostics, never gated.
-    for v in comparison.verdicts.iter().filter(|v| {
-        v.kind != MetricKind::Derived && !crate::analysis::metrics::is_diagnostic(&v.metric)
-    }) {
+    for v in comparison.verdicts.iter().filter(|v| v.is_independent()) {
         match v.verdict {
             VerdictKind::Regression => {}
             VerdictKind::Unstable => {

@@ -11,7 +11,6 @@ use super::labels::metric_label;
 use super::terminal::WIDTH;
 use super::text::{code_md, display_width, escape_md, plain, wrap, wrap_command};
 use super::units;
-use crate::analysis::metrics::is_independent;
 use crate::compare::model::{Comparison, VerdictKind};
 use crate::gate::decision::{Failure, FailureKind, GateDecision};
 use crate::gate::limits::Bound;
@@ -124,7 +123,7 @@ fn capped(out: &mut String, items: &[String], head: &str, rest: &str) {
 fn unstable(cmp: &Comparison) -> Vec<String> {
     cmp.verdicts
         .iter()
-        .filter(|v| v.verdict == VerdictKind::Unstable && is_independent(v))
+        .filter(|v| v.verdict == VerdictKind::Unstable && v.is_independent())
         .map(|v| {
             format!(
                 "{} {} {}",

@@ -9,7 +9,6 @@ use super::findings::{cause, unconfirmed_notice};
 use super::labels::{change_of, metric_short, verdict_word};
 use super::text::{display_width, pad_left, pad_right, plain, wrap, wrap_command};
 use super::units;
-use crate::analysis::metrics::is_independent;
 use crate::compare::model::{ActionKind, Comparison, Verdict, VerdictKind};
 use std::io::IsTerminal;
 
@@ -39,7 +38,7 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 
 /// Whether a verdict is a change worth a row by default.
 fn changed(v: &Verdict) -> bool {
-    is_independent(v) && v.verdict != VerdictKind::Stable
+    v.is_independent() && v.verdict != VerdictKind::Stable
 }
 
 /// The terminal output with the default options (what changed only).

@@ -18,7 +18,7 @@ use super::history::env_label;
 use super::labels::{change_of, metric_label, verdict_word};
 use super::text::plain;
 use super::units;
-use crate::analysis::metrics::{is_independent, is_primary};
+use crate::analysis::metrics::is_primary;
 use crate::compare::model::{Comparison, Verdict, VerdictKind};
 use crate::error::{Error, Result};
 use crate::history::{History, Series, catalogue_order};
@@ -100,7 +100,7 @@ pub fn comparison_page(
     templates: Option<&Path>,
 ) -> Result<String> {
     let mut keys: Vec<(String, String)> = Vec::new();
-    for v in c.verdicts.iter().filter(|v| is_independent(v)) {
+    for v in c.verdicts.iter().filter(|v| v.is_independent()) {
         let k = (v.group.clone(), v.metric.clone());
         if !keys.contains(&k) {
             keys.push(k);

@@ -5,7 +5,6 @@
 
 use super::model::{PrRow, PrView};
 use crate::analysis::evidence::{is_admissible_improvement, standing};
-use crate::analysis::metrics::is_independent;
 use crate::compare::model::{Comparison, VerdictKind};
 use crate::report::causes;
 use crate::report::findings::{families, story_change};
@@ -22,7 +21,7 @@ pub(super) fn rows(cmp: &Comparison) -> PrView {
     let keys: Vec<(String, String)> = cmp
         .verdicts
         .iter()
-        .filter(|v| is_independent(v) && v.waiver.is_none() && standing(cmp, v).is_decided())
+        .filter(|v| v.is_independent() && v.waiver.is_none() && standing(cmp, v).is_decided())
         .map(|v| (v.workload.clone(), v.metric.clone()))
         .collect();
     let lines = causes::lines(cmp, &keys);
@@ -51,7 +50,7 @@ pub(super) fn rows(cmp: &Comparison) -> PrView {
         .verdicts
         .iter()
         .filter(|v| {
-            is_independent(v)
+            v.is_independent()
                 && matches!(v.verdict, VerdictKind::Unstable | VerdictKind::Inconclusive)
         })
         .map(|v| PrRow {
@@ -74,7 +73,7 @@ pub(super) fn rows(cmp: &Comparison) -> PrView {
     let waived: Vec<PrRow> = cmp
         .verdicts
         .iter()
-        .filter(|v| is_independent(v) && v.verdict == VerdictKind::Regression)
+        .filter(|v| v.is_independent() && v.verdict == VerdictKind::Regression)
         .filter_map(|v| {
             v.waiver.as_ref().map(|w| PrRow {
                 mark: "➖".into(),
