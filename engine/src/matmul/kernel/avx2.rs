@@ -16,28 +16,13 @@ use super::Micro;
 macro_rules! tiles {
     ($($(#[$doc:meta])* $name:ident = $mr:literal x $nv:literal;)*) => {
         $(
-            $(#[$doc])*
-            /// # Safety
-            /// As [`super::KernelFn`], and the CPU supports AVX2 and FMA.
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2,fma")]
-            pub unsafe fn $name(
-                k: usize,
-                alpha: f32,
-                ap: *const f32,
-                ars: usize,
-                acs: usize,
-                bp: *const f32,
-                rsb: usize,
-                beta: f32,
-                c: *mut f32,
-                rsc: usize,
-                mr: usize,
-                nr: usize,
-                _ahead: usize,
-            ) {
-                // SAFETY: forwarded; this instance's tile is MR × 8·NV.
-                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+            kernel_fn! {
+                $(#[$doc])*
+                /// # Safety
+                /// As [`super::KernelFn`], and the CPU supports AVX2 and FMA.
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx2,fma")]
+                pub fn $name => body::<$mr, $nv>
             }
         )*
         /// Every tile this tier offers.
@@ -77,6 +62,7 @@ unsafe fn body<const MR: usize, const NV: usize>(
     rsc: usize,
     mr: usize,
     nr: usize,
+    _ahead: usize,
 ) {
     use core::arch::x86_64::*;
     let mut b = bp;

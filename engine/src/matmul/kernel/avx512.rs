@@ -34,53 +34,24 @@ use super::Micro;
 macro_rules! tiles {
     ($($(#[$doc:meta])* $name:ident, $edge:ident = $mr:literal x $nv:literal;)*) => {
         $(
-            $(#[$doc])*
-            /// # Safety
-            /// As [`super::KernelFn`], and the CPU supports AVX-512F.
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f")]
-            pub unsafe fn $name(
-                k: usize,
-                alpha: f32,
-                ap: *const f32,
-                ars: usize,
-                acs: usize,
-                bp: *const f32,
-                rsb: usize,
-                beta: f32,
-                c: *mut f32,
-                rsc: usize,
-                mr: usize,
-                nr: usize,
-                ahead: usize,
-            ) {
-                // SAFETY: forwarded; this instance's tile is MR × 16·NV.
-                unsafe { body::<$mr, $nv>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+            kernel_fn! {
+                $(#[$doc])*
+                /// # Safety
+                /// As [`super::KernelFn`], and the CPU supports AVX-512F.
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx512f")]
+                pub fn $name => body::<$mr, $nv>
             }
 
-            /// The edge tiles of the kernel above (see [`edge`]).
-            ///
-            /// # Safety
-            /// As [`super::KernelFn`] for its tile, and the CPU supports AVX-512F.
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f")]
-            pub unsafe fn $edge(
-                k: usize,
-                alpha: f32,
-                ap: *const f32,
-                ars: usize,
-                acs: usize,
-                bp: *const f32,
-                rsb: usize,
-                beta: f32,
-                c: *mut f32,
-                rsc: usize,
-                mr: usize,
-                nr: usize,
-                ahead: usize,
-            ) {
-                // SAFETY: forwarded, with the full tile's kernel for tiles only it covers.
-                unsafe { edge::<$mr, $nv>($name, k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+            kernel_fn! {
+                /// The edge tiles of the kernel above (see [`edge`]), with the full tile's
+                /// kernel for the tiles only it covers.
+                ///
+                /// # Safety
+                /// As [`super::KernelFn`] for its tile, and the CPU supports AVX-512F.
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx512f")]
+                pub fn $edge => edge::<$mr, $nv>, $name
             }
         )*
         /// Every tile this tier offers, the default first.
@@ -170,31 +141,15 @@ unsafe fn edge<const MR: usize, const NV: usize>(
     }
 }
 
-/// [`body`] out of line, one function per instance [`edge`] calls.
-///
-/// # Safety
-/// As [`super::KernelFn`] (with NR = 16·NV), and the CPU supports AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn narrow<const MR: usize, const NV: usize>(
-    k: usize,
-    alpha: f32,
-    ap: *const f32,
-    ars: usize,
-    acs: usize,
-    bp: *const f32,
-    rsb: usize,
-    beta: f32,
-    c: *mut f32,
-    rsc: usize,
-    mr: usize,
-    nr: usize,
-    ahead: usize,
-) {
-    // SAFETY: forwarded.
-    unsafe { body::<MR, NV>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+kernel_fn! {
+    /// [`body`] out of line, one function per instance [`edge`] calls.
+    ///
+    /// # Safety
+    /// As [`super::KernelFn`] (with NR = 16·NV), and the CPU supports AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    #[inline(never)]
+    fn narrow<const MR: usize, const NV: usize> => body::<MR, NV>
 }
 
 /// One MR×(16·NV) tile; see [`super::KernelFn`] (with NR = 16·NV).

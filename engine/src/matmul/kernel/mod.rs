@@ -17,6 +17,34 @@
 //! `Micro::edge`, for edge tiles, may compute a smaller one that covers them, with the
 //! same results. When β = 0, C is not read.
 
+/// Declare a micro-kernel: an `unsafe fn` of the [`KernelFn`] signature (written out
+/// here once for every tier) that passes its arguments, after any `$pre`, to `$f`.
+macro_rules! kernel_fn {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident $(<$(const $g:ident: usize),+>)? => $f:expr $(, $pre:expr)*) => {
+        $(#[$attr])*
+        #[allow(clippy::too_many_arguments)]
+        $vis unsafe fn $name $(<$(const $g: usize),+>)? (
+            k: usize,
+            alpha: f32,
+            ap: *const f32,
+            ars: usize,
+            acs: usize,
+            bp: *const f32,
+            rsb: usize,
+            beta: f32,
+            c: *mut f32,
+            rsc: usize,
+            mr: usize,
+            nr: usize,
+            ahead: usize,
+        ) {
+            // SAFETY: the caller upholds `KernelFn`'s contract for this kernel's tile,
+            // which `$f` computes.
+            unsafe { $f($($pre,)* k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr, ahead) }
+        }
+    };
+}
+
 pub mod avx2;
 // AVX-512 intrinsics are stable since Rust 1.89, the workspace's MSRV.
 pub mod avx512;

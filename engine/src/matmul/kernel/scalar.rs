@@ -13,27 +13,12 @@ pub const TILES: &[Micro] = &[Micro {
     edge: k4x4,
 }];
 
-/// 4×4: the specification's tile.
-///
-/// # Safety
-/// As [`super::KernelFn`].
-pub unsafe fn k4x4(
-    k: usize,
-    alpha: f32,
-    ap: *const f32,
-    ars: usize,
-    acs: usize,
-    bp: *const f32,
-    rsb: usize,
-    beta: f32,
-    c: *mut f32,
-    rsc: usize,
-    mr: usize,
-    nr: usize,
-    _ahead: usize,
-) {
-    // SAFETY: forwarded; this instance's tile is 4×4.
-    unsafe { body::<4, 4>(k, alpha, ap, ars, acs, bp, rsb, beta, c, rsc, mr, nr) }
+kernel_fn! {
+    /// 4×4: the specification's tile.
+    ///
+    /// # Safety
+    /// As [`super::KernelFn`].
+    pub fn k4x4 => body::<4, 4>
 }
 
 /// One MR×NR tile: `c[i·rsc + j] = α·Σ_p a(i, p)·b(p, j) + β·c[i·rsc + j]` for i < mr, j < nr.
@@ -55,6 +40,7 @@ unsafe fn body<const MR: usize, const NR: usize>(
     rsc: usize,
     mr: usize,
     nr: usize,
+    _ahead: usize,
 ) {
     let mut acc = [[0.0f32; NR]; MR];
     for p in 0..k {
