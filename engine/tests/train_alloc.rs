@@ -56,8 +56,8 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn measure(mut step: impl FnMut()) -> (u64, f64) {
-    // One thread: the multi-threaded sgemm hands parts to rayon, which boxes
-    // each spawned job (a system allocation outside the engine's buffers).
+    // One thread: the counting sees only this thread, and the team's workers would
+    // rent from the pool on their own schedule (two threads: `threads_alloc.rs`).
     smallmind::threads::set_threads(1).unwrap();
     step(); // first step: fills the pool and the tape's vectors
     let before = ALLOCS.load(Ordering::Relaxed);

@@ -78,7 +78,7 @@ pub struct Plan {
     pub processes: u32,
     /// Samples each process takes per workload.
     pub samples_per_process: u32,
-    /// Engine threads (exported to workers as `SMALLMIND_THREADS` and `RAYON_NUM_THREADS`).
+    /// Engine threads (exported to workers as `SMALLMIND_THREADS`).
     pub threads: u32,
     pub metric: MetricMode,
     /// The executable whose `worker` subcommand measures (default: this one).

@@ -379,8 +379,7 @@ pub(super) fn worker_command(
         .arg(threads.to_string())
         .arg("--process")
         .arg(process.to_string())
-        .env("SMALLMIND_THREADS", threads.to_string())
-        .env("RAYON_NUM_THREADS", threads.to_string());
+        .env("SMALLMIND_THREADS", threads.to_string());
     super::parent_death::die_with_parent(&mut cmd);
     cmd
 }

@@ -201,7 +201,6 @@ pub fn command(
         .arg("--threads")
         .arg("1")
         .env("SMALLMIND_THREADS", "1")
-        .env("RAYON_NUM_THREADS", "1")
         .env(
             "GLIBC_TUNABLES",
             glibc_tunables(std::env::var("GLIBC_TUNABLES").ok().as_deref()),
@@ -223,7 +222,6 @@ pub fn native_costs(exe: &Path, workloads: &[String], samples: u32) -> Option<Ve
         .arg(workloads.join(","))
         .args(["--samples", &samples.to_string(), "--threads", "1"])
         .env("SMALLMIND_THREADS", "1")
-        .env("RAYON_NUM_THREADS", "1")
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     let output = super::parent_death::die_with_parent(&mut cmd)

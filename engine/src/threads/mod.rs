@@ -7,17 +7,18 @@
 //! to run, and — because every output element is computed by exactly one part in
 //! the same order — identical across thread counts too.
 //! `run_chunks` is crate-private: its body pointer is lifetime-erased, and the claim
-//! protocol that makes that sound lives entirely in this file.
+//! protocol that makes that sound lives entirely in `team.rs`.
 //!
-//! The team is a private rayon pool of `threads() - 1` workers. In `run_chunks` the
-//! caller and the workers *claim* chunks of work, so the caller never waits for a
-//! worker that has not woken up yet, and a second concurrent caller that finds the
-//! team busy simply claims all its chunks itself (never slower than single-threaded,
-//! never a deadlock).
+//! The team is `threads() - 1` engine workers ([`team`]). In `run_chunks` the caller
+//! and the workers *claim* chunks of work, so the caller never waits for a worker
+//! that has not woken up yet, and a second concurrent caller that finds the team busy
+//! simply claims all its chunks itself (never slower than single-threaded, never a
+//! deadlock).
+
+mod team;
 
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// 0 = not decided yet.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -81,59 +82,6 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A rayon pool of `workers` threads, rebuilt when the count changes.
-struct Team {
-    workers: usize,
-    pool: Option<rayon::ThreadPool>,
-}
-
-fn team() -> &'static Mutex<Team> {
-    static TEAM: OnceLock<Mutex<Team>> = OnceLock::new();
-    TEAM.get_or_init(|| {
-        Mutex::new(Team {
-            workers: 0,
-            pool: None,
-        })
-    })
-}
-
-/// One [`run_chunks`] call's shared state: the claim counter, the completion count
-/// and the (lifetime-erased) body. Workers that arrive late find no chunk left and
-/// never touch the body, so the caller need not wait for them to wake up.
-struct Claims {
-    next: AtomicUsize,
-    done: AtomicUsize,
-    chunks: usize,
-    panicked: AtomicBool,
-    /// Valid while `done < chunks`: the caller returns only once every claimed
-    /// chunk has finished, and a chunk is dereferenced only after a successful claim.
-    body: *const (dyn Fn(usize) + Sync + 'static),
-}
-
-// SAFETY: `body` points to a `Sync` closure and is only called under the claim
-// protocol above; the counters are atomics.
-unsafe impl Send for Claims {}
-unsafe impl Sync for Claims {}
-
-impl Claims {
-    /// Claim and run chunks until none is left.
-    fn work(&self) {
-        loop {
-            let ch = self.next.fetch_add(1, Ordering::Relaxed);
-            if ch >= self.chunks {
-                return;
-            }
-            // SAFETY: `ch < chunks` was claimed by this thread alone, and the caller of
-            // `run_chunks` keeps the body alive until `done` counts this chunk.
-            let body = unsafe { &*self.body };
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(ch))).is_err() {
-                self.panicked.store(true, Ordering::Relaxed);
-            }
-            self.done.fetch_add(1, Ordering::Release);
-        }
-    }
-}
-
 /// Run `f(0), …, f(chunks - 1)` on up to `threads` threads (the caller included),
 /// each chunk once, and return when all are done. Parts must write disjoint data.
 ///
@@ -142,55 +90,14 @@ impl Claims {
 /// so a sleeping or descheduled worker (the machine is shared) costs at most the
 /// chunk it already holds: with several chunks per thread this is never much slower
 /// than running everything on the caller, and on an idle core it is nearly `threads`×
-/// faster. Which thread ran a chunk does not change what the chunk computes.
+/// faster. Which thread ran a chunk does not change what the chunk computes. Once the
+/// team has its workers, a call allocates nothing.
 pub(crate) fn run_chunks(threads: usize, chunks: usize, f: impl Fn(usize) + Sync) {
     if threads <= 1 || chunks <= 1 {
         (0..chunks).for_each(f);
         return;
     }
-    let body: &(dyn Fn(usize) + Sync) = &f;
-    // SAFETY: only the lifetime is erased; see `Claims::body` for why it stays valid.
-    let body: *const (dyn Fn(usize) + Sync + 'static) = unsafe { std::mem::transmute(body) };
-    let claims = std::sync::Arc::new(Claims {
-        next: AtomicUsize::new(0),
-        done: AtomicUsize::new(0),
-        chunks,
-        panicked: AtomicBool::new(false),
-        body,
-    });
-    let helpers = (threads - 1).min(chunks - 1);
-    if let Ok(mut guard) = team().try_lock() {
-        if guard.workers != threads - 1 || guard.pool.is_none() {
-            guard.pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads - 1)
-                .thread_name(|i| format!("smallmind-{}", i + 1))
-                .build()
-                .ok();
-            guard.workers = threads - 1;
-        }
-        if let Some(pool) = guard.pool.as_ref() {
-            for _ in 0..helpers {
-                let c = std::sync::Arc::clone(&claims);
-                pool.spawn(move || c.work());
-            }
-        }
-    }
-    // (A concurrent caller that found the team busy, or an OS that refused threads:
-    // the caller simply claims every chunk itself.)
-    claims.work();
-    let mut spins = 0u32;
-    while claims.done.load(Ordering::Acquire) < chunks {
-        // Only chunks a worker is running are left: wait for them, politely.
-        if spins < 1 << 12 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    if claims.panicked.load(Ordering::Relaxed) {
-        panic!("a parallel chunk panicked");
-    }
+    team::run((threads - 1).min(chunks - 1), chunks, &f);
 }
 
 #[cfg(test)]
@@ -242,5 +149,59 @@ mod tests {
             })
         });
         assert!(r.is_err());
+        // The team serves the next call as before.
+        let hits = AtomicU64::new(0);
+        run_chunks(2, 5, |_| {
+            hits.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(hits.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn no_more_threads_than_asked_take_part() {
+        // Grow the team to three workers, then ask for two threads: the caller and
+        // at most one worker run the chunks.
+        run_chunks(4, 16, |_| {
+            std::thread::sleep(std::time::Duration::from_micros(200))
+        });
+        for _ in 0..20 {
+            let seen = std::sync::Mutex::new(Vec::new());
+            run_chunks(2, 12, |_| {
+                let id = std::thread::current().id();
+                let mut s = seen.lock().unwrap();
+                if !s.contains(&id) {
+                    s.push(id);
+                }
+                drop(s);
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            });
+            let n = seen.lock().unwrap().len();
+            assert!((1..=2).contains(&n), "{n} threads ran the chunks");
+        }
+    }
+
+    #[test]
+    fn concurrent_and_nested_calls_each_run_every_chunk_once() {
+        // Callers on several threads share one team (one call holds it, the others
+        // run on their own thread), and a chunk may itself split its work.
+        std::thread::scope(|s| {
+            for caller in 0..4u64 {
+                s.spawn(move || {
+                    for round in 0..200u64 {
+                        let sum = AtomicU64::new(0);
+                        run_chunks(2, 6, |t| {
+                            let inner = AtomicU64::new(0);
+                            run_chunks(2, 3, |u| {
+                                inner.fetch_add(u as u64 + 1, Ordering::Relaxed);
+                            });
+                            let v = (t as u64 + 1) * inner.load(Ordering::Relaxed);
+                            sum.fetch_add(v, Ordering::Relaxed);
+                        });
+                        // (1 + … + 6) · (1 + 2 + 3)
+                        assert_eq!(sum.load(Ordering::Relaxed), 21 * 6, "{caller} {round}");
+                    }
+                });
+            }
+        });
     }
 }
