@@ -46,11 +46,14 @@ mod prepack;
 use chunks::chunk_count;
 use prepack::{Operand, Prepack, Shared};
 
-/// Below this many multiply-adds (m·n·k) a product runs on one thread: handing a part
-/// to a second thread costs a few microseconds (a wake-up and a join), which a product
-/// under ~35 µs of single-thread work cannot win back. 128·128·256 (the MLP-shaped
-/// products of the bench, ≈ 35 µs on one core at 240 GFLOPS) is the first size split.
-pub const PAR_MIN_MNK: usize = 128 * 128 * 256;
+/// Below this many multiply-adds (m·n·k) a product runs on one thread. A worker that
+/// polls (within 500 µs of the team's last call, `threads/team.rs`) joins at once, and a
+/// parked one costs the caller a wake-up; 128³ (≈ 18 µs on one core) is the first size
+/// that wins. Medians of 280 calls on 2 threads against 128·128·256 (where products
+/// were split before), three or four runs: back to back or 300 µs apart, 128³ and
+/// 32×256×256 ran 1.3–1.7× faster; 2 ms apart, with the worker parked, 5–10 % slower
+/// (29 → 32 µs at 128³); 96³ split back to back ran 12 % slower (8.1 → 9.2 µs).
+pub const PAR_MIN_MNK: usize = 128 * 128 * 128;
 
 /// Up to this many rows of C, a row-major B of any size is read in place (rows under
 /// [`IN_PLACE_MAX_STRIDE`] apart): packing copies all of B (k·n) to serve at most
