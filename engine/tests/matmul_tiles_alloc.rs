@@ -7,46 +7,12 @@ use smallmind::matmul::cache::Caches;
 use smallmind::matmul::kernel::tiles;
 use smallmind::matmul::{Trans, sgemm_with_blocking};
 use smallmind::simd::for_each_available_tier;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-struct Counting;
-
-thread_local! {
-    // Const-initialised and without a destructor, so reading it never allocates.
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-fn note() {
-    if COUNTED.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 #[test]
 fn every_tile_is_allocation_free_in_steady_state() {
@@ -59,7 +25,7 @@ fn every_tile_is_allocation_free_in_steady_state() {
     let a = vec![0.5f32; 300 * 300];
     let b = vec![0.25f32; 300 * 300];
     let mut c = vec![0.0f32; 300 * 300];
-    COUNTED.with(|x| x.set(true));
+    counting::count_this_thread(true);
     for_each_available_tier(|tier| {
         for t in tiles(tier) {
             let rules = Blocking::for_tile(t.mr, t.nr, Caches::detected());
@@ -81,11 +47,11 @@ fn every_tile_is_allocation_free_in_steady_state() {
                         .unwrap()
                     };
                     run();
-                    let before = ALLOCS.load(Ordering::Relaxed);
+                    let before = counting::counted().0;
                     for _ in 0..3 {
                         run();
                     }
-                    let after = ALLOCS.load(Ordering::Relaxed);
+                    let after = counting::counted().0;
                     assert_eq!(
                         after - before,
                         0,
@@ -97,7 +63,7 @@ fn every_tile_is_allocation_free_in_steady_state() {
     });
     // Control: with pooling off the same product allocates, so the counter can fail.
     smallmind::pool::global().set_enabled(false);
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = counting::counted().0;
     let t = smallmind::simd::Tier::Scalar;
     let bl = Blocking::for_caches(t, Caches::detected());
     sgemm_with_blocking(
@@ -120,8 +86,5 @@ fn every_tile_is_allocation_free_in_steady_state() {
     )
     .unwrap();
     smallmind::pool::global().set_enabled(true);
-    assert!(
-        ALLOCS.load(Ordering::Relaxed) > before,
-        "counter sanity check"
-    );
+    assert!(counting::counted().0 > before, "counter sanity check");
 }

@@ -2,61 +2,16 @@
 //! allocator sees no system allocation after a loop's first iteration, because
 //! every output is rented from the pool and returned on drop.
 //!
-//! The allocator counts only threads that opted in (the test's own thread): the
-//! harness's threads allocate on their own schedule (seen once under heavy load:
-//! 4 allocations, 900 bytes, mid-loop) and the loop under test is single-threaded.
+//! The allocator counts only the test's own thread: the loop under test is
+//! single-threaded (see `support/counting.rs`).
 
 use smallmind::Tensor;
 use smallmind::rng::Rng;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-struct Counting;
-
-thread_local! {
-    // Const-initialised and without a destructor, so reading it never allocates.
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note(bytes: usize) {
-    if COUNTED.with(Cell::get) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
-    }
-}
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static BYTES: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocs() -> (u64, u64) {
-    (
-        ALLOCS.load(Ordering::Relaxed),
-        BYTES.load(Ordering::Relaxed),
-    )
-}
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// One "step": the tensor ops a transformer block repeats, each output dropped
 /// (returned to the pool) before the next iteration.
@@ -74,7 +29,7 @@ fn step(x: &Tensor, bias: &Tensor, col: &Tensor, gamma: &Tensor, beta: &Tensor) 
 
 #[test]
 fn repeated_tensor_ops_allocate_nothing_after_the_first_iteration() {
-    COUNTED.with(|c| c.set(true));
+    counting::count_this_thread(true);
     let mut rng = Rng::new(7);
     let x = Tensor::randn(&[8, 33, 100], 1.0, &mut rng).unwrap();
     let bias = Tensor::randn(&[100], 1.0, &mut rng).unwrap();
@@ -84,7 +39,7 @@ fn repeated_tensor_ops_allocate_nothing_after_the_first_iteration() {
 
     // First iteration: the pool allocates its buffers (and its free lists grow).
     let first = step(&x, &bias, &col, &gamma, &beta);
-    let (a0, b0) = allocs();
+    let (a0, b0) = counting::counted();
     assert!(
         a0 > 0,
         "the counting allocator must see the setup's allocations"
@@ -95,7 +50,7 @@ fn repeated_tensor_ops_allocate_nothing_after_the_first_iteration() {
     for _ in 0..20 {
         last = step(&x, &bias, &col, &gamma, &beta);
     }
-    let (a1, b1) = allocs();
+    let (a1, b1) = counting::counted();
     let after = smallmind::pool::global().stats().since(&before);
 
     assert_eq!(
@@ -118,9 +73,9 @@ fn repeated_tensor_ops_allocate_nothing_after_the_first_iteration() {
 
     // Control: with pooling off the same loop does allocate, so the counter can fail.
     smallmind::pool::global().set_enabled(false);
-    let (c0, _) = allocs();
+    let (c0, _) = counting::counted();
     step(&x, &bias, &col, &gamma, &beta);
-    let (c1, _) = allocs();
+    let (c1, _) = counting::counted();
     smallmind::pool::global().set_enabled(true);
     assert!(
         c1 > c0,

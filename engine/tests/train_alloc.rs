@@ -7,67 +7,30 @@ use smallmind::nn::{Gpt2, Gpt2Config, Mlp};
 use smallmind::pool;
 use smallmind::rng::Rng;
 use smallmind::train::{AdamW, AdamWConfig, ByteCorpus, TrainConfig, Trainer, optimize};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-thread_local! {
-    // Only the measuring thread's allocations count: the test harness's main
-    // thread prints another test's result meanwhile (1–6 stray allocations in
-    // about one run of six before this).
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-    }
-}
 // Tests in one binary run on threads; measure one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-// SAFETY: forwards to the system allocator, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(p, l, n) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(p, l) }
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 fn measure(mut step: impl FnMut()) -> (u64, f64) {
     // One thread: the counting sees only this thread, and the team's workers would
     // rent from the pool on their own schedule (two threads: `threads_alloc.rs`).
     smallmind::threads::set_threads(1).unwrap();
     step(); // first step: fills the pool and the tape's vectors
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = counting::counted().0;
     let stats = pool::global().stats();
-    COUNTING.set(true);
+    counting::count_this_thread(true);
     for _ in 0..3 {
         step();
     }
-    COUNTING.set(false);
-    let n = ALLOCS.load(Ordering::Relaxed) - before;
+    counting::count_this_thread(false);
+    let n = counting::counted().0 - before;
     (n, pool::global().stats().since(&stats).reduction())
 }
 
