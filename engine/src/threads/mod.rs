@@ -82,6 +82,18 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Let the team's workers park now instead of polling for the next call.
+///
+/// After a parallel call the workers poll for 500 µs, so that products in quick
+/// succession start without the OS waking a thread; meanwhile each holds a CPU. A
+/// caller about to leave the CPUs to other processes calls this: a benchmark harness
+/// alternating two builds' processes (the other build's samples would otherwise share
+/// the CPUs with this one's polling workers), or a program going idle. The next
+/// parallel call wakes them as usual.
+pub fn rest() {
+    team::rest();
+}
+
 /// Run `f(0), …, f(chunks - 1)` on up to `threads` threads (the caller included),
 /// each chunk once, and return when all are done. Parts must write disjoint data.
 ///

@@ -57,6 +57,13 @@ pub(super) struct Slot {
     word: AtomicU64,
     done: AtomicUsize,
     panicked: AtomicBool,
+    /// Bumped by [`Slot::rest`]: a polling worker that sees it move since it last saw a
+    /// call parks at once instead of polling out its `spin`.
+    rest: AtomicU64,
+    /// Workers polling for a call right now (the others are working or parked).
+    polling: AtomicUsize,
+    /// How long a worker polls before it parks ([`SPIN`] for the team).
+    spin: Duration,
     /// How many of the team's workers take part in the current call (the first ones).
     active: AtomicUsize,
     /// The current call's body, lifetime-erased. Written only by the caller, before
@@ -71,11 +78,14 @@ pub(super) struct Slot {
 unsafe impl Sync for Slot {}
 
 impl Slot {
-    pub(super) const fn new() -> Slot {
+    pub(super) const fn new(spin: Duration) -> Slot {
         Slot {
             word: AtomicU64::new(0),
             done: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
+            rest: AtomicU64::new(0),
+            polling: AtomicUsize::new(0),
+            spin,
             active: AtomicUsize::new(0),
             body: UnsafeCell::new(None),
         }
@@ -152,26 +162,43 @@ impl Slot {
         self.panicked.load(Ordering::Relaxed)
     }
 
-    /// A worker's life: wait for a generation after `seen`, take part if it is among
-    /// the call's active workers, repeat.
+    /// Make the workers that poll for a call park at once (see [`super::rest`]).
+    pub(super) fn rest(&self) {
+        self.rest.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A worker's life: wait for a generation after `seen` (polling for `spin`, or
+    /// until [`Slot::rest`], then parked), take part if it is among the call's active
+    /// workers, repeat.
     fn serve(&self, index: usize, mut seen: u64) -> ! {
+        let mut rest_seen = self.rest.load(Ordering::Relaxed);
         loop {
             let started = Instant::now();
             let mut polls = 0u32;
+            self.polling.fetch_add(1, Ordering::Relaxed);
             seen = loop {
                 let g = self.generation();
                 if g != seen {
                     break g;
                 }
                 polls = polls.wrapping_add(1);
-                // Reading the clock costs ~20 ns: look at it every 64 polls.
-                if !polls.is_multiple_of(64) || started.elapsed() < SPIN {
-                    std::hint::spin_loop();
-                } else {
+                // Reading the clock costs ~20 ns: look at it (and at `rest`) every 64 polls.
+                let tired = polls.is_multiple_of(64)
+                    && (started.elapsed() >= self.spin
+                        || self.rest.load(Ordering::Relaxed) != rest_seen);
+                if tired {
+                    self.polling.fetch_sub(1, Ordering::Relaxed);
                     // An unpark that came before this park makes it return at once.
                     std::thread::park();
+                    self.polling.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    std::hint::spin_loop();
                 }
             };
+            self.polling.fetch_sub(1, Ordering::Relaxed);
+            // A rest asked for from now on (this call's caller, once it returns) ends
+            // the polling after this call.
+            rest_seen = self.rest.load(Ordering::Relaxed);
             if index < self.active.load(Ordering::Relaxed) {
                 self.work(seen);
             }
@@ -188,9 +215,14 @@ struct Team {
 }
 
 static TEAM: Team = Team {
-    slot: Slot::new(),
+    slot: Slot::new(SPIN),
     workers: Mutex::new(Vec::new()),
 };
+
+/// Make the team's polling workers park at once (see [`super::rest`]).
+pub(super) fn rest() {
+    TEAM.slot.rest();
+}
 
 /// Run `f(0), …, f(chunks - 1)` on the caller and up to `helpers` workers, each chunk
 /// once; returns when all are done. Spawning workers allocates, once per worker the
@@ -251,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_claim_for_another_generation_takes_nothing() {
-        let slot = Slot::new();
+        let slot = Slot::new(SPIN);
         let hits = AtomicUsize::new(0);
         let body = |_| {
             hits.fetch_add(1, Ordering::Relaxed);
@@ -266,5 +298,53 @@ mod tests {
         // Claimed out: working the same generation again takes nothing more.
         slot.work(g);
         assert_eq!(hits.load(Ordering::Relaxed), 3);
+    }
+
+    /// Wait up to 10 s for `cond`.
+    fn eventually(cond: impl Fn() -> bool) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if cond() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    }
+
+    #[test]
+    fn a_rest_parks_a_polling_worker_at_once() {
+        // A worker of its own slot that would poll for an hour after a call.
+        let slot: &'static Slot = Box::leak(Box::new(Slot::new(Duration::from_secs(3600))));
+        let seen = slot.generation();
+        let worker = std::thread::spawn(move || slot.serve(0, seen))
+            .thread()
+            .clone();
+        let hits = AtomicUsize::new(0);
+        let body = |_| {
+            hits.fetch_add(1, Ordering::Relaxed);
+        };
+        // SAFETY: this test is the slot's only caller; `body` outlives the call (waited).
+        let g = unsafe { slot.publish(&body, 8, 1) };
+        worker.unpark();
+        slot.work(g);
+        assert!(!slot.wait(8));
+        assert_eq!(hits.load(Ordering::Relaxed), 8);
+        assert!(
+            eventually(|| slot.polling.load(Ordering::Relaxed) == 1),
+            "the worker polls after the call"
+        );
+        slot.rest();
+        assert!(
+            eventually(|| slot.polling.load(Ordering::Relaxed) == 0),
+            "the worker still polls after a rest"
+        );
+        // Parked, it still serves the next call (which the caller may run alone).
+        // SAFETY: as above.
+        let g = unsafe { slot.publish(&body, 8, 1) };
+        worker.unpark();
+        slot.work(g);
+        assert!(!slot.wait(8));
+        assert_eq!(hits.load(Ordering::Relaxed), 16);
     }
 }

@@ -1,5 +1,6 @@
 //! Lockstep measurement: the baseline's and the current build's workers take
-//! their samples of one workload alternately, one sample at a time, on one CPU.
+//! their samples of one workload alternately, one sample at a time, on one CPU
+//! (on one engine thread; on more, unpinned).
 //!
 //! Why: on a shared VM the speed of a vCPU changes in spells of 0.1–0.5 s (by
 //! 30–45 % here, when another tenant runs on its core). Alternating whole worker
@@ -16,6 +17,9 @@
 //! - the worker sets the workload up, warms it up, then writes `ready`;
 //! - each `sample` line on its stdin makes it take one sample (retaken while
 //!   preempted) and answer `ok`;
+//! - before each answer it lets the engine's thread team park
+//!   (`smallmind::threads::rest`), so that the other build's next sample does not
+//!   share the CPUs with this one's workers polling for a next call;
 //! - at the end of its stdin it writes its [`super::worker::Line`] (every
 //!   sample, in order) and exits.
 //!
