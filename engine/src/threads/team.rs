@@ -324,8 +324,22 @@ mod tests {
         let body = |_| {
             hits.fetch_add(1, Ordering::Relaxed);
         };
-        // SAFETY: this test is the slot's only caller; `body` outlives the call (waited).
-        let g = unsafe { slot.publish(&body, 8, 1) };
+        // The first call's chunks on this thread wait until the worker has run one, so
+        // that it has seen the call (and the rest count) before the rest below.
+        let caller = std::thread::current().id();
+        let joined = AtomicBool::new(false);
+        let first = |_| {
+            if std::thread::current().id() == caller {
+                while !joined.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            } else {
+                joined.store(true, Ordering::Release);
+            }
+            hits.fetch_add(1, Ordering::Relaxed);
+        };
+        // SAFETY: this test is the slot's only caller; `first` outlives the call (waited).
+        let g = unsafe { slot.publish(&first, 8, 1) };
         worker.unpark();
         slot.work(g);
         assert!(!slot.wait(8));
