@@ -122,7 +122,6 @@ pub fn side_of(reference: &str, r: &RunResult) -> Side {
 /// decision and are not counted twice; diagnostics, the figures without the
 /// pool, are no decision about the code) and the one-line headline.
 pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
-    let primary = cmp.verdicts.iter().filter(|v| v.is_independent());
     let mut s = ComparisonSummary {
         regressions: 0,
         improvements: 0,
@@ -132,9 +131,16 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
         critical: 0,
         headline: String::new(),
     };
-    for v in primary {
+    // Distinct workloads with a regression, in verdict order.
+    let mut regressed: Vec<&str> = Vec::new();
+    for v in cmp.verdicts.iter().filter(|v| v.is_independent()) {
         match v.verdict {
-            VerdictKind::Regression => s.regressions += 1,
+            VerdictKind::Regression => {
+                s.regressions += 1;
+                if !regressed.contains(&v.workload.as_str()) {
+                    regressed.push(&v.workload);
+                }
+            }
             VerdictKind::Improvement => s.improvements += 1,
             VerdictKind::Stable => s.stable += 1,
             VerdictKind::Unstable => s.unstable += 1,
@@ -145,12 +151,6 @@ pub fn summarise(cmp: &Comparison) -> ComparisonSummary {
         }
     }
     let mut parts = Vec::new();
-    let mut regressed: Vec<&str> = Vec::new();
-    for v in cmp.verdicts.iter().filter(|v| v.is_independent()) {
-        if v.verdict == VerdictKind::Regression && !regressed.contains(&v.workload.as_str()) {
-            regressed.push(&v.workload);
-        }
-    }
     if regressed.is_empty() {
         parts.push("no regression".to_string());
     } else {
