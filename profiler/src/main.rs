@@ -16,6 +16,13 @@ static ALLOC: smprof::measure::alloc::SwitchAlloc = smprof::measure::alloc::Swit
 
 fn main() -> ExitCode {
     quiet_broken_pipe_panics();
+    // SAFETY: the first thing main does, while this is the only thread.
+    if let Err(e) =
+        unsafe { smprof::git::honour_no_system(std::env::var_os("GIT_CONFIG_NOSYSTEM").as_deref()) }
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let matches = cli::Cli::command().get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(c) => c,

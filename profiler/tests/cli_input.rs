@@ -180,3 +180,28 @@ fn a_reader_that_stops_early_ends_smprof_quietly() {
         );
     }
 }
+
+/// `GIT_CONFIG_NOSYSTEM` is read as git reads it: a value that is not a boolean stops
+/// smprof (exit 2) naming the variable, before any work; a boolean is accepted.
+#[test]
+fn git_config_nosystem_must_be_a_boolean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compare = |value: &str| {
+        let mut c = smprof(tmp.path());
+        c.env("GIT_CONFIG_NOSYSTEM", value)
+            .args(["compare", "--no-reports"])
+            .args(["--baseline", &data("baseline.json")])
+            .args(["--current", &data("current.json")]);
+        c
+    };
+    compare("maybe")
+        .assert()
+        .code(2)
+        .stderr(contains("GIT_CONFIG_NOSYSTEM").and(contains("\"maybe\" is not a boolean")))
+        .stdout(predicate::str::is_empty());
+    for value in ["1", "false", ""] {
+        compare(value)
+            .assert()
+            .stderr(contains("GIT_CONFIG_NOSYSTEM").not());
+    }
+}

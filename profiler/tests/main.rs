@@ -7,6 +7,7 @@
 #[path = "data/generate/mod.rs"]
 mod generate;
 mod history_support;
+mod no_user_config;
 mod result_fixture;
 mod source_tree;
 mod workflow_support;

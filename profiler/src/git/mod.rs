@@ -9,6 +9,41 @@ pub mod notes;
 pub mod source;
 pub mod source_set;
 
+/// Read no system-wide git configuration (`/etc/gitconfig`) in this process when
+/// `no_system` (the value of `GIT_CONFIG_NOSYSTEM`) is true, as git does: libgit2 honours
+/// the variable only for repositories opened from the environment, not for those smprof
+/// opens by path.
+///
+/// # Safety
+/// libgit2's search paths are process-global: call this before any other thread exists.
+pub unsafe fn honour_no_system(no_system: Option<&std::ffi::OsStr>) -> Result<()> {
+    let Some(value) = no_system else {
+        return Ok(());
+    };
+    let text = value.to_string_lossy();
+    let skip = git_bool(&text).ok_or_else(|| {
+        Error::Git(format!(
+            "GIT_CONFIG_NOSYSTEM: {text:?} is not a boolean (true, false, yes, no, on, off, 1, 0)"
+        ))
+    })?;
+    if skip {
+        // SAFETY: the caller runs this before any other thread; an empty list of
+        // directories is a search path in which no file is found.
+        unsafe { git2::opts::set_search_path(git2::ConfigLevel::System, "")? };
+    }
+    Ok(())
+}
+
+/// A boolean as git reads one from the environment: `true`, `yes`, `on` or a non-zero
+/// integer; `false`, `no`, `off`, `0` or empty (case-insensitive). `None` for anything else.
+fn git_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Some(true),
+        "false" | "no" | "off" | "" => Some(false),
+        other => other.parse::<i64>().ok().map(|n| n != 0),
+    }
+}
+
 /// Open the repository that contains `dir`, if any.
 pub fn open(dir: &Path) -> Option<git2::Repository> {
     git2::Repository::discover(dir).ok()
@@ -84,4 +119,23 @@ pub fn resolve_commit<'r>(repo: &'r git2::Repository, rev: &str) -> Result<git2:
 /// git's time as RFC 3339 in UTC.
 pub fn rfc3339_from_git(t: git2::Time) -> String {
     crate::timefmt::rfc3339(t.seconds())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::git_bool;
+
+    /// git's reading of a boolean variable (`git_parse_maybe_bool_text`, then an integer).
+    #[test]
+    fn booleans_read_as_git_reads_them() {
+        for t in ["true", "TRUE", "yes", "On", "1", "2", "-1"] {
+            assert_eq!(git_bool(t), Some(true), "{t}");
+        }
+        for f in ["false", "No", "off", "0", ""] {
+            assert_eq!(git_bool(f), Some(false), "{f}");
+        }
+        for bad in ["y", "enabled", " true", "1.5"] {
+            assert_eq!(git_bool(bad), None, "{bad}");
+        }
+    }
 }

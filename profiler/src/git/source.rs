@@ -260,6 +260,12 @@ pub fn check(repo: &git2::Repository, dirty: bool) -> Result<Freshness> {
 mod tests {
     use super::*;
 
+    // The library's only tests that open repositories: they too read no git
+    // configuration of the user's or the system's (`profiler/tests/no_user_config.rs`).
+    mod no_user_config {
+        include!("../../tests/no_user_config.rs");
+    }
+
     fn commit_all(repo: &git2::Repository) {
         let mut index = repo.index().unwrap();
         index
